@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Tilbake builds, tests and runs with, and only
+# those that are missing. Safe to run again: with everything present it changes
+# nothing and makes no network request.
+#
+#   deploy/install-deps.sh          build + test dependencies
+#   deploy/install-deps.sh --check  list what is missing, install nothing (exit 1 if any)
+set -euo pipefail
+
+# One package per line, with why we need it.
+PACKAGES=(
+  build-essential          # g++ 12, make
+  cmake                    # 3.25
+  pkg-config
+  git
+  libgrpc++-dev            # gRPC 1.51 C++ (+ reflection library)
+  protobuf-compiler-grpc   # grpc_cpp_plugin
+  libprotobuf-dev          # protobuf 3.21 runtime + well-known types
+  protobuf-compiler        # protoc
+  libabsl-dev              # Abseil 20220623 (status, flags, time, synchronization)
+  librocksdb-dev           # RocksDB 7.8
+  libgtest-dev             # GoogleTest 1.12
+  libgmock-dev             # GoogleMock (generated gRPC mock stubs)
+  prometheus-cpp-dev       # prometheus-cpp 1.0 (metrics exposer)
+  clang-format             # formatting check (.clang-format: Google)
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+if [[ "${1:-}" == "--check" ]]; then
+  echo "install-deps: missing: ${missing[*]}"
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

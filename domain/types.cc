@@ -1,0 +1,45 @@
+#include "domain/types.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tilbake::domain {
+namespace {
+
+const char* RelationName(RaterRelation relation) {
+  switch (relation) {
+    case RaterRelation::kUnspecified:
+      return "unspecified";
+    case RaterRelation::kParent:
+      return "parent";
+    case RaterRelation::kCarer:
+      return "carer";
+    case RaterRelation::kPartner:
+      return "partner";
+    case RaterRelation::kSibling:
+      return "sibling";
+    case RaterRelation::kOtherFamily:
+      return "other-family";
+    case RaterRelation::kTeacher:
+      return "teacher";
+    case RaterRelation::kOther:
+      return "other";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string RaterSeries(const Rater& rater) {
+  if (rater.kind == RaterKind::kClient) return "client";
+  std::string series =
+      absl::StrCat("collateral.", RelationName(rater.relation));
+  if (!rater.rater_id.empty()) absl::StrAppend(&series, ".", rater.rater_id);
+  return series;
+}
+
+std::string AdministrationId(const Rating& rating) {
+  return absl::StrCat(rating.session_number, "/", rating.instrument_id, "/",
+                      rating.client_id, "/", RaterSeries(rating.rater));
+}
+
+}  // namespace tilbake::domain

@@ -1,0 +1,111 @@
+#ifndef TILBAKE_DOMAIN_TYPES_H_
+#define TILBAKE_DOMAIN_TYPES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "scoring/age_band.h"
+#include "scoring/score.h"
+
+// Plain structs for what Tilbake records: ratings, administrations, episodes.
+// The core, storage and the gRPC adapters all speak these; none of them is a
+// protobuf type. Enum values are persisted: never renumber one.
+namespace tilbake::domain {
+
+enum class EpisodeType {
+  kIndividual = 1,
+  kCouple = 2,
+  kFamily = 3,
+  kGroup = 4
+};
+
+enum class RaterKind { kClient = 1, kCollateral = 2 };
+
+enum class RaterRelation {
+  kUnspecified = 0,
+  kParent = 1,
+  kCarer = 2,
+  kPartner = 3,
+  kSibling = 4,
+  kOtherFamily = 5,
+  kTeacher = 6,
+  kOther = 7,
+};
+
+struct Rater {
+  RaterKind kind = RaterKind::kClient;
+  RaterRelation relation = RaterRelation::kUnspecified;  // Collateral only.
+  std::string rater_id;  // Tells two collateral raters of one relation apart.
+
+  bool operator==(const Rater&) const = default;
+};
+
+// "client", or "collateral.parent" / "collateral.parent.r2": the series an
+// administration belongs to. Collateral raters are scored as their own series.
+std::string RaterSeries(const Rater& rater);
+
+// One administration of one instrument, as submitted (after normalization:
+// instrument version resolved, items in definition order).
+struct Rating {
+  std::string tenant_id;
+  std::string episode_id;
+  std::string client_id;  // Pseudonym.
+  std::string clinician_id;
+  std::string org_unit;  // "department/team"
+  EpisodeType episode_type = EpisodeType::kIndividual;
+  int32_t session_number = 0;
+  absl::CivilDay session_date;
+  std::string instrument_id;
+  std::string instrument_version;
+  Rater rater;
+  scoring::Answers answers;
+  std::optional<int32_t> client_age_years;
+  scoring::AgeBand age_band = scoring::AgeBand::kUnspecified;
+
+  bool operator==(const Rating&) const = default;
+};
+
+// A stored, scored administration.
+struct Administration {
+  Rating rating;
+  scoring::Score score;
+  absl::Time recorded_at;
+  std::string idempotency_key;
+};
+
+// The administration's stable id within its episode: one administration per
+// session, instrument, client and rater series ("3/ors/c-17/client").
+std::string AdministrationId(const Rating& rating);
+
+enum class EndingType { kPlanned = 1, kUnilateral = 2 };
+
+struct Ending {
+  EndingType type = EndingType::kPlanned;
+  absl::CivilDay end_date;
+
+  bool operator==(const Ending&) const = default;
+};
+
+// An episode's own state; its administrations are stored beside it.
+struct Episode {
+  std::string tenant_id;
+  std::string episode_id;
+  EpisodeType type = EpisodeType::kIndividual;
+  std::vector<std::string> client_ids;  // In order of first appearance.
+  std::string org_unit;                 // Of the first administration.
+  std::string clinician_id;             // Of the first administration.
+  absl::CivilDay first_session_date;
+  absl::CivilDay last_session_date;
+  std::optional<Ending> ending;  // Set once closed.
+
+  bool closed() const { return ending.has_value(); }
+  bool operator==(const Episode&) const = default;
+};
+
+}  // namespace tilbake::domain
+
+#endif  // TILBAKE_DOMAIN_TYPES_H_

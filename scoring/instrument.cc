@@ -1,0 +1,109 @@
+#include "scoring/instrument.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+
+namespace tilbake::scoring {
+
+Tenths InstrumentDefinition::total_min() const {
+  Tenths sum = 0;
+  for (const ItemDefinition& item : items) sum += item.min;
+  return sum;
+}
+
+Tenths InstrumentDefinition::total_max() const {
+  Tenths sum = 0;
+  for (const ItemDefinition& item : items) sum += item.max;
+  return sum;
+}
+
+absl::Status ValidateDefinition(const InstrumentDefinition& definition) {
+  if (definition.id.empty()) return absl::InvalidArgumentError("id: is empty");
+  if (definition.version.empty()) {
+    return absl::InvalidArgumentError("version: is empty");
+  }
+  if (definition.items.empty()) {
+    return absl::InvalidArgumentError("items: an instrument needs items");
+  }
+  std::set<std::string> keys;
+  for (size_t i = 0; i < definition.items.size(); ++i) {
+    const ItemDefinition& item = definition.items[i];
+    const std::string where = absl::StrCat("items[", i, "]");
+    if (item.key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".key: is empty"));
+    }
+    if (!keys.insert(item.key).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".key: \"", item.key, "\" appears twice"));
+    }
+    if (item.step <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".step: must be positive"));
+    }
+    if (item.max <= item.min || (item.max - item.min) % item.step != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": max must exceed min by a whole number of steps"));
+    }
+  }
+  if (definition.accepts_total_only && !definition.scored()) {
+    return absl::InvalidArgumentError(
+        "accepts_total_only: an unscored instrument has no total");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<InstrumentCatalog> InstrumentCatalog::Create(
+    std::vector<InstrumentDefinition> definitions) {
+  std::set<std::pair<std::string, std::string>> seen;
+  std::set<std::string> ids;
+  std::set<std::string> with_current;
+  for (const InstrumentDefinition& d : definitions) {
+    absl::Status status = ValidateDefinition(d);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "instrument ", d.id, " version ", d.version, ": ", status.message()));
+    }
+    if (!seen.emplace(d.id, d.version).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "instrument ", d.id, " version ", d.version, " is defined twice"));
+    }
+    ids.insert(d.id);
+    if (d.current && !with_current.insert(d.id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("instrument ", d.id, " has two current versions"));
+    }
+  }
+  for (const std::string& id : ids) {
+    if (!with_current.contains(id)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("instrument ", id, " has no current version"));
+    }
+  }
+  std::sort(definitions.begin(), definitions.end(),
+            [](const InstrumentDefinition& a, const InstrumentDefinition& b) {
+              return std::tie(a.family, a.id, a.version) <
+                     std::tie(b.family, b.id, b.version);
+            });
+  return InstrumentCatalog(std::move(definitions));
+}
+
+absl::StatusOr<const InstrumentDefinition*> InstrumentCatalog::Find(
+    absl::string_view id, absl::string_view version) const {
+  bool id_known = false;
+  for (const InstrumentDefinition& d : definitions_) {
+    if (d.id != id) continue;
+    id_known = true;
+    if (version.empty() ? d.current : d.version == version) return &d;
+  }
+  if (!id_known) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown instrument \"", id, "\""));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "instrument ", id, " version \"", version, "\" is not configured"));
+}
+
+}  // namespace tilbake::scoring

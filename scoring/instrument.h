@@ -1,0 +1,88 @@
+#ifndef TILBAKE_SCORING_INSTRUMENT_H_
+#define TILBAKE_SCORING_INSTRUMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tilbake::scoring {
+
+// Every value on every item scale is an integer number of tenths: a mark at
+// 7.3 cm on the ORS's 10 cm line is 73, a "3" on a 0–4 scale is 30. Totals of
+// FIT instruments are then exact integer sums, free of float drift.
+using Tenths = int32_t;
+
+// How an instrument's answers become a total.
+enum class ScoringMethod {
+  kSumOfItems,  // Total = sum of all items (ORS, CORS, SRS, CSRS, GSRS).
+  kUnscored,    // Answers are stored, nothing is computed (YCORS).
+};
+
+struct ItemDefinition {
+  std::string key;  // Stable key, never the licensed item wording.
+  Tenths min = 0;
+  Tenths max = 100;
+  Tenths step = 1;               // Allowed values are min, min+step, …, max.
+  bool importance_gate = false;  // Asks "is this important to you?" first.
+  bool reverse_scored = false;
+  std::string domain;   // e.g. a CHIME domain; empty where none.
+  std::string section;  // e.g. "support"; empty where none.
+};
+
+// One version of one instrument, as loaded from its definition file.
+struct InstrumentDefinition {
+  std::string id;        // "ors"
+  std::string version;   // "1"
+  bool current = false;  // Used when a submission names no version.
+  std::string family;    // "fit", "inspire"
+  std::string title;     // Short descriptive title, not licensed wording.
+  std::string measures;  // "outcome", "alliance", …
+  ScoringMethod method = ScoringMethod::kSumOfItems;
+  bool higher_is_better = true;
+  bool accepts_total_only = false;  // Entry format B (total, items blank).
+  std::vector<ItemDefinition> items;
+
+  bool scored() const { return method != ScoringMethod::kUnscored; }
+  // Range of the total under kSumOfItems (sum of item minima / maxima).
+  Tenths total_min() const;
+  Tenths total_max() const;
+};
+
+// Checks that a definition is usable: id, version and unique item keys are
+// present, every item range is non-empty and divisible by its step.
+// Returns InvalidArgument naming the offending field.
+absl::Status ValidateDefinition(const InstrumentDefinition& definition);
+
+// The instruments a server knows. Immutable after Create, so safe to share
+// between threads without locking.
+class InstrumentCatalog {
+ public:
+  // Validates every definition and that (id, version) pairs are unique and
+  // each id has exactly one current version.
+  static absl::StatusOr<InstrumentCatalog> Create(
+      std::vector<InstrumentDefinition> definitions);
+
+  // Finds `id` at `version`, or at its current version if `version` is empty.
+  // Unknown id: InvalidArgument. Known id, version not configured:
+  // FailedPrecondition. The pointer lives as long as the catalog.
+  absl::StatusOr<const InstrumentDefinition*> Find(
+      absl::string_view id, absl::string_view version) const;
+
+  // Every definition, sorted by family, id, version.
+  const std::vector<InstrumentDefinition>& definitions() const {
+    return definitions_;
+  }
+
+ private:
+  explicit InstrumentCatalog(std::vector<InstrumentDefinition> definitions)
+      : definitions_(std::move(definitions)) {}
+  std::vector<InstrumentDefinition> definitions_;
+};
+
+}  // namespace tilbake::scoring
+
+#endif  // TILBAKE_SCORING_INSTRUMENT_H_

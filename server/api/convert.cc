@@ -1,0 +1,391 @@
+#include "server/api/convert.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace tilbake::api {
+namespace {
+
+using scoring::Tenths;
+
+// Values arrive as the rater's decimal (7.3) and are kept as tenths (73).
+absl::StatusOr<Tenths> ToTenths(double value, absl::string_view field) {
+  if (!std::isfinite(value) || std::fabs(value) > 1e6) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not a usable number"));
+  }
+  const double tenths = value * 10.0;
+  const double rounded = std::round(tenths);
+  if (std::fabs(tenths - rounded) > 1e-6) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", value, " has more than one decimal"));
+  }
+  return static_cast<Tenths>(rounded);
+}
+
+double FromTenths(Tenths tenths) { return tenths / 10.0; }
+
+absl::StatusOr<absl::CivilDay> FromProto(const v1::Date& date,
+                                         absl::string_view field) {
+  if (date.year() == 0 && date.month() == 0 && date.day() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+  }
+  const absl::CivilDay day(date.year(), date.month(), date.day());
+  // CivilDay normalizes 2026-02-30 to 2026-03-02: refuse what moved.
+  if (day.year() != date.year() || day.month() != date.month() ||
+      day.day() != date.day()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", date.year(), "-", date.month(), "-",
+                     date.day(), " is not a calendar date"));
+  }
+  return day;
+}
+
+v1::Date ToProto(absl::CivilDay day) {
+  v1::Date date;
+  date.set_year(static_cast<int32_t>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+absl::StatusOr<domain::EpisodeType> FromProto(v1::EpisodeType type) {
+  switch (type) {
+    case v1::EPISODE_TYPE_UNSPECIFIED:
+    case v1::EPISODE_TYPE_INDIVIDUAL:
+      return domain::EpisodeType::kIndividual;
+    case v1::EPISODE_TYPE_COUPLE:
+      return domain::EpisodeType::kCouple;
+    case v1::EPISODE_TYPE_FAMILY:
+      return domain::EpisodeType::kFamily;
+    case v1::EPISODE_TYPE_GROUP:
+      return domain::EpisodeType::kGroup;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("rating.episode_type: unknown value ", type));
+  }
+}
+
+absl::StatusOr<domain::Rater> FromProto(const v1::Rater& rater) {
+  domain::Rater out;
+  switch (rater.kind()) {
+    case v1::Rater::KIND_UNSPECIFIED:
+    case v1::Rater::KIND_CLIENT:
+      out.kind = domain::RaterKind::kClient;
+      break;
+    case v1::Rater::KIND_COLLATERAL:
+      out.kind = domain::RaterKind::kCollateral;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("rating.rater.kind: unknown value ", rater.kind()));
+  }
+  if (rater.relation() < v1::Rater::RELATION_UNSPECIFIED ||
+      rater.relation() > v1::Rater::RELATION_OTHER) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rating.rater.relation: unknown value ", rater.relation()));
+  }
+  // The domain enum mirrors the proto's numbering (both persisted).
+  out.relation = static_cast<domain::RaterRelation>(rater.relation());
+  out.rater_id = rater.rater_id();
+  return out;
+}
+
+absl::StatusOr<scoring::Importance> FromProto(v1::Importance importance,
+                                              absl::string_view field) {
+  switch (importance) {
+    case v1::IMPORTANCE_UNSPECIFIED:
+      return scoring::Importance::kUnspecified;
+    case v1::IMPORTANCE_IMPORTANT:
+      return scoring::Importance::kImportant;
+    case v1::IMPORTANCE_NOT_IMPORTANT:
+      return scoring::Importance::kNotImportant;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": unknown value ", importance));
+  }
+}
+
+v1::Importance ToProto(scoring::Importance importance) {
+  switch (importance) {
+    case scoring::Importance::kUnspecified:
+      return v1::IMPORTANCE_UNSPECIFIED;
+    case scoring::Importance::kImportant:
+      return v1::IMPORTANCE_IMPORTANT;
+    case scoring::Importance::kNotImportant:
+      return v1::IMPORTANCE_NOT_IMPORTANT;
+  }
+  return v1::IMPORTANCE_UNSPECIFIED;
+}
+
+absl::StatusOr<scoring::Answers> AnswersFromProto(const v1::Rating& rating) {
+  scoring::Answers answers;
+  switch (rating.answers_case()) {
+    case v1::Rating::kItems: {
+      answers.format = scoring::AnswerFormat::kItems;
+      const v1::ItemAnswers& items = rating.items();
+      for (int i = 0; i < items.items_size(); ++i) {
+        const v1::ItemAnswer& in = items.items(i);
+        const std::string field = absl::StrCat("rating.items.items[", i, "]");
+        scoring::ItemAnswer item;
+        item.key = in.key();
+        if (in.has_value()) {
+          ASSIGN_OR_RETURN(item.value,
+                           ToTenths(in.value(), absl::StrCat(field, ".value")));
+        }
+        ASSIGN_OR_RETURN(
+            item.importance,
+            FromProto(in.importance(), absl::StrCat(field, ".importance")));
+        answers.items.push_back(std::move(item));
+      }
+      if (items.has_total()) {
+        ASSIGN_OR_RETURN(answers.stated_total,
+                         ToTenths(items.total(), "rating.items.total"));
+      }
+      return answers;
+    }
+    case v1::Rating::kTotalOnly: {
+      answers.format = scoring::AnswerFormat::kTotalOnly;
+      ASSIGN_OR_RETURN(answers.total, ToTenths(rating.total_only().total(),
+                                               "rating.total_only.total"));
+      return answers;
+    }
+    case v1::Rating::kSkipped:
+      answers.format = scoring::AnswerFormat::kSkipped;
+      answers.skip_reason = rating.skipped().reason();
+      return answers;
+    case v1::Rating::ANSWERS_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      "rating: give items, total_only or skipped");
+}
+
+v1::AgeBand ToProto(scoring::AgeBand band) {
+  switch (band) {
+    case scoring::AgeBand::kUnspecified:
+      return v1::AGE_BAND_UNSPECIFIED;
+    case scoring::AgeBand::kUnder6:
+      return v1::AGE_BAND_UNDER_6;
+    case scoring::AgeBand::kChild:
+      return v1::AGE_BAND_CHILD;
+    case scoring::AgeBand::kAdolescent:
+      return v1::AGE_BAND_ADOLESCENT;
+    case scoring::AgeBand::kAdult:
+      return v1::AGE_BAND_ADULT;
+  }
+  return v1::AGE_BAND_UNSPECIFIED;
+}
+
+absl::StatusOr<scoring::AgeBand> FromProto(v1::AgeBand band) {
+  switch (band) {
+    case v1::AGE_BAND_UNSPECIFIED:
+      return scoring::AgeBand::kUnspecified;
+    case v1::AGE_BAND_UNDER_6:
+      return scoring::AgeBand::kUnder6;
+    case v1::AGE_BAND_CHILD:
+      return scoring::AgeBand::kChild;
+    case v1::AGE_BAND_ADOLESCENT:
+      return scoring::AgeBand::kAdolescent;
+    case v1::AGE_BAND_ADULT:
+      return scoring::AgeBand::kAdult;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("rating.age_band: unknown value ", band));
+  }
+}
+
+v1::ScoreStatus ToProto(scoring::ScoreStatus status) {
+  switch (status) {
+    case scoring::ScoreStatus::kScored:
+      return v1::SCORE_STATUS_SCORED;
+    case scoring::ScoreStatus::kTotalOnly:
+      return v1::SCORE_STATUS_TOTAL_ONLY;
+    case scoring::ScoreStatus::kSkipped:
+      return v1::SCORE_STATUS_SKIPPED;
+    case scoring::ScoreStatus::kUnscored:
+      return v1::SCORE_STATUS_UNSCORED;
+  }
+  return v1::SCORE_STATUS_UNSPECIFIED;
+}
+
+v1::EpisodeType ToProto(domain::EpisodeType type) {
+  switch (type) {
+    case domain::EpisodeType::kIndividual:
+      return v1::EPISODE_TYPE_INDIVIDUAL;
+    case domain::EpisodeType::kCouple:
+      return v1::EPISODE_TYPE_COUPLE;
+    case domain::EpisodeType::kFamily:
+      return v1::EPISODE_TYPE_FAMILY;
+    case domain::EpisodeType::kGroup:
+      return v1::EPISODE_TYPE_GROUP;
+  }
+  return v1::EPISODE_TYPE_UNSPECIFIED;
+}
+
+void ToProto(const scoring::ItemAnswer& item, v1::ItemAnswer* out) {
+  out->set_key(item.key);
+  if (item.value.has_value()) out->set_value(FromTenths(*item.value));
+  out->set_importance(ToProto(item.importance));
+}
+
+v1::Rating ToProto(const domain::Rating& r) {
+  v1::Rating out;
+  out.set_tenant_id(r.tenant_id);
+  out.set_episode_id(r.episode_id);
+  out.set_client_id(r.client_id);
+  out.set_clinician_id(r.clinician_id);
+  out.set_org_unit(r.org_unit);
+  out.set_episode_type(ToProto(r.episode_type));
+  out.set_session_number(r.session_number);
+  *out.mutable_session_date() = ToProto(r.session_date);
+  out.set_instrument_id(r.instrument_id);
+  out.set_instrument_version(r.instrument_version);
+  v1::Rater* rater = out.mutable_rater();
+  rater->set_kind(r.rater.kind == domain::RaterKind::kClient
+                      ? v1::Rater::KIND_CLIENT
+                      : v1::Rater::KIND_COLLATERAL);
+  rater->set_relation(static_cast<v1::Rater::Relation>(r.rater.relation));
+  rater->set_rater_id(r.rater.rater_id);
+  switch (r.answers.format) {
+    case scoring::AnswerFormat::kItems:
+      for (const scoring::ItemAnswer& item : r.answers.items) {
+        ToProto(item, out.mutable_items()->add_items());
+      }
+      if (r.answers.stated_total.has_value()) {
+        out.mutable_items()->set_total(FromTenths(*r.answers.stated_total));
+      }
+      break;
+    case scoring::AnswerFormat::kTotalOnly:
+      out.mutable_total_only()->set_total(FromTenths(r.answers.total));
+      break;
+    case scoring::AnswerFormat::kSkipped:
+      out.mutable_skipped()->set_reason(r.answers.skip_reason);
+      break;
+  }
+  if (r.client_age_years.has_value()) {
+    out.set_client_age_years(*r.client_age_years);
+  }
+  out.set_age_band(ToProto(r.age_band));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating) {
+  domain::Rating out;
+  out.tenant_id = rating.tenant_id();
+  out.episode_id = rating.episode_id();
+  out.client_id = rating.client_id();
+  out.clinician_id = rating.clinician_id();
+  out.org_unit = rating.org_unit();
+  ASSIGN_OR_RETURN(out.episode_type, FromProto(rating.episode_type()));
+  out.session_number = rating.session_number();
+  ASSIGN_OR_RETURN(out.session_date,
+                   FromProto(rating.session_date(), "rating.session_date"));
+  out.instrument_id = rating.instrument_id();
+  out.instrument_version = rating.instrument_version();
+  ASSIGN_OR_RETURN(out.rater, FromProto(rating.rater()));
+  ASSIGN_OR_RETURN(out.answers, AnswersFromProto(rating));
+  if (rating.has_client_age_years()) {
+    out.client_age_years = rating.client_age_years();
+  }
+  ASSIGN_OR_RETURN(out.age_band, FromProto(rating.age_band()));
+  return out;
+}
+
+absl::StatusOr<domain::Ending> FromProto(const v1::Ending& ending) {
+  domain::Ending out;
+  switch (ending.type()) {
+    case v1::ENDING_TYPE_PLANNED:
+      out.type = domain::EndingType::kPlanned;
+      break;
+    case v1::ENDING_TYPE_UNILATERAL:
+      out.type = domain::EndingType::kUnilateral;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "ending.type: give PLANNED or UNILATERAL");
+  }
+  ASSIGN_OR_RETURN(out.end_date,
+                   FromProto(ending.end_date(), "ending.end_date"));
+  return out;
+}
+
+v1::Administration ToProto(const domain::Administration& a) {
+  v1::Administration out;
+  out.set_administration_id(domain::AdministrationId(a.rating));
+  *out.mutable_rating() = ToProto(a.rating);
+  v1::Score* score = out.mutable_score();
+  score->set_status(ToProto(a.score.status));
+  if (a.score.total.has_value()) score->set_total(FromTenths(*a.score.total));
+  for (const scoring::ItemAnswer& item : a.score.items) {
+    ToProto(item, score->add_items());
+  }
+  score->set_age_band(ToProto(a.rating.age_band));
+  const int64_t micros = absl::ToUnixMicros(a.recorded_at);
+  out.mutable_recorded_at()->set_seconds(micros / 1000000);
+  out.mutable_recorded_at()->set_nanos(
+      static_cast<int32_t>((micros % 1000000) * 1000));
+  out.set_idempotency_key(a.idempotency_key);
+  return out;
+}
+
+v1::Episode ToProto(const core::EpisodeView& view) {
+  const domain::Episode& e = view.episode;
+  v1::Episode out;
+  out.set_tenant_id(e.tenant_id);
+  out.set_episode_id(e.episode_id);
+  out.set_episode_type(ToProto(e.type));
+  for (const std::string& id : e.client_ids) out.add_client_ids(id);
+  out.set_org_unit(e.org_unit);
+  out.set_clinician_id(e.clinician_id);
+  *out.mutable_first_session_date() = ToProto(e.first_session_date);
+  *out.mutable_last_session_date() = ToProto(e.last_session_date);
+  out.set_closed(e.closed());
+  if (e.ending.has_value()) {
+    out.mutable_ending()->set_type(e.ending->type ==
+                                           domain::EndingType::kPlanned
+                                       ? v1::ENDING_TYPE_PLANNED
+                                       : v1::ENDING_TYPE_UNILATERAL);
+    *out.mutable_ending()->mutable_end_date() = ToProto(e.ending->end_date);
+  }
+  for (const domain::Administration& a : view.administrations) {
+    *out.add_administrations() = ToProto(a);
+  }
+  return out;
+}
+
+v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d) {
+  v1::InstrumentDefinition out;
+  out.set_id(d.id);
+  out.set_version(d.version);
+  out.set_current(d.current);
+  out.set_family(d.family);
+  out.set_title(d.title);
+  out.set_measures(d.measures);
+  out.set_scored(d.scored());
+  if (d.scored()) {
+    out.set_total_min(FromTenths(d.total_min()));
+    out.set_total_max(FromTenths(d.total_max()));
+  }
+  out.set_higher_is_better(d.higher_is_better);
+  out.set_accepts_total_only(d.accepts_total_only);
+  for (const scoring::ItemDefinition& item : d.items) {
+    v1::ItemDefinition* i = out.add_items();
+    i->set_key(item.key);
+    i->set_min(FromTenths(item.min));
+    i->set_max(FromTenths(item.max));
+    i->set_step(FromTenths(item.step));
+    i->set_importance_gate(item.importance_gate);
+    i->set_reverse_scored(item.reverse_scored);
+    i->set_domain(item.domain);
+    i->set_section(item.section);
+  }
+  return out;
+}
+
+}  // namespace tilbake::api

@@ -1,0 +1,26 @@
+#ifndef TILBAKE_SERVER_API_CONVERT_H_
+#define TILBAKE_SERVER_API_CONVERT_H_
+
+#include "absl/status/statusor.h"
+#include "domain/types.h"
+#include "scoring/instrument.h"
+#include "server/core/rating_service.h"
+#include "tilbake/v1/feedback.pb.h"
+
+// Converts between the API's protobuf messages and the domain structs. The
+// proto side stops here: nothing below server/api sees a v1 message.
+namespace tilbake::api {
+
+// Structural checks only (a oneof chosen, known enum values, a real calendar
+// date, at most one decimal); the core checks the rest. Errors are
+// InvalidArgument naming the field, e.g. "rating.session_date: …".
+absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating);
+absl::StatusOr<domain::Ending> FromProto(const v1::Ending& ending);
+
+v1::Administration ToProto(const domain::Administration& administration);
+v1::Episode ToProto(const core::EpisodeView& view);
+v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d);
+
+}  // namespace tilbake::api
+
+#endif  // TILBAKE_SERVER_API_CONVERT_H_

@@ -1,0 +1,137 @@
+#include "server/api/feedback_service.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "server/api/convert.h"
+#include "server/api/status_mapping.h"
+
+namespace tilbake::api {
+namespace {
+
+// Finishes a unary call with `status` mapped in the one place it is mapped.
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// Reads an import stream record by record. Each record is submitted on its
+// own, so a bad one is reported and the good ones are stored.
+class ImportReactor final
+    : public grpc::ServerReadReactor<v1::ImportRatingsRequest> {
+ public:
+  ImportReactor(core::RatingService* core, const FeedbackLimits& limits,
+                v1::ImportRatingsResponse* response)
+      : core_(core), limits_(limits), response_(response) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // The client has finished sending (or gone away).
+      Finish(grpc::Status::OK);
+      return;
+    }
+    response_->set_received(response_->received() + 1);
+    absl::Status status;
+    if (response_->received() > limits_.max_import_records) {
+      status = absl::ResourceExhaustedError(absl::StrCat(
+          "record: a stream takes at most ", limits_.max_import_records,
+          " records; send the rest in another stream"));
+    } else {
+      v1::SubmitRatingResponse result;
+      status = SubmitOne(*core_, request_.record(), &result);
+      if (status.ok()) {
+        if (result.replayed()) {
+          response_->set_replayed(response_->replayed() + 1);
+        } else {
+          response_->set_stored(response_->stored() + 1);
+        }
+      }
+    }
+    if (!status.ok()) {
+      response_->set_rejected(response_->rejected() + 1);
+      v1::ImportError* error = response_->add_errors();
+      error->set_record_number(request_.record_number());
+      const grpc::Status mapped = ToGrpcStatus(status);
+      error->set_code(mapped.error_code());
+      error->set_message(mapped.error_message());
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  core::RatingService* core_;
+  const FeedbackLimits limits_;
+  v1::ImportRatingsResponse* response_;
+  v1::ImportRatingsRequest request_;
+};
+
+}  // namespace
+
+absl::Status SubmitOne(core::RatingService& core,
+                       const v1::SubmitRatingRequest& request,
+                       v1::SubmitRatingResponse* response) {
+  ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request.rating()));
+  ASSIGN_OR_RETURN(core::SubmitResult result,
+                   core.Submit(std::move(rating), request.idempotency_key()));
+  *response->mutable_administration() = ToProto(result.administration);
+  response->set_replayed(result.replayed);
+  return absl::OkStatus();
+}
+
+FeedbackService::FeedbackService(core::RatingService* core,
+                                 FeedbackLimits limits)
+    : core_(core), limits_(limits) {}
+
+grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
+    grpc::CallbackServerContext* context,
+    const v1::SubmitRatingRequest* request,
+    v1::SubmitRatingResponse* response) {
+  return Finish(context, SubmitOne(*core_, *request, response));
+}
+
+grpc::ServerReadReactor<v1::ImportRatingsRequest>*
+FeedbackService::ImportRatings(grpc::CallbackServerContext* context,
+                               v1::ImportRatingsResponse* response) {
+  return new ImportReactor(core_, limits_, response);
+}
+
+grpc::ServerUnaryReactor* FeedbackService::GetEpisode(
+    grpc::CallbackServerContext* context, const v1::GetEpisodeRequest* request,
+    v1::GetEpisodeResponse* response) {
+  absl::StatusOr<core::EpisodeView> view =
+      core_->GetEpisode(request->tenant_id(), request->episode_id());
+  if (view.ok()) *response->mutable_episode() = ToProto(*view);
+  return Finish(context, view.status());
+}
+
+grpc::ServerUnaryReactor* FeedbackService::CloseEpisode(
+    grpc::CallbackServerContext* context,
+    const v1::CloseEpisodeRequest* request,
+    v1::CloseEpisodeResponse* response) {
+  absl::StatusOr<domain::Ending> ending = FromProto(request->ending());
+  if (!ending.ok()) return Finish(context, ending.status());
+  absl::StatusOr<core::EpisodeView> view =
+      core_->CloseEpisode(request->tenant_id(), request->episode_id(), *ending);
+  if (view.ok()) *response->mutable_episode() = ToProto(*view);
+  return Finish(context, view.status());
+}
+
+grpc::ServerUnaryReactor* FeedbackService::ListInstruments(
+    grpc::CallbackServerContext* context,
+    const v1::ListInstrumentsRequest* request,
+    v1::ListInstrumentsResponse* response) {
+  for (const scoring::InstrumentDefinition& d :
+       core_->catalog().definitions()) {
+    if (!request->family().empty() && d.family != request->family()) continue;
+    *response->add_instruments() = ToProto(d);
+  }
+  return Finish(context, absl::OkStatus());
+}
+
+}  // namespace tilbake::api

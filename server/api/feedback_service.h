@@ -1,0 +1,62 @@
+#ifndef TILBAKE_SERVER_API_FEEDBACK_SERVICE_H_
+#define TILBAKE_SERVER_API_FEEDBACK_SERVICE_H_
+
+#include <cstdint>
+
+#include "server/core/rating_service.h"
+#include "tilbake/v1/feedback.grpc.pb.h"
+
+namespace tilbake::api {
+
+struct FeedbackLimits {
+  // Records one ImportRatings stream may carry; more is RESOURCE_EXHAUSTED
+  // for the excess records (the ones before are kept).
+  int64_t max_import_records = 1'000'000;
+};
+
+// tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert
+// proto to domain, call core::RatingService, map the status, finish. The
+// core must outlive the service. Thread-safe.
+class FeedbackService final : public v1::Feedback::CallbackService {
+ public:
+  explicit FeedbackService(core::RatingService* core,
+                           FeedbackLimits limits = {});
+
+  grpc::ServerUnaryReactor* SubmitRating(
+      grpc::CallbackServerContext* context,
+      const v1::SubmitRatingRequest* request,
+      v1::SubmitRatingResponse* response) override;
+
+  grpc::ServerReadReactor<v1::ImportRatingsRequest>* ImportRatings(
+      grpc::CallbackServerContext* context,
+      v1::ImportRatingsResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetEpisode(
+      grpc::CallbackServerContext* context,
+      const v1::GetEpisodeRequest* request,
+      v1::GetEpisodeResponse* response) override;
+
+  grpc::ServerUnaryReactor* CloseEpisode(
+      grpc::CallbackServerContext* context,
+      const v1::CloseEpisodeRequest* request,
+      v1::CloseEpisodeResponse* response) override;
+
+  grpc::ServerUnaryReactor* ListInstruments(
+      grpc::CallbackServerContext* context,
+      const v1::ListInstrumentsRequest* request,
+      v1::ListInstrumentsResponse* response) override;
+
+ private:
+  core::RatingService* core_;
+  FeedbackLimits limits_;
+};
+
+// The whole of SubmitRating without gRPC: used by the unary handler and by
+// each record of an import stream.
+absl::Status SubmitOne(core::RatingService& core,
+                       const v1::SubmitRatingRequest& request,
+                       v1::SubmitRatingResponse* response);
+
+}  // namespace tilbake::api
+
+#endif  // TILBAKE_SERVER_API_FEEDBACK_SERVICE_H_

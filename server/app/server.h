@@ -1,0 +1,59 @@
+#ifndef TILBAKE_SERVER_APP_SERVER_H_
+#define TILBAKE_SERVER_APP_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/core/rating_service.h"
+#include "storage/store.h"
+
+namespace tilbake::app {
+
+struct ServerOptions {
+  // host:port; port 0 picks a free port (see Server::port()).
+  std::string listen = "127.0.0.1:50051";
+  // RocksDB directory.
+  std::string data_dir = "./var/data";
+  storage::Durability durability = storage::Durability::kFsync;
+  // Extra instrument definition files (*.textpb); empty = built-ins only.
+  std::string instruments_dir;
+  // Plaintext gRPC is refused on non-loopback addresses unless this is set
+  // (TLS arrives with the security work).
+  bool allow_plaintext_non_loopback = false;
+  int max_message_bytes = 4 << 20;
+  // Records per ImportRatings stream.
+  int64_t max_import_records = 1'000'000;
+  // "Now", for recorded_at and date checks; tests inject a fixed clock.
+  core::RatingService::Clock clock = [] { return absl::Now(); };
+};
+
+// A running tilbake-server: storage opened, instruments loaded, gRPC serving
+// Feedback, health and reflection. The only code that knows ServerBuilder.
+class Server {
+ public:
+  // Opens the store, loads instruments and starts serving. Fails with the
+  // store's or the loader's error (naming the path or file and field).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerOptions& options);
+
+  // Shuts down gracefully if still running.
+  ~Server();
+
+  // The bound port (useful with port 0).
+  int port() const;
+
+  // Health goes NOT_SERVING, new calls are refused, in-flight calls get
+  // until `deadline` to finish, then the database is closed. Idempotent.
+  void Shutdown(absl::Duration deadline);
+
+ private:
+  struct State;
+  explicit Server(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tilbake::app
+
+#endif  // TILBAKE_SERVER_APP_SERVER_H_

@@ -1,0 +1,289 @@
+#include "server/core/rating_service.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/identifiers.h"
+#include "common/status_macros.h"
+#include "scoring/age_band.h"
+#include "scoring/score.h"
+
+namespace tilbake::core {
+namespace {
+
+using domain::Administration;
+using domain::Episode;
+using domain::Rating;
+
+constexpr int kMaxSessionNumber = 10000;
+constexpr int kMaxAgeYears = 130;
+constexpr size_t kMaxSkipReasonLength = 200;
+constexpr int kEarliestYear = 1900;
+
+std::string ShowDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// Checks the fields that need no stored state. The answers are checked by
+// the scoring engine against the instrument's definition.
+absl::Status CheckRatingFields(const Rating& r, absl::CivilDay today) {
+  RETURN_IF_ERROR(CheckIdentifier("rating.tenant_id", r.tenant_id));
+  RETURN_IF_ERROR(CheckIdentifier("rating.episode_id", r.episode_id));
+  RETURN_IF_ERROR(CheckIdentifier("rating.client_id", r.client_id));
+  RETURN_IF_ERROR(CheckIdentifier("rating.clinician_id", r.clinician_id));
+  RETURN_IF_ERROR(CheckOrgUnit("rating.org_unit", r.org_unit));
+  if (r.session_number < 1 || r.session_number > kMaxSessionNumber) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rating.session_number: must be 1–", kMaxSessionNumber,
+                     ", got ", r.session_number));
+  }
+  if (r.session_date.year() < kEarliestYear || r.session_date > today + 1) {
+    // A day of slack: the caller's calendar may be ahead of the server's UTC.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rating.session_date: ", ShowDay(r.session_date),
+        " is not a plausible session date (today is ", ShowDay(today), ")"));
+  }
+  if (r.rater.kind == domain::RaterKind::kCollateral) {
+    if (r.rater.relation == domain::RaterRelation::kUnspecified) {
+      return absl::InvalidArgumentError(
+          "rating.rater.relation: required for a collateral rater");
+    }
+    if (!r.rater.rater_id.empty()) {
+      RETURN_IF_ERROR(
+          CheckIdentifier("rating.rater.rater_id", r.rater.rater_id));
+    }
+  } else if (r.rater.relation != domain::RaterRelation::kUnspecified ||
+             !r.rater.rater_id.empty()) {
+    return absl::InvalidArgumentError(
+        "rating.rater: relation and rater_id are for collateral raters only");
+  }
+  if (r.client_age_years.has_value() &&
+      (*r.client_age_years < 0 || *r.client_age_years > kMaxAgeYears)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rating.client_age_years: must be 0–", kMaxAgeYears));
+  }
+  if (r.answers.skip_reason.size() > kMaxSkipReasonLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rating.skipped.reason: longer than ",
+                     kMaxSkipReasonLength, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+// Checks that `r` fits the episode as stored: type, client, open, and that
+// session numbers and dates run in the same order.
+absl::Status CheckFitsEpisode(const Episode& episode,
+                              const std::vector<Administration>& stored,
+                              const Rating& r) {
+  if (episode.closed()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("rating.episode_id: episode ", r.episode_id,
+                     " was closed on ", ShowDay(episode.ending->end_date)));
+  }
+  if (episode.type != r.episode_type) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("rating.episode_type: episode ", r.episode_id,
+                     " was started with another episode type"));
+  }
+  if (episode.type == domain::EpisodeType::kIndividual &&
+      episode.client_ids.front() != r.client_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("rating.client_id: individual episode ", r.episode_id,
+                     " belongs to another client"));
+  }
+  for (const Administration& a : stored) {
+    const Rating& s = a.rating;
+    const bool same_session = s.session_number == r.session_number;
+    if ((same_session && s.session_date != r.session_date) ||
+        (s.session_number < r.session_number &&
+         s.session_date > r.session_date) ||
+        (s.session_number > r.session_number &&
+         s.session_date < r.session_date)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "rating.session_date: ", ShowDay(r.session_date),
+          " does not fit session ", s.session_number, " dated ",
+          ShowDay(s.session_date), "; sessions are numbered in date order"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Episode UpdatedEpisode(std::optional<Episode> stored, const Rating& r) {
+  if (!stored.has_value()) {
+    Episode e;
+    e.tenant_id = r.tenant_id;
+    e.episode_id = r.episode_id;
+    e.type = r.episode_type;
+    e.client_ids = {r.client_id};
+    e.org_unit = r.org_unit;
+    e.clinician_id = r.clinician_id;
+    e.first_session_date = r.session_date;
+    e.last_session_date = r.session_date;
+    return e;
+  }
+  Episode e = *std::move(stored);
+  if (std::find(e.client_ids.begin(), e.client_ids.end(), r.client_id) ==
+      e.client_ids.end()) {
+    e.client_ids.push_back(r.client_id);
+  }
+  e.first_session_date = std::min(e.first_session_date, r.session_date);
+  e.last_session_date = std::max(e.last_session_date, r.session_date);
+  return e;
+}
+
+const Administration* FindById(const std::vector<Administration>& stored,
+                               const std::string& id) {
+  for (const Administration& a : stored) {
+    if (domain::AdministrationId(a.rating) == id) return &a;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+RatingService::RatingService(storage::Store* store,
+                             const scoring::InstrumentCatalog* catalog,
+                             Clock clock)
+    : store_(store), catalog_(catalog), clock_(std::move(clock)) {}
+
+absl::Mutex& RatingService::StripeFor(absl::string_view tenant,
+                                      absl::string_view id) const {
+  return stripes_[absl::HashOf(tenant, id) % kLockStripes];
+}
+
+absl::CivilDay RatingService::Today() const {
+  return absl::ToCivilDay(clock_(), absl::UTCTimeZone());
+}
+
+absl::StatusOr<SubmitResult> RatingService::Submit(
+    domain::Rating rating, const std::string& idempotency_key) {
+  RETURN_IF_ERROR(CheckIdentifier("idempotency_key", idempotency_key));
+  RETURN_IF_ERROR(CheckRatingFields(rating, Today()));
+  absl::StatusOr<const scoring::InstrumentDefinition*> definition =
+      catalog_->Find(rating.instrument_id, rating.instrument_version);
+  if (!definition.ok()) {
+    return Prefixed(definition.status(), rating.instrument_version.empty()
+                                             ? "rating.instrument_id"
+                                             : "rating.instrument_version");
+  }
+  rating.instrument_version = (*definition)->version;
+  if (rating.age_band == scoring::AgeBand::kUnspecified &&
+      rating.client_age_years.has_value()) {
+    rating.age_band = scoring::AgeBandForAge(*rating.client_age_years);
+  }
+  absl::StatusOr<scoring::Score> score =
+      scoring::ScoreAnswers(**definition, rating.answers);
+  if (!score.ok()) return Prefixed(score.status(), "rating");
+  // Store the answers as scored: items in definition order, keys filled in.
+  if (rating.answers.format == scoring::AnswerFormat::kItems) {
+    rating.answers.items = score->items;
+  }
+
+  // Lock the episode and the key (two stripes at most, in address order so
+  // two submissions never wait on each other crosswise).
+  absl::Mutex* a = &StripeFor(rating.tenant_id, rating.episode_id);
+  absl::Mutex* b = &StripeFor(rating.tenant_id, idempotency_key);
+  if (b < a) std::swap(a, b);
+  absl::MutexLock lock_a(a);
+  std::optional<absl::MutexLock> lock_b;
+  if (b != a) lock_b.emplace(b);
+  return SubmitLocked(rating, *score, idempotency_key);
+}
+
+absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
+    const Rating& rating, const scoring::Score& score,
+    const std::string& idempotency_key) {
+  const std::string id = domain::AdministrationId(rating);
+  ASSIGN_OR_RETURN(std::optional<storage::IdempotencyEntry> known,
+                   store_->GetIdempotency(rating.tenant_id, idempotency_key));
+  if (known.has_value()) {
+    ASSIGN_OR_RETURN(
+        std::vector<Administration> stored,
+        store_->ListAdministrations(rating.tenant_id, known->episode_id));
+    const Administration* original = FindById(stored, known->administration_id);
+    if (original == nullptr) {
+      return absl::DataLossError(absl::StrCat(
+          "idempotency entry points at a missing administration of episode ",
+          known->episode_id));
+    }
+    if (original->rating != rating) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "idempotency_key: already used for a different rating (episode ",
+          known->episode_id, ", administration ", known->administration_id,
+          "); use a new key for a new rating"));
+    }
+    return SubmitResult{*original, /*replayed=*/true};
+  }
+
+  ASSIGN_OR_RETURN(std::optional<Episode> episode,
+                   store_->GetEpisode(rating.tenant_id, rating.episode_id));
+  std::vector<Administration> stored;
+  if (episode.has_value()) {
+    ASSIGN_OR_RETURN(stored, store_->ListAdministrations(rating.tenant_id,
+                                                         rating.episode_id));
+    if (FindById(stored, id) != nullptr) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "rating: session ", rating.session_number, " already has ",
+          rating.instrument_id, " from this rater (administration ", id,
+          ", stored under another idempotency key)"));
+    }
+    RETURN_IF_ERROR(CheckFitsEpisode(*episode, stored, rating));
+  }
+
+  Administration administration{rating, score, clock_(), idempotency_key};
+  storage::WriteSet changes;
+  changes.episodes.push_back(UpdatedEpisode(std::move(episode), rating));
+  changes.administrations.push_back(administration);
+  changes.idempotency.push_back(
+      {rating.tenant_id, idempotency_key, rating.episode_id, id});
+  RETURN_IF_ERROR(store_->Apply(changes));
+  return SubmitResult{std::move(administration), /*replayed=*/false};
+}
+
+absl::StatusOr<EpisodeView> RatingService::GetEpisode(
+    absl::string_view tenant_id, absl::string_view episode_id) const {
+  RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
+  RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
+  ASSIGN_OR_RETURN(std::optional<Episode> episode,
+                   store_->GetEpisode(tenant_id, episode_id));
+  if (!episode.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("episode_id: no episode ", episode_id, " in this tenant"));
+  }
+  ASSIGN_OR_RETURN(std::vector<Administration> administrations,
+                   store_->ListAdministrations(tenant_id, episode_id));
+  return EpisodeView{*std::move(episode), std::move(administrations)};
+}
+
+absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
+    absl::string_view tenant_id, absl::string_view episode_id,
+    const domain::Ending& ending) {
+  RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
+  RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
+  if (ending.end_date > Today() + 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ending.end_date: ", ShowDay(ending.end_date), " is in the future"));
+  }
+  absl::MutexLock lock(&StripeFor(tenant_id, episode_id));
+  ASSIGN_OR_RETURN(EpisodeView view, GetEpisode(tenant_id, episode_id));
+  Episode& episode = view.episode;
+  if (episode.closed()) {
+    if (*episode.ending == ending) return view;  // A retry: nothing to do.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ending: episode ", episode_id, " was already closed on ",
+        ShowDay(episode.ending->end_date), " with another ending"));
+  }
+  if (ending.end_date < episode.last_session_date) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ending.end_date: ", ShowDay(ending.end_date),
+        " is before the last session, ", ShowDay(episode.last_session_date)));
+  }
+  episode.ending = ending;
+  storage::WriteSet changes;
+  changes.episodes.push_back(episode);
+  RETURN_IF_ERROR(store_->Apply(changes));
+  return view;
+}
+
+}  // namespace tilbake::core

@@ -1,0 +1,81 @@
+// tilbake-server: serves tilbake.v1.Feedback over gRPC on a RocksDB store.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "server/app/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC address (host:port). Plaintext is loopback-only unless "
+          "--allow_plaintext_non_loopback.");
+ABSL_FLAG(std::string, data_dir, "./var/data", "RocksDB data directory.");
+ABSL_FLAG(std::string, durability, "fsync",
+          "fsync: the WAL is synced before a rating is acknowledged (survives "
+          "power loss). os: written to the OS only (survives a process crash, "
+          "not power loss; faster).");
+ABSL_FLAG(std::string, instruments_dir, "",
+          "Directory of extra instrument definition files (*.textpb).");
+ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
+          "Serve plaintext gRPC on a non-loopback address.");
+ABSL_FLAG(int64_t, max_import_records, 1'000'000,
+          "Records one ImportRatings stream may carry.");
+ABSL_FLAG(int, shutdown_grace_seconds, 10,
+          "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Tilbake feedback service.\nUsage: tilbake-server [--listen=ADDR] "
+      "[--data_dir=DIR] [--durability=fsync|os]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals before any thread starts, so every gRPC thread
+  // inherits the mask and only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  tilbake::app::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  const std::string durability = absl::GetFlag(FLAGS_durability);
+  if (durability == "fsync") {
+    options.durability = tilbake::storage::Durability::kFsync;
+  } else if (durability == "os") {
+    options.durability = tilbake::storage::Durability::kOs;
+  } else {
+    tilbake::LogEvent(
+        tilbake::LogLevel::kError, "bad_flag",
+        {{"flag", "durability"}, {"detail", "must be fsync or os"}});
+    return EXIT_FAILURE;
+  }
+  options.instruments_dir = absl::GetFlag(FLAGS_instruments_dir);
+  options.allow_plaintext_non_loopback =
+      absl::GetFlag(FLAGS_allow_plaintext_non_loopback);
+  options.max_import_records = absl::GetFlag(FLAGS_max_import_records);
+
+  auto server = tilbake::app::Server::Start(options);
+  if (!server.ok()) {
+    tilbake::LogEvent(
+        tilbake::LogLevel::kError, "start_failed",
+        {{"code", absl::StatusCodeToString(server.status().code())},
+         {"detail", std::string(server.status().message())}});
+    return EXIT_FAILURE;
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  tilbake::LogEvent(tilbake::LogLevel::kInfo, "signal_received",
+                    {{"signal", absl::StrCat(signal_number)}});
+  (*server)->Shutdown(
+      absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  return EXIT_SUCCESS;
+}

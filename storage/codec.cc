@@ -1,0 +1,191 @@
+#include "storage/codec.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "tilbake/storage/records.pb.h"
+
+namespace tilbake::storage::codec {
+namespace {
+
+using scoring::Tenths;
+
+void ToRecord(absl::CivilDay day, DayRecord* out) {
+  out->set_year(static_cast<int32_t>(day.year()));
+  out->set_month(day.month());
+  out->set_day(day.day());
+}
+
+absl::CivilDay FromRecord(const DayRecord& r) {
+  return absl::CivilDay(r.year(), r.month(), r.day());
+}
+
+void ToRecord(const scoring::ItemAnswer& item, ItemRecord* out) {
+  out->set_key(item.key);
+  if (item.value.has_value()) out->set_value_tenths(*item.value);
+  out->set_importance(static_cast<int32_t>(item.importance));
+}
+
+scoring::ItemAnswer FromRecord(const ItemRecord& r) {
+  scoring::ItemAnswer item;
+  item.key = r.key();
+  if (r.has_value_tenths()) item.value = r.value_tenths();
+  item.importance = static_cast<scoring::Importance>(r.importance());
+  return item;
+}
+
+void ToRecord(const domain::Rating& rating, RatingRecord* out) {
+  out->set_tenant_id(rating.tenant_id);
+  out->set_episode_id(rating.episode_id);
+  out->set_client_id(rating.client_id);
+  out->set_clinician_id(rating.clinician_id);
+  out->set_org_unit(rating.org_unit);
+  out->set_episode_type(static_cast<int32_t>(rating.episode_type));
+  out->set_session_number(rating.session_number);
+  ToRecord(rating.session_date, out->mutable_session_date());
+  out->set_instrument_id(rating.instrument_id);
+  out->set_instrument_version(rating.instrument_version);
+  RaterRecord* rater = out->mutable_rater();
+  rater->set_kind(static_cast<int32_t>(rating.rater.kind));
+  rater->set_relation(static_cast<int32_t>(rating.rater.relation));
+  rater->set_rater_id(rating.rater.rater_id);
+  AnswersRecord* answers = out->mutable_answers();
+  answers->set_format(static_cast<int32_t>(rating.answers.format));
+  for (const scoring::ItemAnswer& item : rating.answers.items) {
+    ToRecord(item, answers->add_items());
+  }
+  if (rating.answers.stated_total.has_value()) {
+    answers->set_stated_total_tenths(*rating.answers.stated_total);
+  }
+  answers->set_total_tenths(rating.answers.total);
+  answers->set_skip_reason(rating.answers.skip_reason);
+  if (rating.client_age_years.has_value()) {
+    out->set_client_age_years(*rating.client_age_years);
+  }
+  out->set_age_band(static_cast<int32_t>(rating.age_band));
+}
+
+domain::Rating FromRecord(const RatingRecord& r) {
+  domain::Rating rating;
+  rating.tenant_id = r.tenant_id();
+  rating.episode_id = r.episode_id();
+  rating.client_id = r.client_id();
+  rating.clinician_id = r.clinician_id();
+  rating.org_unit = r.org_unit();
+  rating.episode_type = static_cast<domain::EpisodeType>(r.episode_type());
+  rating.session_number = r.session_number();
+  rating.session_date = FromRecord(r.session_date());
+  rating.instrument_id = r.instrument_id();
+  rating.instrument_version = r.instrument_version();
+  rating.rater.kind = static_cast<domain::RaterKind>(r.rater().kind());
+  rating.rater.relation =
+      static_cast<domain::RaterRelation>(r.rater().relation());
+  rating.rater.rater_id = r.rater().rater_id();
+  const AnswersRecord& a = r.answers();
+  rating.answers.format = static_cast<scoring::AnswerFormat>(a.format());
+  for (const ItemRecord& item : a.items()) {
+    rating.answers.items.push_back(FromRecord(item));
+  }
+  if (a.has_stated_total_tenths()) {
+    rating.answers.stated_total = a.stated_total_tenths();
+  }
+  rating.answers.total = a.total_tenths();
+  rating.answers.skip_reason = a.skip_reason();
+  if (r.has_client_age_years()) rating.client_age_years = r.client_age_years();
+  rating.age_band = static_cast<scoring::AgeBand>(r.age_band());
+  return rating;
+}
+
+template <typename Record>
+absl::StatusOr<Record> Parse(absl::string_view bytes, const char* what) {
+  Record record;
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("unreadable ", what, " record"));
+  }
+  return record;
+}
+
+}  // namespace
+
+std::string EncodeEpisode(const domain::Episode& episode) {
+  EpisodeRecord r;
+  r.set_tenant_id(episode.tenant_id);
+  r.set_episode_id(episode.episode_id);
+  r.set_type(static_cast<int32_t>(episode.type));
+  for (const std::string& id : episode.client_ids) r.add_client_ids(id);
+  r.set_org_unit(episode.org_unit);
+  r.set_clinician_id(episode.clinician_id);
+  ToRecord(episode.first_session_date, r.mutable_first_session_date());
+  ToRecord(episode.last_session_date, r.mutable_last_session_date());
+  if (episode.ending.has_value()) {
+    r.mutable_ending()->set_type(static_cast<int32_t>(episode.ending->type));
+    ToRecord(episode.ending->end_date, r.mutable_ending()->mutable_end_date());
+  }
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<domain::Episode> DecodeEpisode(absl::string_view bytes) {
+  absl::StatusOr<EpisodeRecord> r = Parse<EpisodeRecord>(bytes, "episode");
+  if (!r.ok()) return r.status();
+  domain::Episode episode;
+  episode.tenant_id = r->tenant_id();
+  episode.episode_id = r->episode_id();
+  episode.type = static_cast<domain::EpisodeType>(r->type());
+  episode.client_ids.assign(r->client_ids().begin(), r->client_ids().end());
+  episode.org_unit = r->org_unit();
+  episode.clinician_id = r->clinician_id();
+  episode.first_session_date = FromRecord(r->first_session_date());
+  episode.last_session_date = FromRecord(r->last_session_date());
+  if (r->has_ending()) {
+    episode.ending =
+        domain::Ending{static_cast<domain::EndingType>(r->ending().type()),
+                       FromRecord(r->ending().end_date())};
+  }
+  return episode;
+}
+
+std::string EncodeAdministration(const domain::Administration& a) {
+  AdministrationRecord r;
+  ToRecord(a.rating, r.mutable_rating());
+  ScoreRecord* score = r.mutable_score();
+  score->set_status(static_cast<int32_t>(a.score.status));
+  if (a.score.total.has_value()) score->set_total_tenths(*a.score.total);
+  for (const scoring::ItemAnswer& item : a.score.items) {
+    ToRecord(item, score->add_items());
+  }
+  r.set_recorded_at_unix_micros(absl::ToUnixMicros(a.recorded_at));
+  r.set_idempotency_key(a.idempotency_key);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<domain::Administration> DecodeAdministration(
+    absl::string_view bytes) {
+  absl::StatusOr<AdministrationRecord> r =
+      Parse<AdministrationRecord>(bytes, "administration");
+  if (!r.ok()) return r.status();
+  domain::Administration a;
+  a.rating = FromRecord(r->rating());
+  a.score.status = static_cast<scoring::ScoreStatus>(r->score().status());
+  if (r->score().has_total_tenths()) a.score.total = r->score().total_tenths();
+  for (const ItemRecord& item : r->score().items()) {
+    a.score.items.push_back(FromRecord(item));
+  }
+  a.recorded_at = absl::FromUnixMicros(r->recorded_at_unix_micros());
+  a.idempotency_key = r->idempotency_key();
+  return a;
+}
+
+std::string EncodeIdempotency(const IdempotencyTarget& target) {
+  IdempotencyRecord r;
+  r.set_episode_id(target.episode_id);
+  r.set_administration_id(target.administration_id);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<IdempotencyTarget> DecodeIdempotency(absl::string_view bytes) {
+  absl::StatusOr<IdempotencyRecord> r =
+      Parse<IdempotencyRecord>(bytes, "idempotency");
+  if (!r.ok()) return r.status();
+  return IdempotencyTarget{r->episode_id(), r->administration_id()};
+}
+
+}  // namespace tilbake::storage::codec

@@ -1,0 +1,32 @@
+#ifndef TILBAKE_STORAGE_CODEC_H_
+#define TILBAKE_STORAGE_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "domain/types.h"
+
+// Encodes domain records as RocksDB values (storage-private protobuf
+// messages) and back. Decoding fails with DataLoss on bytes that do not parse.
+namespace tilbake::storage::codec {
+
+std::string EncodeEpisode(const domain::Episode& episode);
+absl::StatusOr<domain::Episode> DecodeEpisode(absl::string_view bytes);
+
+std::string EncodeAdministration(const domain::Administration& a);
+absl::StatusOr<domain::Administration> DecodeAdministration(
+    absl::string_view bytes);
+
+// Where an idempotency key points.
+struct IdempotencyTarget {
+  std::string episode_id;
+  std::string administration_id;
+};
+
+std::string EncodeIdempotency(const IdempotencyTarget& target);
+absl::StatusOr<IdempotencyTarget> DecodeIdempotency(absl::string_view bytes);
+
+}  // namespace tilbake::storage::codec
+
+#endif  // TILBAKE_STORAGE_CODEC_H_

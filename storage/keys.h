@@ -1,0 +1,47 @@
+#ifndef TILBAKE_STORAGE_KEYS_H_
+#define TILBAKE_STORAGE_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "domain/types.h"
+
+// Key layout. Keys sort the way they are read: every key starts with the
+// tenant id, components are joined by NUL (identifiers never contain one,
+// see common/identifiers.h) and integers are fixed-width big-endian, so byte
+// order equals numeric order.
+namespace tilbake::storage::keys {
+
+// Column families, one per record kind.
+// "default": store metadata (schema version).
+inline constexpr char kMetaFamily[] = "default";
+// tenant \0 episode -> EpisodeRecord
+inline constexpr char kEpisodesFamily[] = "episodes";
+// tenant \0 episode \0 be32(session) instrument \0 client \0 series
+//   -> AdministrationRecord. One episode is one contiguous range.
+inline constexpr char kAdministrationsFamily[] = "administrations";
+// tenant \0 idempotency key -> IdempotencyRecord
+inline constexpr char kIdempotencyFamily[] = "idempotency";
+
+inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
+
+std::string Episode(absl::string_view tenant, absl::string_view episode);
+
+// The prefix every administration key of one episode starts with.
+std::string EpisodeAdministrationsPrefix(absl::string_view tenant,
+                                         absl::string_view episode);
+
+std::string Administration(const domain::Rating& rating);
+
+std::string Idempotency(absl::string_view tenant, absl::string_view key);
+
+// The smallest key greater than every key with `prefix` (for
+// iterate_upper_bound). `prefix` must not be all 0xff bytes.
+std::string PrefixUpperBound(absl::string_view prefix);
+
+void AppendBigEndian32(std::string* out, uint32_t value);
+
+}  // namespace tilbake::storage::keys
+
+#endif  // TILBAKE_STORAGE_KEYS_H_

@@ -1,0 +1,261 @@
+// The RocksDB implementation of Store. RocksDB types stay in this file.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/codec.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+
+namespace tilbake::storage {
+namespace {
+
+// The column families this schema uses, in handle order.
+const std::vector<std::string>& KnownFamilies() {
+  static const auto* families = new std::vector<std::string>{
+      keys::kMetaFamily, keys::kEpisodesFamily, keys::kAdministrationsFamily,
+      keys::kIdempotencyFamily};
+  return *families;
+}
+
+// Converts a RocksDB status at the edge of storage/, saying what failed.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(message);
+  }
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsIOError()) {
+    // The LOCK file is held by another process (or this one).
+    if (absl::StrContains(s.ToString(), "lock")) {
+      return absl::UnavailableError(absl::StrCat(
+          message, " (is another tilbake-server using this directory?)"));
+    }
+    return absl::UnavailableError(message);
+  }
+  if (s.IsInvalidArgument()) return absl::FailedPreconditionError(message);
+  return absl::InternalError(message);
+}
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             const StoreOptions& options)
+      : db_(std::move(db)), handles_(std::move(handles)), options_(options) {
+    write_options_.sync = options.durability == Durability::kFsync;
+  }
+
+  ~RocksStore() override {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      db_->DestroyColumnFamilyHandle(handle);
+    }
+    // Closing flushes nothing extra: every write went through the WAL.
+    db_->Close().PermitUncheckedError();
+  }
+
+  absl::Status CheckOrInitSchema() {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta(),
+                                 keys::kSchemaVersionKey, &value);
+    if (s.IsNotFound()) {
+      ASSIGN_OR_RETURN(bool empty, IsEmpty());
+      if (!empty) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            options_.path,
+            " holds data but no schema version: not a Tilbake database"));
+      }
+      return FromRocks(
+          db_->Put(write_options_, meta(), keys::kSchemaVersionKey,
+                   std::to_string(kSchemaVersion)),
+          absl::StrCat("writing schema version to ", options_.path));
+    }
+    RETURN_IF_ERROR(FromRocks(s, "reading schema version"));
+    int version = 0;
+    if (!absl::SimpleAtoi(value, &version)) {
+      return absl::DataLossError(absl::StrCat(
+          options_.path, ": unreadable schema version \"", value, "\""));
+    }
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(options_.path, " has schema version ", version,
+                       ", newer than this server's ", kSchemaVersion,
+                       "; run a newer tilbake-server"));
+    }
+    if (version < kSchemaVersion) {
+      // No migration exists yet: version 1 is the first layout.
+      return absl::FailedPreconditionError(
+          absl::StrCat(options_.path, " has schema version ", version,
+                       " and no migration to ", kSchemaVersion, " exists"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<domain::Episode>> GetEpisode(
+      absl::string_view tenant_id,
+      absl::string_view episode_id) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), episodes(),
+                                 keys::Episode(tenant_id, episode_id), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    RETURN_IF_ERROR(FromRocks(s, "reading episode"));
+    ASSIGN_OR_RETURN(domain::Episode episode, codec::DecodeEpisode(value));
+    return episode;
+  }
+
+  absl::StatusOr<std::vector<domain::Administration>> ListAdministrations(
+      absl::string_view tenant_id,
+      absl::string_view episode_id) const override {
+    const std::string prefix =
+        keys::EpisodeAdministrationsPrefix(tenant_id, episode_id);
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read, administrations()));
+    std::vector<domain::Administration> out;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(domain::Administration a,
+                       codec::DecodeAdministration(absl::string_view(
+                           it->value().data(), it->value().size())));
+      out.push_back(std::move(a));
+    }
+    // A failed iterator looks like the end of data: check it.
+    RETURN_IF_ERROR(FromRocks(it->status(), "listing administrations"));
+    return out;
+  }
+
+  absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
+      absl::string_view tenant_id, absl::string_view key) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), idempotency(),
+                                 keys::Idempotency(tenant_id, key), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    RETURN_IF_ERROR(FromRocks(s, "reading idempotency key"));
+    ASSIGN_OR_RETURN(codec::IdempotencyTarget target,
+                     codec::DecodeIdempotency(value));
+    return IdempotencyEntry{std::string(tenant_id), std::string(key),
+                            std::move(target.episode_id),
+                            std::move(target.administration_id)};
+  }
+
+  absl::Status Apply(const WriteSet& changes) override {
+    rocksdb::WriteBatch batch;
+    for (const domain::Episode& e : changes.episodes) {
+      RETURN_IF_ERROR(FromRocks(
+          batch.Put(episodes(), keys::Episode(e.tenant_id, e.episode_id),
+                    codec::EncodeEpisode(e)),
+          "batching episode"));
+    }
+    for (const domain::Administration& a : changes.administrations) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(administrations(), keys::Administration(a.rating),
+                              codec::EncodeAdministration(a)),
+                    "batching administration"));
+    }
+    for (const IdempotencyEntry& entry : changes.idempotency) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(idempotency(),
+                              keys::Idempotency(entry.tenant_id, entry.key),
+                              codec::EncodeIdempotency(
+                                  {entry.episode_id, entry.administration_id})),
+                    "batching idempotency key"));
+    }
+    return FromRocks(db_->Write(write_options_, &batch), "writing batch");
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
+  rocksdb::ColumnFamilyHandle* episodes() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* administrations() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
+
+  absl::StatusOr<bool> IsEmpty() const {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->NewIterator(rocksdb::ReadOptions(), handle));
+      it->SeekToFirst();
+      if (it->Valid()) return false;
+      RETURN_IF_ERROR(FromRocks(it->status(), "scanning database"));
+    }
+    return true;
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  // Known families first (KnownFamilies order), then any unknown ones.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  StoreOptions options_;
+  rocksdb::WriteOptions write_options_;
+};
+
+rocksdb::ColumnFamilyOptions FamilyOptions() {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  // Point lookups (episodes, idempotency keys) skip SST files by bloom filter.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const StoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("data directory: is empty");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create data directory ", options.path, ": ", ec.message()));
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+
+  // A newer server may have added families: open every one that exists, or
+  // RocksDB refuses; the schema check below then says what is wrong.
+  std::vector<std::string> families = KnownFamilies();
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing)
+          .ok()) {
+    for (const std::string& name : existing) {
+      if (std::find(families.begin(), families.end(), name) == families.end()) {
+        families.push_back(name);
+      }
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : families) {
+    descriptors.emplace_back(name, FamilyOptions());
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", options.path)));
+  auto store = std::make_unique<RocksStore>(std::unique_ptr<rocksdb::DB>(raw),
+                                            std::move(handles), options);
+  RETURN_IF_ERROR(store->CheckOrInitSchema());
+  return store;
+}
+
+}  // namespace tilbake::storage

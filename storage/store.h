@@ -1,0 +1,84 @@
+#ifndef TILBAKE_STORAGE_STORE_H_
+#define TILBAKE_STORAGE_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "domain/types.h"
+
+namespace tilbake::storage {
+
+// When a write is acknowledged.
+enum class Durability {
+  kFsync,  // WAL fsynced before Apply returns: survives power loss.
+  kOs,     // WAL handed to the OS: survives a process crash, not power loss.
+};
+
+struct StoreOptions {
+  // Directory of the RocksDB database. Created if missing.
+  std::string path;
+  Durability durability = Durability::kFsync;
+};
+
+// Maps an idempotency key to the administration it created.
+struct IdempotencyEntry {
+  std::string tenant_id;
+  std::string key;
+  std::string episode_id;
+  std::string administration_id;  // domain::AdministrationId
+
+  bool operator==(const IdempotencyEntry&) const = default;
+};
+
+// One atomic change. Apply writes all of it in one RocksDB write batch or
+// nothing; records replace any stored record with the same key.
+struct WriteSet {
+  std::vector<domain::Episode> episodes;
+  std::vector<domain::Administration> administrations;
+  std::vector<IdempotencyEntry> idempotency;
+};
+
+// The persistent store: a RocksDB database with one column family per record
+// kind. Keys start with the tenant id, so a tenant's data is one key range and
+// no read can cross tenants. Thread-safe; callers serialize their own
+// read-modify-write sequences (see core::RatingService).
+class Store {
+ public:
+  // The on-disk layout this build reads and writes.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (or creates) the database at options.path. Errors:
+  // Unavailable if another process holds it, DataLoss if it is corrupt,
+  // FailedPrecondition if it was written by a newer schema or is not a
+  // Tilbake database. Messages name the path.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const StoreOptions& options);
+
+  virtual ~Store() = default;
+
+  // NotFound-free lookups: nullopt when absent.
+  virtual absl::StatusOr<std::optional<domain::Episode>> GetEpisode(
+      absl::string_view tenant_id, absl::string_view episode_id) const = 0;
+
+  // The episode's administrations in session, instrument, client, rater
+  // order. Empty when the episode has none.
+  virtual absl::StatusOr<std::vector<domain::Administration>>
+  ListAdministrations(absl::string_view tenant_id,
+                      absl::string_view episode_id) const = 0;
+
+  virtual absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
+      absl::string_view tenant_id, absl::string_view key) const = 0;
+
+  // Writes `changes` atomically, durable per StoreOptions::durability before
+  // it returns OK.
+  virtual absl::Status Apply(const WriteSet& changes) = 0;
+};
+
+}  // namespace tilbake::storage
+
+#endif  // TILBAKE_STORAGE_STORE_H_

@@ -174,7 +174,11 @@ absl::StatusOr<SubmitResult> RatingService::Submit(
   }
   absl::StatusOr<scoring::Score> score =
       scoring::ScoreAnswers(**definition, rating.answers);
-  if (!score.ok()) return Prefixed(score.status(), "rating");
+  if (!score.ok()) {
+    // The engine names the part ("items[2] (goals): …"); say whose part.
+    return absl::Status(score.status().code(),
+                        absl::StrCat("rating.", score.status().message()));
+  }
   // Store the answers as scored: items in definition order, keys filled in.
   if (rating.answers.format == scoring::AnswerFormat::kItems) {
     rating.answers.items = score->items;

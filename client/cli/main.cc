@@ -1,0 +1,255 @@
+// tilbake: the command line for Tilbake, built on the C++ SDK.
+//
+// Exit codes: 0 success; 1 the server refused or could not be reached;
+// 2 bad usage; 3 an import stored some records and rejected others.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli/cli_support.h"
+#include "client/sdk/client.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tilbake-server address.");
+ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
+ABSL_FLAG(int, deadline_seconds, 10, "Deadline of each call.");
+ABSL_FLAG(int, attempts, 4, "Attempts for calls that fail transiently.");
+ABSL_FLAG(std::string, tenant, "", "Tenant id.");
+ABSL_FLAG(std::string, episode, "", "Episode id.");
+ABSL_FLAG(std::string, client, "", "Client pseudonym.");
+ABSL_FLAG(std::string, clinician, "", "Clinician id.");
+ABSL_FLAG(std::string, org_unit, "",
+          "Org unit path, e.g. psykisk-helse/team-nord.");
+ABSL_FLAG(std::string, episode_type, "individual",
+          "individual, couple, family or group.");
+ABSL_FLAG(int, session, 0, "Session number (1 = first).");
+ABSL_FLAG(std::string, date, "", "Session date, YYYY-MM-DD.");
+ABSL_FLAG(std::string, instrument, "", "Instrument id, e.g. ors, srs.");
+ABSL_FLAG(std::string, instrument_version, "", "Version (default: current).");
+ABSL_FLAG(std::string, items, "",
+          "Item values: 5.1,6,7.3,8.9 or individual=5.1,interpersonal=6,…");
+ABSL_FLAG(std::string, total, "", "Total only (entry format B), e.g. 26.5.");
+ABSL_FLAG(bool, skipped, false, "The form was handed out but not completed.");
+ABSL_FLAG(std::string, skip_reason, "", "Optional reason for --skipped.");
+ABSL_FLAG(std::string, rater, "client",
+          "client, or a collateral rater: parent, carer, partner, sibling, "
+          "other-family, teacher, other.");
+ABSL_FLAG(std::string, rater_id, "", "Tells two collateral raters apart.");
+ABSL_FLAG(int, age, -1, "Client's age in years at the session (optional).");
+ABSL_FLAG(std::string, key, "",
+          "Idempotency key; default: a new random key. Reuse it to retry.");
+ABSL_FLAG(std::string, ending, "", "planned or unilateral.");
+ABSL_FLAG(std::string, end_date, "", "Episode end date, YYYY-MM-DD.");
+ABSL_FLAG(std::string, family, "", "instruments: only this family (fit, …).");
+
+namespace {
+
+using tilbake::client::Client;
+namespace cli = tilbake::cli;
+namespace v1 = tilbake::v1;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPartial = 3;
+
+constexpr char kUsage[] =
+    R"(tilbake: session feedback (FIT, INSPIRE) from the command line.
+
+Usage: tilbake COMMAND [--flags]
+
+Commands:
+  submit         one administration: --tenant --episode --client --clinician
+                 --org_unit --session --date --instrument and one of
+                 --items / --total / --skipped [--rater --age --key]
+  import FILE    JSON lines, one SubmitRatingRequest per line
+  episode        --tenant --episode: every administration and its score
+  close-episode  --tenant --episode --ending planned|unilateral --end_date
+  instruments    the instruments the server scores [--family]
+
+Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
+Run `tilbake --helpfull` for every flag.)";
+
+int Fail(const absl::Status& status) {
+  std::cerr << "tilbake: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return status.code() == absl::StatusCode::kInvalidArgument &&
+                 status.message().rfind("--", 0) == 0
+             ? kExitUsage
+             : kExitFailure;
+}
+
+absl::Status Require(const char* flag, const std::string& value) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, " is required"));
+  }
+  return absl::OkStatus();
+}
+
+void Print(const google::protobuf::Message& message, const std::string& table) {
+  std::cout << (absl::GetFlag(FLAGS_json) ? cli::ToJson(message) + "\n"
+                                          : table);
+}
+
+absl::StatusOr<v1::SubmitRatingRequest> SubmitRequestFromFlags() {
+  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
+                             {"episode", absl::GetFlag(FLAGS_episode)},
+                             {"client", absl::GetFlag(FLAGS_client)},
+                             {"clinician", absl::GetFlag(FLAGS_clinician)},
+                             {"org_unit", absl::GetFlag(FLAGS_org_unit)},
+                             {"date", absl::GetFlag(FLAGS_date)},
+                             {"instrument", absl::GetFlag(FLAGS_instrument)}}) {
+    if (absl::Status s = Require(flag, value); !s.ok()) return s;
+  }
+  v1::SubmitRatingRequest request;
+  request.set_idempotency_key(absl::GetFlag(FLAGS_key));
+  v1::Rating* r = request.mutable_rating();
+  r->set_tenant_id(absl::GetFlag(FLAGS_tenant));
+  r->set_episode_id(absl::GetFlag(FLAGS_episode));
+  r->set_client_id(absl::GetFlag(FLAGS_client));
+  r->set_clinician_id(absl::GetFlag(FLAGS_clinician));
+  r->set_org_unit(absl::GetFlag(FLAGS_org_unit));
+  auto type = cli::ParseEpisodeType(absl::GetFlag(FLAGS_episode_type));
+  if (!type.ok()) return type.status();
+  r->set_episode_type(*type);
+  r->set_session_number(absl::GetFlag(FLAGS_session));
+  auto date = cli::ParseDate("date", absl::GetFlag(FLAGS_date));
+  if (!date.ok()) return date.status();
+  *r->mutable_session_date() = *date;
+  r->set_instrument_id(absl::GetFlag(FLAGS_instrument));
+  r->set_instrument_version(absl::GetFlag(FLAGS_instrument_version));
+  auto rater = cli::ParseRater(absl::GetFlag(FLAGS_rater),
+                               absl::GetFlag(FLAGS_rater_id));
+  if (!rater.ok()) return rater.status();
+  *r->mutable_rater() = *rater;
+  if (absl::GetFlag(FLAGS_age) >= 0) {
+    r->set_client_age_years(absl::GetFlag(FLAGS_age));
+  }
+  const std::string items = absl::GetFlag(FLAGS_items);
+  const std::string total = absl::GetFlag(FLAGS_total);
+  const bool skipped = absl::GetFlag(FLAGS_skipped);
+  if (!items.empty() + !total.empty() + skipped != 1) {
+    return absl::InvalidArgumentError(
+        "--items, --total or --skipped: give exactly one");
+  }
+  if (!items.empty()) {
+    auto parsed = cli::ParseItems(items);
+    if (!parsed.ok()) return parsed.status();
+    *r->mutable_items() = *parsed;
+  } else if (!total.empty()) {
+    double value = 0;
+    if (!absl::SimpleAtod(total, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--total: \"", total, "\" is not a number"));
+    }
+    r->mutable_total_only()->set_total(value);
+  } else {
+    r->mutable_skipped()->set_reason(absl::GetFlag(FLAGS_skip_reason));
+  }
+  return request;
+}
+
+int Submit(Client& client) {
+  auto request = SubmitRequestFromFlags();
+  if (!request.ok()) return Fail(request.status());
+  auto response = client.SubmitRating(*request);
+  if (!response.ok()) return Fail(response.status());
+  Print(*response, cli::RenderSubmit(*response));
+  return EXIT_SUCCESS;
+}
+
+int Import(Client& client, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Fail(absl::NotFoundError(absl::StrCat("cannot read ", path)));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  auto records = cli::ParseImportLines(contents.str());
+  if (!records.ok()) return Fail(records.status());
+  size_t next = 0;
+  auto response = client.ImportRatings([&](v1::ImportRatingsRequest* request) {
+    if (next == records->size()) return false;
+    *request = (*records)[next++];
+    return true;
+  });
+  if (!response.ok()) return Fail(response.status());
+  Print(*response, cli::RenderImport(*response));
+  return response->rejected() > 0 ? kExitPartial : EXIT_SUCCESS;
+}
+
+int ShowEpisode(Client& client) {
+  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
+                             {"episode", absl::GetFlag(FLAGS_episode)}}) {
+    if (absl::Status s = Require(flag, value); !s.ok()) return Fail(s);
+  }
+  auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
+                                   absl::GetFlag(FLAGS_episode));
+  if (!episode.ok()) return Fail(episode.status());
+  Print(*episode, cli::RenderEpisode(*episode));
+  return EXIT_SUCCESS;
+}
+
+int CloseEpisode(Client& client) {
+  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
+                             {"episode", absl::GetFlag(FLAGS_episode)},
+                             {"ending", absl::GetFlag(FLAGS_ending)},
+                             {"end_date", absl::GetFlag(FLAGS_end_date)}}) {
+    if (absl::Status s = Require(flag, value); !s.ok()) return Fail(s);
+  }
+  v1::Ending ending;
+  auto type = cli::ParseEndingType(absl::GetFlag(FLAGS_ending));
+  if (!type.ok()) return Fail(type.status());
+  ending.set_type(*type);
+  auto date = cli::ParseDate("end_date", absl::GetFlag(FLAGS_end_date));
+  if (!date.ok()) return Fail(date.status());
+  *ending.mutable_end_date() = *date;
+  auto episode = client.CloseEpisode(absl::GetFlag(FLAGS_tenant),
+                                     absl::GetFlag(FLAGS_episode), ending);
+  if (!episode.ok()) return Fail(episode.status());
+  Print(*episode, cli::RenderEpisode(*episode));
+  return EXIT_SUCCESS;
+}
+
+int Instruments(Client& client) {
+  auto instruments = client.ListInstruments(absl::GetFlag(FLAGS_family));
+  if (!instruments.ok()) return Fail(instruments.status());
+  v1::ListInstrumentsResponse all;
+  for (const auto& d : *instruments) *all.add_instruments() = d;
+  Print(all, cli::RenderInstruments(*instruments));
+  return EXIT_SUCCESS;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) {
+    std::cerr << kUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string command = args[1];
+  tilbake::client::ClientOptions options;
+  options.target = absl::GetFlag(FLAGS_server);
+  options.deadline = absl::Seconds(absl::GetFlag(FLAGS_deadline_seconds));
+  options.max_attempts = absl::GetFlag(FLAGS_attempts);
+  std::unique_ptr<Client> client = Client::Connect(options);
+
+  if (command == "submit" && args.size() == 2) return Submit(*client);
+  if (command == "import" && args.size() == 3) return Import(*client, args[2]);
+  if (command == "episode" && args.size() == 2) return ShowEpisode(*client);
+  if (command == "close-episode" && args.size() == 2) {
+    return CloseEpisode(*client);
+  }
+  if (command == "instruments" && args.size() == 2) return Instruments(*client);
+  std::cerr << "tilbake: unknown command or wrong arguments: " << command
+            << "\n\n"
+            << kUsage << "\n";
+  return kExitUsage;
+}

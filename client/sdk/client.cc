@@ -1,0 +1,141 @@
+#include "client/sdk/client.h"
+
+#include <random>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace tilbake::client {
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+bool Retryable(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE ||
+         code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+}  // namespace
+
+std::unique_ptr<Client> Client::Connect(const ClientOptions& options) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(
+      options.target, grpc::InsecureChannelCredentials(), args);
+  return std::make_unique<Client>(v1::Feedback::NewStub(channel), options);
+}
+
+Client::Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
+               ClientOptions options)
+    : stub_(std::move(stub)), options_(std::move(options)) {}
+
+std::string Client::NewIdempotencyKey() {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::BitGen* gen = new absl::BitGen();
+  absl::MutexLock lock(&mu);
+  return absl::StrFormat("tb-%016x%016x", absl::Uniform<uint64_t>(*gen),
+                         absl::Uniform<uint64_t>(*gen));
+}
+
+absl::Status Client::CallWithRetry(
+    const std::function<grpc::Status(grpc::ClientContext*)>& attempt) {
+  absl::Duration backoff = options_.initial_backoff;
+  absl::BitGen jitter;
+  grpc::Status status;
+  for (int i = 1; i <= std::max(1, options_.max_attempts); ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+    status = attempt(&context);
+    if (status.ok() || !Retryable(status.error_code()) ||
+        i == options_.max_attempts) {
+      break;
+    }
+    absl::SleepFor(backoff * absl::Uniform(jitter, 0.5, 1.5));
+    backoff *= 2;
+  }
+  return FromGrpc(status);
+}
+
+absl::StatusOr<v1::SubmitRatingResponse> Client::SubmitRating(
+    v1::SubmitRatingRequest request) {
+  if (request.idempotency_key().empty()) {
+    request.set_idempotency_key(NewIdempotencyKey());
+  }
+  v1::SubmitRatingResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return stub_->SubmitRating(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatings(
+    const std::function<bool(v1::ImportRatingsRequest*)>& next) {
+  grpc::ClientContext context;
+  v1::ImportRatingsResponse response;
+  std::unique_ptr<grpc::ClientWriterInterface<v1::ImportRatingsRequest>>
+      writer = stub_->ImportRatings(&context, &response);
+  v1::ImportRatingsRequest request;
+  while (next(&request)) {
+    if (!writer->Write(request)) break;  // The stream broke; Finish says why.
+    request.Clear();
+  }
+  writer->WritesDone();
+  absl::Status status = FromGrpc(writer->Finish());
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::Episode> Client::GetEpisode(const std::string& tenant_id,
+                                               const std::string& episode_id) {
+  v1::GetEpisodeRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_episode_id(episode_id);
+  v1::GetEpisodeResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    return stub_->GetEpisode(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response.episode();
+}
+
+absl::StatusOr<v1::Episode> Client::CloseEpisode(const std::string& tenant_id,
+                                                 const std::string& episode_id,
+                                                 const v1::Ending& ending) {
+  v1::CloseEpisodeRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_episode_id(episode_id);
+  *request.mutable_ending() = ending;
+  v1::CloseEpisodeResponse response;
+  // Closing again with the same ending is a no-op, so retrying is safe.
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    return stub_->CloseEpisode(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response.episode();
+}
+
+absl::StatusOr<std::vector<v1::InstrumentDefinition>> Client::ListInstruments(
+    const std::string& family) {
+  v1::ListInstrumentsRequest request;
+  request.set_family(family);
+  v1::ListInstrumentsResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    return stub_->ListInstruments(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return std::vector<v1::InstrumentDefinition>(response.instruments().begin(),
+                                               response.instruments().end());
+}
+
+}  // namespace tilbake::client

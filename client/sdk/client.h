@@ -1,0 +1,81 @@
+#ifndef TILBAKE_CLIENT_SDK_CLIENT_H_
+#define TILBAKE_CLIENT_SDK_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tilbake/v1/feedback.grpc.pb.h"
+
+namespace tilbake::client {
+
+struct ClientOptions {
+  // host:port of tilbake-server.
+  std::string target = "127.0.0.1:50051";
+  // Deadline of each attempt.
+  absl::Duration deadline = absl::Seconds(10);
+  // Attempts for a call that fails with a retryable code (UNAVAILABLE,
+  // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). 1 = no retry.
+  int max_attempts = 4;
+  // Wait before the 2nd attempt; doubles each time, with jitter.
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+};
+
+// The C++ SDK for tilbake.v1.Feedback. Typed calls with deadlines and
+// retries; a retried SubmitRating reuses its idempotency key, so a retry can
+// never store a rating twice. Thread-safe (gRPC stubs are).
+//
+// Errors come back as absl::Status with the server's gRPC code and message
+// (which names the offending field).
+class Client {
+ public:
+  // A plaintext channel to options.target (loopback, or behind a proxy).
+  static std::unique_ptr<Client> Connect(const ClientOptions& options);
+
+  // For tests: any stub, e.g. the generated MockFeedbackStub.
+  Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
+         ClientOptions options);
+
+  // Fills in a fresh idempotency key when the request has none, and keeps
+  // it across retries.
+  absl::StatusOr<v1::SubmitRatingResponse> SubmitRating(
+      v1::SubmitRatingRequest request);
+
+  // Streams records from `next` (which fills the request and returns false
+  // when there are no more) and returns the server's tally. Not retried as a
+  // whole: a stream cut off midway is re-run by the caller, and the
+  // records' idempotency keys make the re-run safe. No deadline: an import
+  // may take long.
+  absl::StatusOr<v1::ImportRatingsResponse> ImportRatings(
+      const std::function<bool(v1::ImportRatingsRequest*)>& next);
+
+  absl::StatusOr<v1::Episode> GetEpisode(const std::string& tenant_id,
+                                         const std::string& episode_id);
+
+  absl::StatusOr<v1::Episode> CloseEpisode(const std::string& tenant_id,
+                                           const std::string& episode_id,
+                                           const v1::Ending& ending);
+
+  // Empty family = every instrument.
+  absl::StatusOr<std::vector<v1::InstrumentDefinition>> ListInstruments(
+      const std::string& family = "");
+
+  // A random key ("tb-" + 32 hex digits) for one intended administration.
+  static std::string NewIdempotencyKey();
+
+ private:
+  // Runs `attempt` with a fresh context until it succeeds, fails with a
+  // non-retryable code, or max_attempts is reached.
+  absl::Status CallWithRetry(
+      const std::function<grpc::Status(grpc::ClientContext*)>& attempt);
+
+  std::unique_ptr<v1::Feedback::StubInterface> stub_;
+  ClientOptions options_;
+};
+
+}  // namespace tilbake::client
+
+#endif  // TILBAKE_CLIENT_SDK_CLIENT_H_

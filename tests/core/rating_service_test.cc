@@ -1,0 +1,340 @@
+#include "server/core/rating_service.h"
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/config/instrument_loader.h"
+#include "tests/testing/builders.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tilbake::core {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAreArray;
+using ::tilbake::testing::IsOk;
+using ::tilbake::testing::OrsRating;
+using ::tilbake::testing::StatusIs;
+using ::tilbake::testing::TempDir;
+
+class RatingServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto catalog = config::LoadInstrumentCatalog("");
+    ASSERT_THAT(catalog, IsOk());
+    catalog_ =
+        std::make_unique<scoring::InstrumentCatalog>(*std::move(catalog));
+    auto store = storage::Store::Open({dir_.path()});
+    ASSERT_THAT(store, IsOk());
+    store_ = *std::move(store);
+    service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
+                                               [] { return testing::Now(); });
+  }
+
+  absl::StatusOr<SubmitResult> Submit(const domain::Rating& r,
+                                      const std::string& key) {
+    return service_->Submit(r, key);
+  }
+
+  // The episode as stored; a failed read fails the test (and yields empty).
+  EpisodeView View(const std::string& episode_id = "e-1") {
+    auto view = service_->GetEpisode("tenant-a", episode_id);
+    EXPECT_THAT(view, IsOk());
+    return view.ok() ? *std::move(view) : EpisodeView{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<scoring::InstrumentCatalog> catalog_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<RatingService> service_;
+};
+
+TEST_F(RatingServiceTest, StoresAndScoresASubmission) {
+  auto result = Submit(OrsRating(), "k1");
+  ASSERT_THAT(result, IsOk());
+  EXPECT_FALSE(result->replayed);
+  EXPECT_EQ(result->administration.score.total, 273);  // 5.1+6.0+7.3+8.9
+  EXPECT_EQ(result->administration.rating.instrument_version, "1");
+  EXPECT_EQ(result->administration.recorded_at, testing::Now());
+  EXPECT_EQ(result->administration.rating.answers.items[0].key, "individual");
+
+  auto view = service_->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(view, IsOk());
+  EXPECT_THAT(view->episode.client_ids, ElementsAre("c-17"));
+  EXPECT_EQ(view->episode.org_unit, "psykisk-helse/team-nord");
+  ASSERT_THAT(view->administrations, SizeIs(1));
+  EXPECT_EQ(view->administrations[0].score.total, 273);
+}
+
+TEST_F(RatingServiceTest, RetryWithTheSameKeyReturnsTheStoredRecord) {
+  ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
+  auto retry = Submit(OrsRating(), "k1");
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->administration.score.total, 273);
+  EXPECT_THAT(View().administrations, SizeIs(1));
+}
+
+TEST_F(RatingServiceTest, TheSameKeyWithOtherContentIsAlreadyExists) {
+  ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
+  domain::Rating changed = OrsRating();
+  changed.answers.items[0].value = 52;
+  EXPECT_THAT(Submit(changed, "k1"),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("idempotency_key: already used")));
+  // Same content but another session: also a different rating.
+  EXPECT_THAT(Submit(OrsRating(2), "k1"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(RatingServiceTest, ASecondFormForTheSameSlotIsAlreadyExists) {
+  ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
+  EXPECT_THAT(Submit(OrsRating(), "k2"),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("session 1 already has ors")));
+}
+
+TEST_F(RatingServiceTest, CollateralRatersAreTheirOwnSeries) {
+  ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
+  domain::Rating mother = OrsRating();
+  mother.rater = {domain::RaterKind::kCollateral,
+                  domain::RaterRelation::kParent, "mor"};
+  domain::Rating father = mother;
+  father.rater.rater_id = "far";
+  ASSERT_THAT(Submit(mother, "k2"), IsOk());
+  ASSERT_THAT(Submit(father, "k3"), IsOk());
+  std::vector<std::string> ids;
+  for (const auto& a : View().administrations) {
+    ids.push_back(domain::AdministrationId(a.rating));
+  }
+  EXPECT_THAT(ids, UnorderedElementsAreArray(
+                       {"1/ors/c-17/client", "1/ors/c-17/collateral.parent.mor",
+                        "1/ors/c-17/collateral.parent.far"}));
+}
+
+TEST_F(RatingServiceTest, IndividualEpisodesHaveOneClientCouplesTwo) {
+  ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
+  domain::Rating other = OrsRating();
+  other.client_id = "c-99";
+  EXPECT_THAT(Submit(other, "k2"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("rating.client_id: individual episode")));
+
+  domain::Rating a = OrsRating();
+  a.episode_id = "couple-1";
+  a.episode_type = domain::EpisodeType::kCouple;
+  domain::Rating b = a;
+  b.client_id = "c-99";
+  ASSERT_THAT(Submit(a, "k3"), IsOk());
+  ASSERT_THAT(Submit(b, "k4"), IsOk());
+  EXPECT_THAT(View("couple-1").episode.client_ids, ElementsAre("c-17", "c-99"));
+  domain::Rating wrong_type = a;
+  wrong_type.episode_type = domain::EpisodeType::kFamily;
+  wrong_type.session_number = 2;
+  wrong_type.session_date += 7;
+  EXPECT_THAT(Submit(wrong_type, "k5"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("rating.episode_type")));
+}
+
+TEST_F(RatingServiceTest, SessionNumbersAndDatesRunTogether) {
+  ASSERT_THAT(Submit(OrsRating(2), "k2"), IsOk());  // 2026-03-09
+  domain::Rating later_first = OrsRating(1);
+  later_first.session_date = absl::CivilDay(2026, 3, 10);
+  EXPECT_THAT(Submit(later_first, "k1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("does not fit session 2 dated 2026-03-09")));
+  domain::Rating srs_other_day = OrsRating(2);
+  srs_other_day.instrument_id = "srs";
+  srs_other_day.session_date = absl::CivilDay(2026, 3, 8);
+  EXPECT_THAT(Submit(srs_other_day, "k3"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Out-of-order arrival with consistent dates is fine.
+  EXPECT_THAT(Submit(OrsRating(1), "k1"), IsOk());
+}
+
+TEST_F(RatingServiceTest, FieldsAreCheckedAndNamed) {
+  struct Row {
+    std::string name;
+    std::function<void(domain::Rating&)> change;
+    absl::StatusCode code;
+    std::string field;
+  };
+  const std::vector<Row> rows = {
+      {"TenantWithSpace", [](auto& r) { r.tenant_id = "a b"; },
+       absl::StatusCode::kInvalidArgument, "rating.tenant_id"},
+      {"EmptyClient", [](auto& r) { r.client_id = ""; },
+       absl::StatusCode::kInvalidArgument, "rating.client_id: is required"},
+      {"UpperCaseOrgUnit", [](auto& r) { r.org_unit = "Psykisk-Helse"; },
+       absl::StatusCode::kInvalidArgument, "rating.org_unit"},
+      {"EmptyOrgUnitLevel", [](auto& r) { r.org_unit = "a//b"; },
+       absl::StatusCode::kInvalidArgument, "rating.org_unit"},
+      {"SessionZero", [](auto& r) { r.session_number = 0; },
+       absl::StatusCode::kInvalidArgument, "rating.session_number"},
+      {"DayAfterTomorrow",
+       [](auto& r) { r.session_date = testing::Today() + 2; },
+       absl::StatusCode::kInvalidArgument, "rating.session_date"},
+      {"CollateralWithoutRelation",
+       [](auto& r) { r.rater.kind = domain::RaterKind::kCollateral; },
+       absl::StatusCode::kInvalidArgument, "rating.rater.relation"},
+      {"ClientWithRelation",
+       [](auto& r) { r.rater.relation = domain::RaterRelation::kParent; },
+       absl::StatusCode::kInvalidArgument, "rating.rater"},
+      {"AgeTooHigh", [](auto& r) { r.client_age_years = 131; },
+       absl::StatusCode::kInvalidArgument, "rating.client_age_years"},
+      {"UnknownInstrument", [](auto& r) { r.instrument_id = "orz"; },
+       absl::StatusCode::kInvalidArgument, "rating.instrument_id"},
+      {"UnknownVersion", [](auto& r) { r.instrument_version = "7"; },
+       absl::StatusCode::kFailedPrecondition, "rating.instrument_version"},
+      {"ItemOutOfRange", [](auto& r) { r.answers.items[2].value = 101; },
+       absl::StatusCode::kInvalidArgument, "rating.items[2] (social)"},
+  };
+  for (const Row& row : rows) {
+    domain::Rating rating = OrsRating();
+    row.change(rating);
+    EXPECT_THAT(Submit(rating, "k-" + row.name),
+                StatusIs(row.code, HasSubstr(row.field)))
+        << row.name;
+  }
+  EXPECT_THAT(Submit(OrsRating(), "bad key"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("idempotency_key")));
+  // Tomorrow is still accepted: the caller's calendar may be ahead of UTC.
+  domain::Rating tomorrow = OrsRating();
+  tomorrow.session_date = testing::Today() + 1;
+  EXPECT_THAT(Submit(tomorrow, "k-tomorrow"), IsOk());
+}
+
+TEST_F(RatingServiceTest, ARejectedSubmissionLeavesNothingBehind) {
+  domain::Rating bad = OrsRating();
+  bad.answers.items[3].value = std::nullopt;  // 3 of 4 answered.
+  EXPECT_THAT(Submit(bad, "k1"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(service_->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The key is still free for the corrected form.
+  auto good = Submit(OrsRating(), "k1");
+  ASSERT_THAT(good, IsOk());
+  EXPECT_FALSE(good->replayed);
+}
+
+TEST_F(RatingServiceTest, AgeBandComesFromAgeUnlessGiven) {
+  domain::Rating teen = OrsRating();
+  teen.client_age_years = 15;
+  auto stored = Submit(teen, "k1");
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->administration.rating.age_band,
+            scoring::AgeBand::kAdolescent);
+  domain::Rating explicit_band = OrsRating(2);
+  explicit_band.client_age_years = 15;
+  explicit_band.age_band = scoring::AgeBand::kAdult;
+  stored = Submit(explicit_band, "k2");
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->administration.rating.age_band, scoring::AgeBand::kAdult);
+}
+
+TEST_F(RatingServiceTest, ClosingAnEpisode) {
+  ASSERT_THAT(Submit(OrsRating(3), "k3"), IsOk());  // 2026-03-16
+  const domain::Ending planned{domain::EndingType::kPlanned,
+                               absl::CivilDay(2026, 3, 20)};
+  EXPECT_THAT(service_->CloseEpisode("tenant-a", "nope", planned),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(service_->CloseEpisode(
+                  "tenant-a", "e-1",
+                  {domain::EndingType::kPlanned, absl::CivilDay(2026, 3, 15)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("before the last session, 2026-03-16")));
+  auto closed = service_->CloseEpisode("tenant-a", "e-1", planned);
+  ASSERT_THAT(closed, IsOk());
+  EXPECT_TRUE(closed->episode.closed());
+  // Repeating the same ending is a no-op; another ending is refused.
+  EXPECT_THAT(service_->CloseEpisode("tenant-a", "e-1", planned), IsOk());
+  EXPECT_THAT(service_->CloseEpisode("tenant-a", "e-1",
+                                     {domain::EndingType::kUnilateral,
+                                      absl::CivilDay(2026, 3, 20)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("already closed")));
+  EXPECT_THAT(Submit(OrsRating(4), "k4"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("was closed on 2026-03-20")));
+  // A retry of a rating stored before the close still replays.
+  auto retry = Submit(OrsRating(3), "k3");
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_TRUE(retry->replayed);
+}
+
+TEST_F(RatingServiceTest, TenantsDoNotSeeEachOther) {
+  ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
+  EXPECT_THAT(service_->GetEpisode("tenant-b", "e-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The same key in another tenant is another key.
+  domain::Rating other = OrsRating();
+  other.tenant_id = "tenant-b";
+  auto result = Submit(other, "k1");
+  ASSERT_THAT(result, IsOk());
+  EXPECT_FALSE(result->replayed);
+}
+
+// Many threads add clients to one group episode at once. Without the
+// per-episode lock, read-modify-write of the episode record loses clients.
+TEST_F(RatingServiceTest, ConcurrentSubmissionsToOneEpisodeDoNotInterleave) {
+  constexpr int kThreads = 8;
+  constexpr int kSessionsPerThread = 12;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int s = 1; s <= kSessionsPerThread; ++s) {
+        domain::Rating r = OrsRating(s);
+        r.episode_id = "group-1";
+        r.episode_type = domain::EpisodeType::kGroup;
+        r.client_id = "c-" + std::to_string(t);
+        if (!Submit(r, "k-" + std::to_string(t) + "-" + std::to_string(s))
+                 .ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto view = service_->GetEpisode("tenant-a", "group-1");
+  ASSERT_THAT(view, IsOk());
+  EXPECT_THAT(view->episode.client_ids, SizeIs(kThreads));
+  EXPECT_THAT(view->administrations, SizeIs(kThreads * kSessionsPerThread));
+  EXPECT_EQ(view->episode.first_session_date, OrsRating(1).session_date);
+  EXPECT_EQ(view->episode.last_session_date,
+            OrsRating(kSessionsPerThread).session_date);
+}
+
+// The same retry arriving on many connections at once stores exactly once.
+TEST_F(RatingServiceTest, ConcurrentRetriesOfOneKeyStoreOnce) {
+  constexpr int kThreads = 8;
+  std::atomic<int> stored{0}, replayed{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      auto result = Submit(OrsRating(), "same-key");
+      if (!result.ok()) {
+        ++failed;
+      } else if (result->replayed) {
+        ++replayed;
+      } else {
+        ++stored;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(stored.load(), 1);
+  EXPECT_EQ(replayed.load(), kThreads - 1);
+  EXPECT_EQ(failed.load(), 0);
+}
+
+}  // namespace
+}  // namespace tilbake::core

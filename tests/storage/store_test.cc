@@ -1,0 +1,209 @@
+#include "storage/store.h"
+
+#include <fstream>
+#include <memory>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "storage/keys.h"
+#include "tests/testing/builders.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tilbake::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::tilbake::testing::IsOk;
+using ::tilbake::testing::StatusIs;
+using ::tilbake::testing::TempDir;
+
+domain::Administration Scored(domain::Rating rating) {
+  domain::Administration a;
+  a.rating = std::move(rating);
+  a.score.status = scoring::ScoreStatus::kScored;
+  a.score.total = 273;
+  a.score.items = a.rating.answers.items;
+  a.recorded_at = absl::FromUnixMicros(1780000000123456);
+  a.idempotency_key = "key-1";
+  return a;
+}
+
+domain::Episode EpisodeOf(const domain::Rating& r) {
+  domain::Episode e;
+  e.tenant_id = r.tenant_id;
+  e.episode_id = r.episode_id;
+  e.client_ids = {r.client_id};
+  e.org_unit = r.org_unit;
+  e.clinician_id = r.clinician_id;
+  e.first_session_date = r.session_date;
+  e.last_session_date = r.session_date;
+  return e;
+}
+
+std::unique_ptr<Store> OpenOrDie(const std::string& path) {
+  auto store = Store::Open({path});
+  EXPECT_THAT(store, IsOk());
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+TEST(StoreTest, RoundTripsEveryField) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  domain::Rating rating = testing::OrsRating();
+  rating.rater = {domain::RaterKind::kCollateral,
+                  domain::RaterRelation::kParent, "mor"};
+  rating.client_age_years = 15;
+  rating.age_band = scoring::AgeBand::kAdolescent;
+  rating.answers.stated_total = 273;
+  rating.answers.items[0].key = "individual";
+  domain::Episode episode = EpisodeOf(rating);
+  episode.ending = domain::Ending{domain::EndingType::kUnilateral,
+                                  absl::CivilDay(2026, 4, 1)};
+  const domain::Administration a = Scored(rating);
+  ASSERT_THAT(
+      store->Apply({{episode}, {a}, {{"tenant-a", "key-1", "e-1", "x"}}}),
+      IsOk());
+
+  auto got_episode = store->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(got_episode, IsOk());
+  EXPECT_EQ(*got_episode, episode);
+  auto list = store->ListAdministrations("tenant-a", "e-1");
+  ASSERT_THAT(list, IsOk());
+  ASSERT_THAT(*list, SizeIs(1));
+  EXPECT_EQ((*list)[0].rating, a.rating);
+  EXPECT_EQ((*list)[0].score, a.score);
+  EXPECT_EQ((*list)[0].recorded_at, a.recorded_at);
+  EXPECT_EQ((*list)[0].idempotency_key, "key-1");
+  auto key = store->GetIdempotency("tenant-a", "key-1");
+  ASSERT_THAT(key, IsOk());
+  EXPECT_EQ(*key, (IdempotencyEntry{"tenant-a", "key-1", "e-1", "x"}));
+}
+
+TEST(StoreTest, MissingRecordsAreEmptyNotErrors) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->GetEpisode("tenant-a", "none"), std::nullopt);
+  EXPECT_THAT(*store->ListAdministrations("tenant-a", "none"), SizeIs(0));
+  EXPECT_EQ(*store->GetIdempotency("tenant-a", "none"), std::nullopt);
+}
+
+TEST(StoreTest, ListsAnEpisodeInSessionOrderAndNothingElse) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  WriteSet changes;
+  // Session 10 must sort after session 2 (big-endian numbers in keys).
+  for (int session : {10, 2, 1}) {
+    changes.administrations.push_back(Scored(testing::OrsRating(session)));
+  }
+  // Neighbours that share a prefix: episode "e-10", and "e-1" of tenant-b.
+  domain::Rating other_episode = testing::OrsRating(3);
+  other_episode.episode_id = "e-10";
+  domain::Rating other_tenant = testing::OrsRating(4);
+  other_tenant.tenant_id = "tenant-b";
+  changes.administrations.push_back(Scored(other_episode));
+  changes.administrations.push_back(Scored(other_tenant));
+  ASSERT_THAT(store->Apply(changes), IsOk());
+
+  auto list = store->ListAdministrations("tenant-a", "e-1");
+  ASSERT_THAT(list, IsOk());
+  ASSERT_THAT(*list, SizeIs(3));
+  EXPECT_EQ((*list)[0].rating.session_number, 1);
+  EXPECT_EQ((*list)[1].rating.session_number, 2);
+  EXPECT_EQ((*list)[2].rating.session_number, 10);
+  EXPECT_THAT(*store->ListAdministrations("tenant-b", "e-1"), SizeIs(1));
+  EXPECT_THAT(*store->ListAdministrations("tenant-a", "e-10"), SizeIs(1));
+}
+
+TEST(StoreTest, DataSurvivesReopen) {
+  TempDir dir;
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->Apply({{EpisodeOf(testing::OrsRating())}, {}, {}}),
+                IsOk());
+  }
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto episode = store->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(episode, IsOk());
+  EXPECT_TRUE(episode->has_value());
+}
+
+TEST(StoreTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
+  TempDir dir;
+  auto first = OpenOrDie(dir.path());
+  ASSERT_NE(first, nullptr);
+  EXPECT_THAT(Store::Open({dir.path()}),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("another tilbake-server")));
+}
+
+// Writes `key` = `value` into the default family with RocksDB itself.
+void PutRaw(const std::string& path, const std::string& key,
+            const std::string& value) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  std::vector<std::string> families;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  if (rocksdb::DB::ListColumnFamilies(options, path, &families).ok()) {
+    for (const auto& name : families) descriptors.emplace_back(name, options);
+  } else {
+    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, options);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(options, path, descriptors, &handles, &db).ok());
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+}
+
+TEST(StoreTest, NewerSchemaIsRefusedWithAClearMessage) {
+  TempDir dir;
+  { ASSERT_NE(OpenOrDie(dir.path()), nullptr); }
+  PutRaw(dir.path(), keys::kSchemaVersionKey, "2");
+  EXPECT_THAT(
+      Store::Open({dir.path()}),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("schema version 2, newer than this server's 1")));
+}
+
+TEST(StoreTest, ForeignDatabaseIsRefused) {
+  TempDir dir;
+  PutRaw(dir.path(), "somebody-else", "data");
+  EXPECT_THAT(Store::Open({dir.path()}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not a Tilbake database")));
+}
+
+TEST(StoreTest, CorruptDatabaseIsDataLoss) {
+  TempDir dir;
+  { ASSERT_NE(OpenOrDie(dir.path()), nullptr); }
+  // Overwrite every MANIFEST with bytes that are no log records.
+  int corrupted = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().rfind("MANIFEST-", 0) == 0) {
+      std::ofstream(entry.path(), std::ios::trunc) << std::string(4096, '\x5a');
+      ++corrupted;
+    }
+  }
+  ASSERT_GT(corrupted, 0);
+  EXPECT_THAT(Store::Open({dir.path()}),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(dir.path())));
+}
+
+TEST(KeysTest, PrefixUpperBoundIsTheNextKey) {
+  EXPECT_EQ(keys::PrefixUpperBound(std::string("a\0", 2)),
+            std::string("a\x01"));
+  EXPECT_EQ(keys::PrefixUpperBound("ab\xff"), "ac");
+}
+
+}  // namespace
+}  // namespace tilbake::storage

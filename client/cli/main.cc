@@ -73,6 +73,7 @@ Commands:
   episode        --tenant --episode: every administration and its score
   close-episode  --tenant --episode --ending planned|unilateral --end_date
   instruments    the instruments the server scores [--family]
+  health         SERVING or NOT_SERVING (exit 0 only when serving)
 
 Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
 Run `tilbake --helpfull` for every flag.)";
@@ -225,6 +226,13 @@ int Instruments(Client& client) {
   return EXIT_SUCCESS;
 }
 
+int Health(Client& client) {
+  auto serving = client.Health();
+  if (!serving.ok()) return Fail(serving.status());
+  std::cout << (*serving ? "SERVING" : "NOT_SERVING") << "\n";
+  return *serving ? EXIT_SUCCESS : kExitFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -248,6 +256,7 @@ int main(int argc, char** argv) {
     return CloseEpisode(*client);
   }
   if (command == "instruments" && args.size() == 2) return Instruments(*client);
+  if (command == "health" && args.size() == 2) return Health(*client);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command
             << "\n\n"
             << kUsage << "\n";

@@ -31,12 +31,29 @@ std::unique_ptr<Client> Client::Connect(const ClientOptions& options) {
   args.SetMaxReceiveMessageSize(64 << 20);
   auto channel = grpc::CreateCustomChannel(
       options.target, grpc::InsecureChannelCredentials(), args);
-  return std::make_unique<Client>(v1::Feedback::NewStub(channel), options);
+  return std::make_unique<Client>(v1::Feedback::NewStub(channel), options,
+                                  grpc::health::v1::Health::NewStub(channel));
 }
 
 Client::Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
-               ClientOptions options)
-    : stub_(std::move(stub)), options_(std::move(options)) {}
+               ClientOptions options,
+               std::unique_ptr<grpc::health::v1::Health::StubInterface> health)
+    : stub_(std::move(stub)),
+      options_(std::move(options)),
+      health_(std::move(health)) {}
+
+absl::StatusOr<bool> Client::Health() {
+  if (health_ == nullptr) {
+    return absl::FailedPreconditionError("no health stub");
+  }
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  absl::Status status = FromGrpc(health_->Check(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
 
 std::string Client::NewIdempotencyKey() {
   static absl::Mutex mu(absl::kConstInit);

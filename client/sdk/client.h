@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
 
 namespace tilbake::client {
@@ -35,9 +36,16 @@ class Client {
   // A plaintext channel to options.target (loopback, or behind a proxy).
   static std::unique_ptr<Client> Connect(const ClientOptions& options);
 
-  // For tests: any stub, e.g. the generated MockFeedbackStub.
+  // For tests: any stubs, e.g. the generated MockFeedbackStub. `health` may
+  // be null (Health() then fails with FAILED_PRECONDITION).
   Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
-         ClientOptions options);
+         ClientOptions options,
+         std::unique_ptr<grpc::health::v1::Health::StubInterface> health =
+             nullptr);
+
+  // The server's overall health (grpc.health.v1): true when SERVING.
+  // One attempt, no retry: a health probe reports what it sees.
+  absl::StatusOr<bool> Health();
 
   // Fills in a fresh idempotency key when the request has none, and keeps
   // it across retries.
@@ -74,6 +82,7 @@ class Client {
 
   std::unique_ptr<v1::Feedback::StubInterface> stub_;
   ClientOptions options_;
+  std::unique_ptr<grpc::health::v1::Health::StubInterface> health_;
 };
 
 }  // namespace tilbake::client

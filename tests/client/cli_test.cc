@@ -1,0 +1,187 @@
+// The `tilbake` binary driven as a subprocess against a real server.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/cli/cli_support.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_server.h"
+
+namespace tilbake {
+namespace {
+
+using ::testing::DoubleEq;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::tilbake::testing::IsOk;
+
+struct CliRun {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun Tilbake(const std::string& args) {
+  const std::string command =
+      absl::StrCat(TILBAKE_CLI_PATH, " ", args, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+    output.append(buffer.data(), n);
+  }
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  std::string Server() const {
+    return absl::StrCat("--server=", server_.address(), " --attempts=1");
+  }
+  std::string SubmitArgs(int session, const std::string& answers,
+                         const std::string& key) const {
+    return absl::StrCat(
+        "submit ", Server(),
+        " --tenant=tenant-a --episode=e-1 --client=c-17 --clinician=k-4"
+        " --org_unit=psykisk-helse/team-nord --session=",
+        session, " --date=2026-03-0", 1 + session, " --instrument=ors ",
+        answers, " --key=", key);
+  }
+
+  testing::TestServer server_;
+  testing::TempDir dir_;
+};
+
+TEST_F(CliTest, SubmitPrintsTheScoreAndEpisodeShowsIt) {
+  CliRun submit = Tilbake(SubmitArgs(1, "--items=5.1,6,7.3,8.9", "cli-1"));
+  EXPECT_EQ(submit.exit_code, 0) << submit.output;
+  EXPECT_THAT(submit.output, HasSubstr("Stored: 1/ors/c-17/client"));
+  EXPECT_THAT(submit.output, HasSubstr("27.3"));
+  CliRun again = Tilbake(SubmitArgs(1, "--items=5.1,6,7.3,8.9", "cli-1"));
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("Already stored (replayed)"));
+  ASSERT_EQ(Tilbake(SubmitArgs(2, "--total=30", "cli-2")).exit_code, 0);
+
+  CliRun episode = Tilbake(
+      absl::StrCat("episode ", Server(), " --tenant=tenant-a --episode=e-1"));
+  EXPECT_EQ(episode.exit_code, 0) << episode.output;
+  EXPECT_THAT(episode.output, HasSubstr("Episode e-1  (individual, open)"));
+  EXPECT_THAT(episode.output, HasSubstr("5.1 6.0 7.3 8.9"));
+  EXPECT_THAT(episode.output, HasSubstr("total only  30.0"));
+}
+
+TEST_F(CliTest, JsonOutputIsTheApiMessage) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=1,2,3,4", "cli-1")).exit_code, 0);
+  CliRun json = Tilbake(absl::StrCat(
+      "episode ", Server(), " --tenant=tenant-a --episode=e-1 --json"));
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  v1::Episode episode;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(json.output, &episode).ok())
+      << json.output;
+  ASSERT_EQ(episode.administrations_size(), 1);
+  EXPECT_THAT(episode.administrations(0).score().total(), DoubleEq(10.0));
+}
+
+TEST_F(CliTest, ErrorsGoToStderrWithNonZeroExit) {
+  CliRun refused = Tilbake(SubmitArgs(1, "--items=5,6,10.5,8", "cli-1"));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output,
+              HasSubstr("INVALID_ARGUMENT: rating.items[2] (social): 10.5"));
+  CliRun usage = Tilbake(SubmitArgs(1, "--items=5,6,7,8 --total=26", "cli-1"));
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_THAT(usage.output, HasSubstr("give exactly one"));
+  CliRun missing =
+      Tilbake(absl::StrCat("episode ", Server(), " --tenant=tenant-a"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("--episode is required"));
+  CliRun unknown = Tilbake("frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  CliRun not_found = Tilbake(
+      absl::StrCat("episode ", Server(), " --tenant=tenant-a --episode=e-404"));
+  EXPECT_EQ(not_found.exit_code, 1);
+  EXPECT_THAT(not_found.output, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(CliTest, ImportReportsRejectedLinesAndIsSafeToRerun) {
+  const std::string path = dir_.Sub("ratings.jsonl");
+  std::ofstream(path) << absl::StrJoin(
+      {std::string("# two good, one bad"),
+       std::string(
+           R"({"idempotency_key":"imp-1","rating":{"tenant_id":"tenant-a","episode_id":"e-9","client_id":"c-1","clinician_id":"k-1","org_unit":"dept/team","session_number":1,"session_date":{"year":2026,"month":2,"day":2},"instrument_id":"ors","items":{"items":[{"value":5},{"value":5},{"value":5},{"value":5}]}}})"),
+       std::string(
+           R"({"idempotency_key":"imp-2","rating":{"tenant_id":"tenant-a","episode_id":"e-9","client_id":"c-1","clinician_id":"k-1","org_unit":"dept/team","session_number":1,"session_date":{"year":2026,"month":2,"day":2},"instrument_id":"srs","items":{"items":[{"value":9},{"value":9},{"value":12},{"value":9}]}}})"),
+       std::string(
+           R"({"idempotency_key":"imp-3","rating":{"tenant_id":"tenant-a","episode_id":"e-9","client_id":"c-1","clinician_id":"k-1","org_unit":"dept/team","session_number":2,"session_date":{"year":2026,"month":2,"day":9},"instrument_id":"ors","skipped":{}}})")},
+      "\n");
+  CliRun first = Tilbake(absl::StrCat("import ", Server(), " ", path));
+  EXPECT_EQ(first.exit_code, 3) << first.output;
+  EXPECT_THAT(first.output,
+              HasSubstr("received 3, stored 2, already stored 0, rejected 1"));
+  EXPECT_THAT(first.output, HasSubstr("line 3: rating.items[2] (approach)"));
+  CliRun rerun = Tilbake(absl::StrCat("import ", Server(), " ", path));
+  EXPECT_THAT(rerun.output,
+              HasSubstr("received 3, stored 0, already stored 2, rejected 1"));
+  CliRun bad_json =
+      Tilbake(absl::StrCat("import ", Server(), " ", TILBAKE_CLI_PATH));
+  EXPECT_EQ(bad_json.exit_code, 1);
+  EXPECT_THAT(bad_json.output, HasSubstr("line 1: not a SubmitRatingRequest"));
+}
+
+TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--skipped", "cli-1")).exit_code, 0);
+  CliRun close =
+      Tilbake(absl::StrCat("close-episode ", Server(),
+                           " --tenant=tenant-a --episode=e-1"
+                           " --ending=unilateral --end_date=2026-03-10"));
+  EXPECT_EQ(close.exit_code, 0) << close.output;
+  EXPECT_THAT(close.output, HasSubstr("ending:     unilateral on 2026-03-10"));
+  CliRun instruments = Tilbake(absl::StrCat("instruments ", Server()));
+  EXPECT_EQ(instruments.exit_code, 0);
+  EXPECT_THAT(instruments.output, HasSubstr("ycors"));
+  EXPECT_THAT(instruments.output, HasSubstr("not scored"));
+  CliRun health = Tilbake(absl::StrCat("health ", Server()));
+  EXPECT_EQ(health.exit_code, 0);
+  EXPECT_THAT(health.output, HasSubstr("SERVING"));
+  const std::string address = Server();  // Before the port goes away.
+  server_.Stop();
+  CliRun down =
+      Tilbake(absl::StrCat("health ", address, " --deadline_seconds=2"));
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_THAT(down.output, HasSubstr("UNAVAILABLE"));
+}
+
+TEST(CliSupportTest, ParsesItemsDatesAndRaters) {
+  auto items =
+      cli::ParseItems("individual=5.1, interpersonal=,social=7,overall=8");
+  ASSERT_THAT(items, IsOk());
+  ASSERT_EQ(items->items_size(), 4);
+  EXPECT_EQ(items->items(0).key(), "individual");
+  EXPECT_THAT(items->items(0).value(), DoubleEq(5.1));
+  EXPECT_FALSE(items->items(1).has_value());
+  EXPECT_THAT(cli::ParseItems("5,6,7,x"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cli::ParseDate("date", "2026-02-30"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("--date")));
+  auto date = cli::ParseDate("date", "2026-02-28");
+  ASSERT_THAT(date, IsOk());
+  EXPECT_EQ(cli::FormatDate(*date), "2026-02-28");
+  auto rater = cli::ParseRater("parent", "mor");
+  ASSERT_THAT(rater, IsOk());
+  EXPECT_EQ(rater->relation(), v1::Rater::RELATION_PARENT);
+  EXPECT_THAT(cli::ParseRater("uncle", ""), Not(IsOk()));
+}
+
+}  // namespace
+}  // namespace tilbake

@@ -1,0 +1,219 @@
+// The whole server through a real gRPC channel, with a real RocksDB.
+#include <memory>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "tests/testing/proto_builders.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_server.h"
+
+namespace tilbake {
+namespace {
+
+using ::testing::DoubleEq;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::tilbake::testing::IsOk;
+using ::tilbake::testing::OrsRequest;
+using ::tilbake::testing::StatusIs;
+using ::tilbake::testing::TestServer;
+
+class FeedbackE2eTest : public ::testing::Test {
+ protected:
+  // Episode e-1 as the server returns it; a failed read fails the test.
+  v1::Episode Episode() {
+    auto episode = client_->GetEpisode("tenant-a", "e-1");
+    EXPECT_THAT(episode, IsOk());
+    return episode.ok() ? *episode : v1::Episode();
+  }
+
+  TestServer server_;
+  std::unique_ptr<client::Client> client_ = server_.NewClient();
+};
+
+TEST_F(FeedbackE2eTest, SubmitReturnsTheScoreAndGetEpisodeShowsIt) {
+  auto response = client_->SubmitRating(OrsRequest(1, "k1"));
+  ASSERT_THAT(response, IsOk());
+  EXPECT_FALSE(response->replayed());
+  const v1::Administration& a = response->administration();
+  EXPECT_EQ(a.administration_id(), "1/ors/c-17/client");
+  EXPECT_EQ(a.score().status(), v1::SCORE_STATUS_SCORED);
+  EXPECT_THAT(a.score().total(), DoubleEq(27.3));  // 5.1+6.0+7.3+8.9
+  EXPECT_EQ(a.rating().instrument_version(), "1");
+  EXPECT_EQ(a.score().items(2).key(), "social");
+  EXPECT_THAT(a.score().items(2).value(), DoubleEq(7.3));
+
+  auto total_only = OrsRequest(2, "k2");
+  total_only.mutable_rating()->mutable_total_only()->set_total(31.5);
+  ASSERT_THAT(client_->SubmitRating(total_only), IsOk());
+
+  auto episode = client_->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(episode, IsOk());
+  ASSERT_THAT(episode->administrations(), SizeIs(2));
+  EXPECT_THAT(episode->administrations(1).score().total(), DoubleEq(31.5));
+  EXPECT_EQ(episode->administrations(1).score().status(),
+            v1::SCORE_STATUS_TOTAL_ONLY);
+  EXPECT_THAT(episode->client_ids(), ElementsAre("c-17"));
+  EXPECT_EQ(episode->last_session_date().day(), 9);
+}
+
+TEST_F(FeedbackE2eTest, RetryReturnsTheStoredRecordNeverADuplicate) {
+  auto first = client_->SubmitRating(OrsRequest(1, "k1"));
+  ASSERT_THAT(first, IsOk());
+  auto retry = client_->SubmitRating(OrsRequest(1, "k1"));
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_TRUE(retry->replayed());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      first->administration(), retry->administration()));
+  EXPECT_THAT(Episode().administrations(), SizeIs(1));
+}
+
+TEST_F(FeedbackE2eTest, BadInputGetsTheRightStatusNamingTheField) {
+  ASSERT_THAT(client_->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  struct Row {
+    std::string name;
+    v1::SubmitRatingRequest request;
+    absl::StatusCode code;
+    std::string message;
+  };
+  auto no_answers = OrsRequest(2, "k-none");
+  no_answers.mutable_rating()->clear_items();
+  auto bad_date = OrsRequest(2, "k-date");
+  bad_date.mutable_rating()->mutable_session_date()->set_day(31);
+  bad_date.mutable_rating()->mutable_session_date()->set_month(2);
+  auto two_decimals = OrsRequest(2, "k-dec", {5.15, 6, 7, 8});
+  auto version = OrsRequest(2, "k-ver");
+  version.mutable_rating()->set_instrument_version("9");
+  const std::vector<Row> rows = {
+      {"ItemAboveTen", OrsRequest(2, "k-big", {5, 6, 10.5, 8}),
+       absl::StatusCode::kInvalidArgument,
+       "rating.items[2] (social): 10.5 is above the maximum 10.0"},
+      {"TwoDecimals", two_decimals, absl::StatusCode::kInvalidArgument,
+       "rating.items.items[0].value: 5.15 has more than one decimal"},
+      {"NoAnswers", no_answers, absl::StatusCode::kInvalidArgument,
+       "rating: give items, total_only or skipped"},
+      {"NotACalendarDate", bad_date, absl::StatusCode::kInvalidArgument,
+       "rating.session_date: 2026-2-31 is not a calendar date"},
+      {"NoKey", OrsRequest(2, ""), absl::StatusCode::kInvalidArgument,
+       "idempotency_key: is required"},
+      {"KeyReusedForOtherContent", OrsRequest(1, "k1", {1, 1, 1, 1}),
+       absl::StatusCode::kAlreadyExists, "idempotency_key: already used"},
+      {"UnconfiguredVersion", version, absl::StatusCode::kFailedPrecondition,
+       "rating.instrument_version"},
+  };
+  // SubmitRating fills in a key when none is given; call the stub the way
+  // a journal system without our SDK would, through a raw channel.
+  auto channel = grpc::CreateChannel(server_.address(),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::Feedback::NewStub(channel);
+  for (const Row& row : rows) {
+    grpc::ClientContext context;
+    v1::SubmitRatingResponse response;
+    grpc::Status status = stub->SubmitRating(&context, row.request, &response);
+    EXPECT_EQ(static_cast<int>(status.error_code()), static_cast<int>(row.code))
+        << row.name << ": " << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(row.message)) << row.name;
+  }
+  EXPECT_THAT(Episode().administrations(), SizeIs(1));
+  EXPECT_THAT(client_->GetEpisode("tenant-a", "e-404"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("episode_id")));
+  v1::Ending ending;  // No type.
+  EXPECT_THAT(
+      client_->CloseEpisode("tenant-a", "e-1", ending),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ending.type")));
+}
+
+TEST_F(FeedbackE2eTest, ImportStoresGoodRecordsAndReportsBadOnes) {
+  ASSERT_THAT(client_->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  std::vector<v1::ImportRatingsRequest> records;
+  auto add = [&](int64_t line, v1::SubmitRatingRequest request) {
+    v1::ImportRatingsRequest r;
+    r.set_record_number(line);
+    *r.mutable_record() = std::move(request);
+    records.push_back(std::move(r));
+  };
+  add(10, OrsRequest(1, "k1"));                 // replay
+  add(11, OrsRequest(2, "k2"));                 // stored
+  add(12, OrsRequest(3, "k3", {5, 6, 11, 8}));  // item out of range
+  add(13, OrsRequest(4, "k4", {5, 6, 7}));      // three items
+  add(14, OrsRequest(5, "k5"));                 // stored
+  size_t next = 0;
+  auto response = client_->ImportRatings([&](v1::ImportRatingsRequest* r) {
+    if (next == records.size()) return false;
+    *r = records[next++];
+    return true;
+  });
+  ASSERT_THAT(response, IsOk());
+  EXPECT_EQ(response->received(), 5);
+  EXPECT_EQ(response->stored(), 2);
+  EXPECT_EQ(response->replayed(), 1);
+  EXPECT_EQ(response->rejected(), 2);
+  ASSERT_THAT(response->errors(), SizeIs(2));
+  EXPECT_EQ(response->errors(0).record_number(), 12);
+  EXPECT_EQ(response->errors(0).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(response->errors(0).message(), HasSubstr("items[2] (social)"));
+  EXPECT_EQ(response->errors(1).record_number(), 13);
+  EXPECT_THAT(response->errors(1).message(), HasSubstr("has 4 items, got 3"));
+
+  auto episode = client_->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(episode, IsOk());
+  std::vector<int> sessions;
+  for (const auto& a : episode->administrations()) {
+    sessions.push_back(a.rating().session_number());
+  }
+  EXPECT_THAT(sessions, ElementsAre(1, 2, 5));
+}
+
+TEST_F(FeedbackE2eTest, EverythingIsReadBackAfterARestart) {
+  ASSERT_THAT(client_->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  ASSERT_THAT(client_->SubmitRating(OrsRequest(2, "k2")), IsOk());
+  v1::Ending ending;
+  ending.set_type(v1::ENDING_TYPE_UNILATERAL);
+  ending.mutable_end_date()->set_year(2026);
+  ending.mutable_end_date()->set_month(4);
+  ending.mutable_end_date()->set_day(1);
+  ASSERT_THAT(client_->CloseEpisode("tenant-a", "e-1", ending), IsOk());
+  auto before = client_->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(before, IsOk());
+
+  server_.Restart();
+  client_ = server_.NewClient();
+  auto after = client_->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(after, IsOk());
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*before, *after))
+      << after->DebugString();
+  EXPECT_TRUE(after->closed());
+  // The idempotency keys survived too.
+  auto retry = client_->SubmitRating(OrsRequest(2, "k2"));
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_TRUE(retry->replayed());
+}
+
+TEST_F(FeedbackE2eTest, ListsTheFitInstrumentsAndReportsHealth) {
+  auto instruments = client_->ListInstruments("fit");
+  ASSERT_THAT(instruments, IsOk());
+  std::vector<std::string> ids;
+  for (const auto& d : *instruments) ids.push_back(d.id());
+  EXPECT_THAT(ids, ElementsAre("cors", "csrs", "gsrs", "ors", "srs", "ycors"));
+  const v1::InstrumentDefinition& ors = (*instruments)[3];
+  EXPECT_THAT(ors.total_max(), DoubleEq(40.0));
+  EXPECT_THAT(ors.items(0).step(), DoubleEq(0.1));
+  EXPECT_FALSE((*instruments)[5].scored());  // ycors
+  EXPECT_THAT(*client_->ListInstruments("inspire"), SizeIs(0));
+  EXPECT_THAT(client_->Health(), IsOk());
+  EXPECT_TRUE(*client_->Health());
+}
+
+TEST_F(FeedbackE2eTest, AStoppedServerIsUnavailable) {
+  server_.Stop();
+  EXPECT_THAT(client_->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+}  // namespace
+}  // namespace tilbake

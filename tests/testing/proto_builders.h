@@ -1,0 +1,35 @@
+#ifndef TILBAKE_TESTS_TESTING_PROTO_BUILDERS_H_
+#define TILBAKE_TESTS_TESTING_PROTO_BUILDERS_H_
+
+#include <string>
+#include <vector>
+
+#include "tilbake/v1/feedback.pb.h"
+
+namespace tilbake::testing {
+
+// The wire form of OrsRating(): an adult's ORS, items 5.1 6.0 7.3 8.9
+// (total 27.3), session `session` a week after the last, from 2026-03-02.
+inline v1::SubmitRatingRequest OrsRequest(int session, const std::string& key,
+                                          std::vector<double> items = {
+                                              5.1, 6.0, 7.3, 8.9}) {
+  v1::SubmitRatingRequest request;
+  request.set_idempotency_key(key);
+  v1::Rating* r = request.mutable_rating();
+  r->set_tenant_id("tenant-a");
+  r->set_episode_id("e-1");
+  r->set_client_id("c-17");
+  r->set_clinician_id("k-4");
+  r->set_org_unit("psykisk-helse/team-nord");
+  r->set_session_number(session);
+  r->mutable_session_date()->set_year(2026);
+  r->mutable_session_date()->set_month(3);
+  r->mutable_session_date()->set_day(2 + 7 * (session - 1));
+  r->set_instrument_id("ors");
+  for (double v : items) r->mutable_items()->add_items()->set_value(v);
+  return request;
+}
+
+}  // namespace tilbake::testing
+
+#endif  // TILBAKE_TESTS_TESTING_PROTO_BUILDERS_H_

@@ -58,7 +58,8 @@ v1::SubmitRatingRequest Rating(const std::string& run, int worker, int i) {
   request.set_idempotency_key(absl::StrCat(run, "-", worker, "-", i));
   v1::Rating* r = request.mutable_rating();
   r->set_tenant_id("bench");
-  r->set_episode_id(absl::StrCat(run, "-", worker, "-", i / kSessionsPerEpisode));
+  r->set_episode_id(
+      absl::StrCat(run, "-", worker, "-", i / kSessionsPerEpisode));
   r->set_client_id(absl::StrCat("c-", worker, "-", i / kSessionsPerEpisode));
   r->set_clinician_id("k-1");
   r->set_org_unit("dept/team");
@@ -134,11 +135,11 @@ int main(int argc, char** argv) {
         {.target = absl::StrCat("127.0.0.1:", (*server)->port())});
     for (int in_flight : {1, 8, 64}) {
       const std::string run = absl::StrCat(mode, in_flight);
-      results.push_back(Drive(
-          absl::StrCat("SubmitRating durability=", mode), in_flight, requests,
-          [&](int worker, int i) {
-            return client->SubmitRating(Rating(run, worker, i)).ok();
-          }));
+      results.push_back(
+          Drive(absl::StrCat("SubmitRating durability=", mode), in_flight,
+                requests, [&](int worker, int i) {
+                  return client->SubmitRating(Rating(run, worker, i)).ok();
+                }));
     }
     if (durability == tilbake::storage::Durability::kFsync) {
       // Read back the full 20-session episodes written at 8 in flight.

@@ -92,17 +92,20 @@ void EvaluateOutcome(const std::vector<AdministrationInput>& all, size_t index,
   const bool is_intake = series.front() == index;
   e.change_since_intake = total - *intake.score.total;
   if (series.size() >= 2) {
-    e.change_since_previous = total - *all[series[series.size() - 2]].score.total;
+    e.change_since_previous =
+        total - *all[series[series.size() - 2]].score.total;
   }
-  if (const ReliableChangeRule* rc = rules.FindReliableChange(a.instrument_id)) {
+  if (const ReliableChangeRule* rc =
+          rules.FindReliableChange(a.instrument_id)) {
     e.reliable_change = ReliableChangePoints(rules, *rc);
   }
   if (!is_intake && e.reliable_change.has_value()) {
     const double change = *e.change_since_intake / 10.0;
     const double rc = *e.reliable_change;
     if (change >= rc - kEpsilon) {
-      const bool recovered = intake_range.has_value() && intake_range->in_range &&
-                             e.clinical.has_value() && !e.clinical->in_range;
+      const bool recovered = intake_range.has_value() &&
+                             intake_range->in_range && e.clinical.has_value() &&
+                             !e.clinical->in_range;
       e.category = recovered ? ChangeCategory::kReliableRecovery
                              : ChangeCategory::kReliableImprovement;
     } else if (-change >= rc - kEpsilon) {
@@ -115,9 +118,9 @@ void EvaluateOutcome(const std::vector<AdministrationInput>& all, size_t index,
   Expected expected;
   auto cells = reference.find(a.instrument_id);
   static const std::vector<ReferenceCell> kNoCells;
-  expected = ExpectedResponse(rules.trajectory, a.instrument_id,
-                              *intake.score.total, a.session,
-                              cells == reference.end() ? kNoCells : cells->second);
+  expected = ExpectedResponse(
+      rules.trajectory, a.instrument_id, *intake.score.total, a.session,
+      cells == reference.end() ? kNoCells : cells->second);
   e.zone = ZoneFor(expected, total, series.size());
   if (series.size() < 2 && expected.reason.empty()) {
     expected.reason = "fewer than two outcome scores";
@@ -127,13 +130,13 @@ void EvaluateOutcome(const std::vector<AdministrationInput>& all, size_t index,
     std::string message = absl::StrCat(a.instrument_id, " ", Points(total),
                                        " is ", ZoneName(e.zone));
     if (e.zone == Zone::kGrey) {
-      absl::StrAppend(&message, ": ", series.size() < 2
-                                          ? "fewer than two outcome scores"
-                                          : expected.reason);
+      absl::StrAppend(&message, ": ",
+                      series.size() < 2 ? "fewer than two outcome scores"
+                                        : expected.reason);
     } else {
-      absl::StrAppend(&message, absl::StrFormat(" (target %.1f, lower bound %.1f)",
-                                                expected.target,
-                                                expected.lower_bound));
+      absl::StrAppend(&message,
+                      absl::StrFormat(" (target %.1f, lower bound %.1f)",
+                                      expected.target, expected.lower_bound));
     }
     e.alerts.push_back({AlertKind::kOrsZone, e.zone, message});
   }
@@ -144,12 +147,14 @@ void EvaluateAlliance(const std::vector<AdministrationInput>& all, size_t index,
   const AdministrationInput& a = all[index];
   const Tenths total = *a.score.total;
   const AlertRules& alerts = rules.alerts;
-  if (alerts.srs_below_cutoff && e.clinical.has_value() && e.clinical->in_range) {
+  if (alerts.srs_below_cutoff && e.clinical.has_value() &&
+      e.clinical->in_range) {
     e.alerts.push_back(
         {AlertKind::kSrsBelowCutoff, Zone::kRed,
          absl::StrCat(a.instrument_id, " ", Points(total),
-                      e.clinical->op == CutoffOperator::kBelow ? " is below "
-                                                               : " is at or below ",
+                      e.clinical->op == CutoffOperator::kBelow
+                          ? " is below "
+                          : " is at or below ",
                       "the cutoff ", Points(e.clinical->cutoff))});
   }
   const std::vector<size_t> series = SeriesSoFar(all, a);
@@ -157,10 +162,10 @@ void EvaluateAlliance(const std::vector<AdministrationInput>& all, size_t index,
     const Tenths previous = *all[series[series.size() - 2]].score.total;
     e.change_since_previous = total - previous;
     if (alerts.srs_drop && previous - total >= alerts.srs_drop_points) {
-      e.alerts.push_back({AlertKind::kSrsDrop, Zone::kRed,
-                          absl::StrCat(a.instrument_id, " fell from ",
-                                       Points(previous), " to ", Points(total),
-                                       " since the last session")});
+      e.alerts.push_back(
+          {AlertKind::kSrsDrop, Zone::kRed,
+           absl::StrCat(a.instrument_id, " fell from ", Points(previous),
+                        " to ", Points(total), " since the last session")});
     }
   }
   if (alerts.srs_item_below) {
@@ -203,7 +208,8 @@ std::vector<std::pair<std::string, Tenths>> OutcomeIntakes(
     }
   }
   std::vector<std::pair<std::string, Tenths>> out;
-  for (const auto& [key, value] : first) out.emplace_back(key.second, value.second);
+  for (const auto& [key, value] : first)
+    out.emplace_back(key.second, value.second);
   return out;
 }
 
@@ -222,9 +228,9 @@ std::vector<Evaluation> EvaluateEpisode(
     }
     if (rules.alerts.srs_missing && a.measures == kOutcome && !a.collateral &&
         AllianceMissing(administrations, a)) {
-      e.alerts.push_back({AlertKind::kSrsMissing, Zone::kGrey,
-                          absl::StrCat("no session rating entered for session ",
-                                       a.session)});
+      e.alerts.push_back(
+          {AlertKind::kSrsMissing, Zone::kGrey,
+           absl::StrCat("no session rating entered for session ", a.session)});
     }
   }
   return out;
@@ -289,11 +295,13 @@ std::vector<std::pair<std::string, ReferenceCell>> ReferenceContributions(
     });
     const Tenths intake = *administrations[indices.front()].score.total;
     const int64_t intake_value = intake;
-    out.push_back({key.second, {intake, 0, 1, intake_value, intake_value * intake_value}});
+    out.push_back({key.second,
+                   {intake, 0, 1, intake_value, intake_value * intake_value}});
     for (size_t i : indices) {
       const int64_t total = *administrations[i].score.total;
-      out.push_back({key.second,
-                     {intake, administrations[i].session, 1, total, total * total}});
+      out.push_back(
+          {key.second,
+           {intake, administrations[i].session, 1, total, total * total}});
     }
   }
   return out;

@@ -17,7 +17,7 @@
 namespace tilbake::scoring {
 
 enum class ChangeCategory {
-  kNotApplicable,          // Intake, no total, or not an outcome measure.
+  kNotApplicable,  // Intake, no total, or not an outcome measure.
   kNoReliableChange,
   kReliableImprovement,    // Improved by RC or more, still in clinical range.
   kReliableDeterioration,  // Worsened by RC or more.
@@ -32,7 +32,7 @@ enum class AlertKind {
   kSrsBelowCutoff,  // Alliance total in the concern range.
   kSrsDrop,         // Alliance total fell since the last session.
   kSrsMissing,      // A session with an outcome score and no alliance score.
-  kSrsItemBelow,    // [U] An alliance item below the threshold (off by default).
+  kSrsItemBelow,  // [U] An alliance item below the threshold (off by default).
 };
 
 struct Alert {

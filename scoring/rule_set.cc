@@ -1,5 +1,6 @@
 #include "scoring/rule_set.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -29,7 +30,7 @@ const ReliableChangeRule* RuleSet::FindReliableChange(
 std::optional<double> RuleSet::Sd(absl::string_view instrument) const {
   auto it = effect_size_sd.find(std::string(instrument));
   if (it == effect_size_sd.end()) return std::nullopt;
-  return it->second;
+  return it->second.sd;
 }
 
 std::optional<double> ReliableChangePoints(const RuleSet& rules,
@@ -67,7 +68,8 @@ absl::Status ValidateRuleSet(const RuleSet& rules) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ".value: must be positive"));
     }
-    const int band = c.age_band.has_value() ? static_cast<int>(*c.age_band) : -1;
+    const int band =
+        c.age_band.has_value() ? static_cast<int>(*c.age_band) : -1;
     if (!seen_cutoffs.emplace(c.instrument_id, band).second) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": a second cutoff for ", c.instrument_id, " in this band"));
@@ -78,8 +80,8 @@ absl::Status ValidateRuleSet(const RuleSet& rules) {
     const ReliableChangeRule& r = rules.reliable_change[i];
     const std::string where = absl::StrCat("reliable_change[", i, "]");
     if (!seen_rc.insert(r.instrument_id).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": a second rule for ", r.instrument_id));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": a second rule for ", r.instrument_id));
     }
     switch (r.kind) {
       case ReliableChangeKind::kPoints:
@@ -104,17 +106,17 @@ absl::Status ValidateRuleSet(const RuleSet& rules) {
               absl::StrCat(where, ".effect_size: must be positive"));
         }
         if (!rules.Sd(r.instrument_id).has_value()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ".effect_size: needs effect_size_sd for ",
-              r.instrument_id));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ".effect_size: needs effect_size_sd for ",
+                           r.instrument_id));
         }
         break;
     }
   }
   for (const auto& [instrument, sd] : rules.effect_size_sd) {
-    if (sd <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "effect_size_sd (", instrument, "): must be positive"));
+    if (sd.sd <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("effect_size_sd (", instrument, "): must be positive"));
     }
   }
   const TrajectoryConfig& t = rules.trajectory;
@@ -146,6 +148,58 @@ absl::Status ValidateRuleSet(const RuleSet& rules) {
         "alerts.srs_drop_points: must be positive");
   }
   return absl::OkStatus();
+}
+
+}  // namespace tilbake::scoring
+
+namespace tilbake::scoring {
+
+absl::StatusOr<RuleSetRegistry> RuleSetRegistry::Create(
+    std::vector<RuleSet> rule_sets, std::string default_name,
+    std::map<std::string, std::string> tenant_rule_sets) {
+  std::set<std::string> names;
+  for (const RuleSet& r : rule_sets) {
+    absl::Status status = ValidateRuleSet(r);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rule set ", r.name, ": ", status.message()));
+    }
+    if (!names.insert(r.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rule set ", r.name, " is defined twice"));
+    }
+  }
+  if (!names.contains(default_name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("default rule set \"", default_name, "\" is not defined"));
+  }
+  for (const auto& [tenant, name] : tenant_rule_sets) {
+    if (!names.contains(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tenant ", tenant, ": rule set \"", name, "\" is not defined"));
+    }
+  }
+  std::sort(rule_sets.begin(), rule_sets.end(),
+            [](const RuleSet& a, const RuleSet& b) { return a.name < b.name; });
+  RuleSetRegistry registry;
+  registry.rule_sets_ = std::move(rule_sets);
+  registry.default_name_ = std::move(default_name);
+  registry.tenant_rule_sets_.insert(tenant_rule_sets.begin(),
+                                    tenant_rule_sets.end());
+  return registry;
+}
+
+const RuleSet* RuleSetRegistry::Find(absl::string_view name) const {
+  for (const RuleSet& r : rule_sets_) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+const RuleSet& RuleSetRegistry::ForTenant(absl::string_view tenant_id) const {
+  auto it = tenant_rule_sets_.find(tenant_id);
+  // Create checked that every name exists, so Find cannot fail here.
+  return *Find(it == tenant_rule_sets_.end() ? default_name_ : it->second);
 }
 
 }  // namespace tilbake::scoring

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "scoring/age_band.h"
 #include "scoring/instrument.h"
@@ -26,7 +27,8 @@ struct CutoffRule {
   std::optional<AgeBand> age_band;  // nullopt: any band (the fallback).
   Tenths value = 0;
   CutoffOperator op = CutoffOperator::kBelow;
-  bool verified = false;
+  bool verified = false;  // Found in a primary or vendor source.
+  std::string source;
 };
 
 enum class ReliableChangeKind {
@@ -43,6 +45,13 @@ struct ReliableChangeRule {
   double reliability = 0;  // kJacobsonTruax, 0 <= r < 1
   double effect_size = 0;  // kEffectSize, in SDs
   bool verified = false;
+  std::string source;
+};
+
+struct EffectSizeSd {
+  double sd = 0;  // points
+  bool verified = false;
+  std::string source;
 };
 
 enum class TrajectoryModel {
@@ -83,7 +92,7 @@ struct RuleSet {
   std::string description;
   std::vector<CutoffRule> cutoffs;
   std::vector<ReliableChangeRule> reliable_change;
-  std::map<std::string, double> effect_size_sd;  // instrument -> SD (points)
+  std::map<std::string, EffectSizeSd> effect_size_sd;  // by instrument
   TrajectoryConfig trajectory;
   AlertRules alerts;
 
@@ -105,6 +114,31 @@ std::optional<double> ReliableChangePoints(const RuleSet& rules,
 // one cutoff per instrument and band, a table for the table model, …).
 // InvalidArgument naming the field.
 absl::Status ValidateRuleSet(const RuleSet& rules);
+
+// The rule sets a server knows and which one each tenant uses. Immutable
+// after Create; safe to share between threads.
+class RuleSetRegistry {
+ public:
+  // Validates every rule set; names must be unique, and the default and
+  // every tenant's choice must exist. InvalidArgument otherwise.
+  static absl::StatusOr<RuleSetRegistry> Create(
+      std::vector<RuleSet> rule_sets, std::string default_name,
+      std::map<std::string, std::string> tenant_rule_sets);
+
+  // The tenant's rule set, or the default.
+  const RuleSet& ForTenant(absl::string_view tenant_id) const;
+  // Sorted by name.
+  const std::vector<RuleSet>& rule_sets() const { return rule_sets_; }
+  const std::string& default_name() const { return default_name_; }
+
+ private:
+  RuleSetRegistry() = default;
+  const RuleSet* Find(absl::string_view name) const;
+
+  std::vector<RuleSet> rule_sets_;
+  std::string default_name_;
+  std::map<std::string, std::string, std::less<>> tenant_rule_sets_;
+};
 
 }  // namespace tilbake::scoring
 

@@ -87,7 +87,7 @@ std::optional<LogFit> FitLogSession(Tenths intake, Tenths window,
     if (c.session < 1 || !InWindow(c, intake, window) || c.count == 0) continue;
     const double x = std::log(static_cast<double>(c.session));
     const double count = static_cast<double>(c.count);
-    const double y = static_cast<double>(c.sum) / 10.0;          // points
+    const double y = static_cast<double>(c.sum) / 10.0;            // points
     const double yy = static_cast<double>(c.sum_squares) / 100.0;  // points²
     n += count;
     sx += count * x;
@@ -103,8 +103,9 @@ std::optional<LogFit> FitLogSession(Tenths intake, Tenths window,
   LogFit fit;
   fit.b = (n * sxy - sx * sy) / denominator;
   fit.a = (sy - fit.b * sx) / n;
-  const double sse = syy - 2 * fit.a * sy - 2 * fit.b * sxy + n * fit.a * fit.a +
-                     2 * fit.a * fit.b * sx + fit.b * fit.b * sxx;
+  const double sse = syy - 2 * fit.a * sy - 2 * fit.b * sxy +
+                     n * fit.a * fit.a + 2 * fit.a * fit.b * sx +
+                     fit.b * fit.b * sxx;
   fit.residual_sd = std::sqrt(std::max(0.0, sse) / (n - 2));
   fit.scores = static_cast<int64_t>(n);
   return fit;
@@ -112,7 +113,8 @@ std::optional<LogFit> FitLogSession(Tenths intake, Tenths window,
 
 Expected ExpectedResponse(const TrajectoryConfig& config,
                           const std::string& instrument, Tenths intake,
-                          int session, const std::vector<ReferenceCell>& cells) {
+                          int session,
+                          const std::vector<ReferenceCell>& cells) {
   switch (config.model) {
     case TrajectoryModel::kNone:
       return Unavailable("the rule set has no trajectory model");

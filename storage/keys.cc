@@ -48,6 +48,39 @@ std::string Idempotency(absl::string_view tenant, absl::string_view key) {
   return out;
 }
 
+std::string ReferencePrefix(absl::string_view tenant,
+                            absl::string_view instrument) {
+  std::string key = Episode(tenant, instrument);
+  key.push_back(kSep);
+  return key;
+}
+
+std::string Reference(absl::string_view tenant, absl::string_view instrument,
+                      int32_t intake, int32_t session) {
+  std::string key = ReferencePrefix(tenant, instrument);
+  // Intakes and sessions are never negative, so unsigned order is numeric.
+  AppendBigEndian32(&key, static_cast<uint32_t>(intake));
+  AppendBigEndian32(&key, static_cast<uint32_t>(session));
+  return key;
+}
+
+namespace {
+uint32_t ReadBigEndian32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+}  // namespace
+
+bool DecodeReference(absl::string_view key, size_t prefix_size, int32_t* intake,
+                     int32_t* session) {
+  if (key.size() != prefix_size + 8) return false;
+  *intake = static_cast<int32_t>(ReadBigEndian32(key.data() + prefix_size));
+  *session =
+      static_cast<int32_t>(ReadBigEndian32(key.data() + prefix_size + 4));
+  return true;
+}
+
 std::string PrefixUpperBound(absl::string_view prefix) {
   std::string bound(prefix);
   while (!bound.empty()) {

@@ -24,6 +24,11 @@ inline constexpr char kAdministrationsFamily[] = "administrations";
 // tenant \0 idempotency key -> IdempotencyRecord
 inline constexpr char kIdempotencyFamily[] = "idempotency";
 
+// tenant \0 instrument \0 be32(intake tenths) be32(session)
+//   -> 3 × be64 (count, sum, sum of squares), added by a merge operator.
+//   An instrument's cells are one range, ordered by intake, then session.
+inline constexpr char kReferenceFamily[] = "trajectory_reference";
+
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
 
 std::string Episode(absl::string_view tenant, absl::string_view episode);
@@ -35,6 +40,14 @@ std::string EpisodeAdministrationsPrefix(absl::string_view tenant,
 std::string Administration(const domain::Rating& rating);
 
 std::string Idempotency(absl::string_view tenant, absl::string_view key);
+
+std::string ReferencePrefix(absl::string_view tenant,
+                            absl::string_view instrument);
+std::string Reference(absl::string_view tenant, absl::string_view instrument,
+                      int32_t intake, int32_t session);
+// Decodes (intake, session) from a Reference key with the given prefix size.
+bool DecodeReference(absl::string_view key, size_t prefix_size, int32_t* intake,
+                     int32_t* session);
 
 // The smallest key greater than every key with `prefix` (for
 // iterate_upper_bound). `prefix` must not be all 0xff bytes.

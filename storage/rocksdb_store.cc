@@ -17,6 +17,7 @@
 #include "storage/codec.h"
 #include "storage/keys.h"
 #include "storage/store.h"
+#include "storage/sum_merge.h"
 
 namespace tilbake::storage {
 namespace {
@@ -25,7 +26,7 @@ namespace {
 const std::vector<std::string>& KnownFamilies() {
   static const auto* families = new std::vector<std::string>{
       keys::kMetaFamily, keys::kEpisodesFamily, keys::kAdministrationsFamily,
-      keys::kIdempotencyFamily};
+      keys::kIdempotencyFamily, keys::kReferenceFamily};
   return *families;
 }
 
@@ -153,6 +154,39 @@ class RocksStore final : public Store {
                             std::move(target.administration_id)};
   }
 
+  absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
+      absl::string_view tenant_id, absl::string_view instrument_id,
+      scoring::Tenths intake_from, scoring::Tenths intake_to) const override {
+    const std::string prefix = keys::ReferencePrefix(tenant_id, instrument_id);
+    const std::string start =
+        keys::Reference(tenant_id, instrument_id, std::max(0, intake_from), 0);
+    // Up to and including every session of intake_to.
+    const std::string upper = keys::Reference(tenant_id, instrument_id,
+                                              std::max(0, intake_to) + 1, 0);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, reference()));
+    std::vector<scoring::ReferenceCell> out;
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      scoring::ReferenceCell cell;
+      std::optional<Sums> sums =
+          DecodeSums(absl::string_view(it->value().data(), it->value().size()));
+      if (!sums.has_value() ||
+          !keys::DecodeReference(
+              absl::string_view(it->key().data(), it->key().size()),
+              prefix.size(), &cell.intake, &cell.session)) {
+        return absl::DataLossError("unreadable trajectory reference cell");
+      }
+      cell.count = (*sums)[0];
+      cell.sum = (*sums)[1];
+      cell.sum_squares = (*sums)[2];
+      out.push_back(cell);
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading trajectory reference"));
+    return out;
+  }
+
   absl::Status Apply(const WriteSet& changes) override {
     rocksdb::WriteBatch batch;
     for (const domain::Episode& e : changes.episodes) {
@@ -175,6 +209,15 @@ class RocksStore final : public Store {
                                   {entry.episode_id, entry.administration_id})),
                     "batching idempotency key"));
     }
+    for (const ReferenceDelta& d : changes.reference) {
+      RETURN_IF_ERROR(FromRocks(
+          batch.Merge(
+              reference(),
+              keys::Reference(d.tenant_id, d.instrument_id, d.cell.intake,
+                              d.cell.session),
+              EncodeSums({d.cell.count, d.cell.sum, d.cell.sum_squares})),
+          "batching reference delta"));
+    }
     return FromRocks(db_->Write(write_options_, &batch), "writing batch");
   }
 
@@ -183,6 +226,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* episodes() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* administrations() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* reference() const { return handles_[4]; }
 
   absl::StatusOr<bool> IsEmpty() const {
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
@@ -244,7 +288,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : families) {
-    descriptors.emplace_back(name, FamilyOptions());
+    rocksdb::ColumnFamilyOptions family = FamilyOptions();
+    if (name == keys::kReferenceFamily) {
+      family.merge_operator = NewSumMergeOperator();
+    }
+    descriptors.emplace_back(name, family);
   }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "domain/types.h"
+#include "scoring/trajectory.h"
 
 namespace tilbake::storage {
 
@@ -35,12 +36,21 @@ struct IdempotencyEntry {
   bool operator==(const IdempotencyEntry&) const = default;
 };
 
+// A change to the trajectory reference of one tenant and instrument: added
+// to the stored sums (negative values subtract).
+struct ReferenceDelta {
+  std::string tenant_id;
+  std::string instrument_id;
+  scoring::ReferenceCell cell;
+};
+
 // One atomic change. Apply writes all of it in one RocksDB write batch or
 // nothing; records replace any stored record with the same key.
 struct WriteSet {
   std::vector<domain::Episode> episodes;
   std::vector<domain::Administration> administrations;
   std::vector<IdempotencyEntry> idempotency;
+  std::vector<ReferenceDelta> reference;
 };
 
 // The persistent store: a RocksDB database with one column family per record
@@ -73,6 +83,12 @@ class Store {
 
   virtual absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
       absl::string_view tenant_id, absl::string_view key) const = 0;
+
+  // The reference cells of `instrument` whose intake is within
+  // [intake_from, intake_to], by intake then session.
+  virtual absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
+      absl::string_view tenant_id, absl::string_view instrument_id,
+      scoring::Tenths intake_from, scoring::Tenths intake_to) const = 0;
 
   // Writes `changes` atomically, durable per StoreOptions::durability before
   // it returns OK.

@@ -28,7 +28,7 @@ inline RuleSet Jt5() {
       {"ors", ReliableChangeKind::kPoints, 5.0},
       {"cors", ReliableChangeKind::kPoints, 5.0},
   };
-  r.effect_size_sd = {{"ors", 7.0}, {"cors", 7.0}};
+  r.effect_size_sd = {{"ors", {7.0}}, {"cors", {7.0}}};
   return r;
 }
 

@@ -12,12 +12,12 @@
 namespace tilbake::scoring {
 namespace {
 
-using ::testing::DoubleNear;
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using test::Jt5;
 using test::Ors;
 using test::Srs;
+using ::testing::DoubleNear;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 // Evaluates `episode` and returns the evaluation of its last administration.
 Evaluation Last(const std::vector<AdministrationInput>& episode,
@@ -68,13 +68,18 @@ INSTANTIATE_TEST_SUITE_P(
         {"OrsAdult249", Ors(1, 249), CutoffOperator::kBelow, true, 250},
         {"OrsAdult250", Ors(1, 250), CutoffOperator::kBelow, false, 250},
         // "at or below": 25.0 <= 25 is clinical; 25.1 is not.
-        {"OrsAdult250AtOrBelow", Ors(1, 250), CutoffOperator::kAtOrBelow, true, 250},
-        {"OrsAdult251AtOrBelow", Ors(1, 251), CutoffOperator::kAtOrBelow, false, 250},
+        {"OrsAdult250AtOrBelow", Ors(1, 250), CutoffOperator::kAtOrBelow, true,
+         250},
+        {"OrsAdult251AtOrBelow", Ors(1, 251), CutoffOperator::kAtOrBelow, false,
+         250},
         // Adolescent cutoff 28 [U]: 27.9 clinical, 28.0 not.
-        {"OrsAdolescent279", Ors(1, 279, AgeBand::kAdolescent), CutoffOperator::kBelow, true, 280},
-        {"OrsAdolescent280", Ors(1, 280, AgeBand::kAdolescent), CutoffOperator::kBelow, false, 280},
+        {"OrsAdolescent279", Ors(1, 279, AgeBand::kAdolescent),
+         CutoffOperator::kBelow, true, 280},
+        {"OrsAdolescent280", Ors(1, 280, AgeBand::kAdolescent),
+         CutoffOperator::kBelow, false, 280},
         // Unknown age: the any-band rule (25).
-        {"OrsUnknownAge", Ors(1, 260, AgeBand::kUnspecified), CutoffOperator::kBelow, false, 250},
+        {"OrsUnknownAge", Ors(1, 260, AgeBand::kUnspecified),
+         CutoffOperator::kBelow, false, 250},
         // CORS child 32: 31.9 clinical, 32.0 not.
         {"Cors319", Cors(319), CutoffOperator::kBelow, true, 320},
         {"Cors320", Cors(320), CutoffOperator::kBelow, false, 320},
@@ -82,7 +87,8 @@ INSTANTIATE_TEST_SUITE_P(
         {"Srs359", Srs(1, 359), CutoffOperator::kBelow, true, 360},
         {"Srs360", Srs(1, 360), CutoffOperator::kBelow, false, 360},
         {"Srs360AtOrBelow", Srs(1, 360), CutoffOperator::kAtOrBelow, true, 360},
-        {"Srs361AtOrBelow", Srs(1, 361), CutoffOperator::kAtOrBelow, false, 360},
+        {"Srs361AtOrBelow", Srs(1, 361), CutoffOperator::kAtOrBelow, false,
+         360},
     }),
     [](const auto& param) { return param.param.name; });
 
@@ -115,7 +121,8 @@ constexpr ReliableChangeRule kCyp{"ors", ReliableChangeKind::kPoints, 6.6};
 const ReliableChangeRule kJacobsonTruax{
     "ors", ReliableChangeKind::kJacobsonTruax, 0, 7.0, 0.8};
 // 0.8 SD with SD 7.0 = 5.6 points.
-const ReliableChangeRule kEssa{"ors", ReliableChangeKind::kEffectSize, 0, 0, 0, 0.8};
+const ReliableChangeRule kEssa{"ors", ReliableChangeKind::kEffectSize, 0, 0, 0,
+                               0.8};
 
 INSTANTIATE_TEST_SUITE_P(
     Rows, ReliableChangeTest,
@@ -126,18 +133,25 @@ INSTANTIATE_TEST_SUITE_P(
         // 20.0 -> 25.0: +5.0, from below 25 to 25.0 (not below): recovery.
         {"Jt5Recovery", kJt5, 200, 250, ChangeCategory::kReliableRecovery},
         // 20.1 -> 25.0: +4.9, crosses the cutoff without reliable change.
-        {"Jt5CrossWithoutRc", kJt5, 201, 250, ChangeCategory::kNoReliableChange},
+        {"Jt5CrossWithoutRc", kJt5, 201, 250,
+         ChangeCategory::kNoReliableChange},
         // 26.0 -> 31.0: +5.0 from above the cutoff: improvement, no recovery.
-        {"Jt5AboveCutoffImproves", kJt5, 260, 310, ChangeCategory::kReliableImprovement},
-        {"Jt5Deterioration", kJt5, 200, 150, ChangeCategory::kReliableDeterioration},
-        {"Jt5AlmostDeterioration", kJt5, 200, 151, ChangeCategory::kNoReliableChange},
+        {"Jt5AboveCutoffImproves", kJt5, 260, 310,
+         ChangeCategory::kReliableImprovement},
+        {"Jt5Deterioration", kJt5, 200, 150,
+         ChangeCategory::kReliableDeterioration},
+        {"Jt5AlmostDeterioration", kJt5, 200, 151,
+         ChangeCategory::kNoReliableChange},
         // cyp-iapt-2015: 6.6 points.
         {"CypExactlyRc", kCyp, 100, 166, ChangeCategory::kReliableImprovement},
         {"CypJustBelowRc", kCyp, 100, 165, ChangeCategory::kNoReliableChange},
-        {"CypDeterioration", kCyp, 200, 134, ChangeCategory::kReliableDeterioration},
+        {"CypDeterioration", kCyp, 200, 134,
+         ChangeCategory::kReliableDeterioration},
         // Jacobson–Truax 8.677: +8.7 reliable, +8.6 not.
-        {"JacobsonTruaxAbove", kJacobsonTruax, 100, 187, ChangeCategory::kReliableImprovement},
-        {"JacobsonTruaxBelow", kJacobsonTruax, 100, 186, ChangeCategory::kNoReliableChange},
+        {"JacobsonTruaxAbove", kJacobsonTruax, 100, 187,
+         ChangeCategory::kReliableImprovement},
+        {"JacobsonTruaxBelow", kJacobsonTruax, 100, 186,
+         ChangeCategory::kNoReliableChange},
         // essa-0.8: 5.6 points.
         {"EssaExactly", kEssa, 100, 156, ChangeCategory::kReliableImprovement},
         {"EssaJustBelow", kEssa, 100, 155, ChangeCategory::kNoReliableChange},
@@ -255,7 +269,8 @@ TEST(EvaluationTest, TableModelZones) {
   // No row for session 3: grey, with the reason.
   const Evaluation none = Last({Ors(1, 200), Ors(3, 240)}, WithTable());
   EXPECT_EQ(none.zone, Zone::kGrey);
-  EXPECT_THAT(none.expected->reason, ::testing::HasSubstr("no row for intake 20"));
+  EXPECT_THAT(none.expected->reason,
+              ::testing::HasSubstr("no row for intake 20"));
 }
 
 std::vector<ReferenceCell> IntakeBandCells() {
@@ -399,8 +414,8 @@ TEST(EvaluationTest, ReferenceContributionsLeaveOutCollateralAndAlliance) {
   AdministrationInput parent = Ors(1, 100);
   parent.series = "c-1/collateral.parent";
   parent.collateral = true;
-  const auto cells = ReferenceContributions(
-      {Ors(1, 200), Srs(1, 380), parent, Ors(2, 225)});
+  const auto cells =
+      ReferenceContributions({Ors(1, 200), Srs(1, 380), parent, Ors(2, 225)});
   ASSERT_EQ(cells.size(), 3u);
   EXPECT_EQ(cells[0].first, "ors");
   EXPECT_EQ(cells[0].second, (ReferenceCell{200, 0, 1, 200, 40000}));

@@ -199,6 +199,47 @@ TEST(StoreTest, CorruptDatabaseIsDataLoss) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr(dir.path())));
 }
 
+TEST(StoreTest, ReferenceSumsAddUpAndReadByIntakeWindow) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  using scoring::ReferenceCell;
+  auto delta = [](std::string tenant, std::string instrument,
+                  ReferenceCell cell) {
+    return ReferenceDelta{std::move(tenant), std::move(instrument), cell};
+  };
+  WriteSet first;
+  first.reference = {delta("tenant-a", "ors", {200, 1, 1, 200, 40000}),
+                     delta("tenant-a", "ors", {200, 2, 1, 240, 57600}),
+                     delta("tenant-a", "ors", {195, 2, 1, 230, 52900}),
+                     delta("tenant-a", "ors", {300, 2, 1, 320, 102400}),
+                     delta("tenant-a", "cors", {200, 2, 1, 100, 10000}),
+                     delta("tenant-b", "ors", {200, 2, 1, 100, 10000})};
+  ASSERT_THAT(store->Apply(first), IsOk());
+  WriteSet second;  // Another episode at the same cell, in another batch.
+  second.reference = {delta("tenant-a", "ors", {200, 2, 1, 260, 67600})};
+  ASSERT_THAT(store->Apply(second), IsOk());
+
+  auto cells = store->ReadReference("tenant-a", "ors", 190, 210);
+  ASSERT_THAT(cells, IsOk());
+  EXPECT_THAT(*cells, ::testing::ElementsAre(
+                          ReferenceCell{195, 2, 1, 230, 52900},
+                          ReferenceCell{200, 1, 1, 200, 40000},
+                          // 24.0 + 26.0: count 2, sum 500, squares 125200
+                          ReferenceCell{200, 2, 2, 500, 125200}));
+
+  WriteSet undo;  // An erased episode subtracts exactly.
+  undo.reference = {delta("tenant-a", "ors", {200, 2, -1, -260, -67600})};
+  ASSERT_THAT(store->Apply(undo), IsOk());
+  cells = store->ReadReference("tenant-a", "ors", 200, 200);
+  ASSERT_THAT(cells, IsOk());
+  EXPECT_THAT(*cells,
+              ::testing::ElementsAre(ReferenceCell{200, 1, 1, 200, 40000},
+                                     ReferenceCell{200, 2, 1, 240, 57600}));
+  EXPECT_THAT(*store->ReadReference("tenant-b", "ors", 0, 400), SizeIs(1));
+  EXPECT_THAT(*store->ReadReference("tenant-a", "cors", 0, 400), SizeIs(1));
+}
+
 TEST(KeysTest, PrefixUpperBoundIsTheNextKey) {
   EXPECT_EQ(keys::PrefixUpperBound(std::string("a\0", 2)),
             std::string("a\x01"));

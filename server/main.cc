@@ -22,6 +22,12 @@ ABSL_FLAG(std::string, durability, "fsync",
           "not power loss; faster).");
 ABSL_FLAG(std::string, instruments_dir, "",
           "Directory of extra instrument definition files (*.textpb).");
+ABSL_FLAG(std::string, rule_sets_dir, "",
+          "Directory of extra rule set files (*.textpb).");
+ABSL_FLAG(std::string, default_rule_set, "jt-5",
+          "Rule set of tenants not named in --tenant_rule_sets.");
+ABSL_FLAG(std::string, tenant_rule_sets, "",
+          "File mapping tenants to rule sets (TenantRuleSetsFile textproto).");
 ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
           "Serve plaintext gRPC on a non-loopback address.");
 ABSL_FLAG(int64_t, max_import_records, 1'000'000,
@@ -58,6 +64,9 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
   }
   options.instruments_dir = absl::GetFlag(FLAGS_instruments_dir);
+  options.rule_sets_dir = absl::GetFlag(FLAGS_rule_sets_dir);
+  options.default_rule_set = absl::GetFlag(FLAGS_default_rule_set);
+  options.tenant_rule_sets = absl::GetFlag(FLAGS_tenant_rule_sets);
   options.allow_plaintext_non_loopback =
       absl::GetFlag(FLAGS_allow_plaintext_non_loopback);
   options.max_import_records = absl::GetFlag(FLAGS_max_import_records);

@@ -273,6 +273,129 @@ v1::Rating ToProto(const domain::Rating& r) {
   return out;
 }
 
+v1::CutoffOperator ToProto(scoring::CutoffOperator op) {
+  return op == scoring::CutoffOperator::kBelow
+             ? v1::CUTOFF_OPERATOR_BELOW
+             : v1::CUTOFF_OPERATOR_AT_OR_BELOW;
+}
+
+v1::ChangeCategory ToProto(scoring::ChangeCategory category) {
+  switch (category) {
+    case scoring::ChangeCategory::kNotApplicable:
+      return v1::CHANGE_CATEGORY_NOT_APPLICABLE;
+    case scoring::ChangeCategory::kNoReliableChange:
+      return v1::CHANGE_CATEGORY_NO_RELIABLE_CHANGE;
+    case scoring::ChangeCategory::kReliableImprovement:
+      return v1::CHANGE_CATEGORY_RELIABLE_IMPROVEMENT;
+    case scoring::ChangeCategory::kReliableDeterioration:
+      return v1::CHANGE_CATEGORY_RELIABLE_DETERIORATION;
+    case scoring::ChangeCategory::kReliableRecovery:
+      return v1::CHANGE_CATEGORY_RELIABLE_RECOVERY;
+  }
+  return v1::CHANGE_CATEGORY_UNSPECIFIED;
+}
+
+v1::Zone ToProto(scoring::Zone zone) {
+  switch (zone) {
+    case scoring::Zone::kNone:
+      return v1::ZONE_UNSPECIFIED;
+    case scoring::Zone::kGrey:
+      return v1::ZONE_GREY;
+    case scoring::Zone::kGreen:
+      return v1::ZONE_GREEN;
+    case scoring::Zone::kOrange:
+      return v1::ZONE_ORANGE;
+    case scoring::Zone::kRed:
+      return v1::ZONE_RED;
+  }
+  return v1::ZONE_UNSPECIFIED;
+}
+
+v1::AlertKind ToProto(scoring::AlertKind kind) {
+  switch (kind) {
+    case scoring::AlertKind::kOrsZone:
+      return v1::ALERT_KIND_ORS_ZONE;
+    case scoring::AlertKind::kSrsBelowCutoff:
+      return v1::ALERT_KIND_SRS_BELOW_CUTOFF;
+    case scoring::AlertKind::kSrsDrop:
+      return v1::ALERT_KIND_SRS_DROP;
+    case scoring::AlertKind::kSrsMissing:
+      return v1::ALERT_KIND_SRS_MISSING;
+    case scoring::AlertKind::kSrsItemBelow:
+      return v1::ALERT_KIND_SRS_ITEM_BELOW;
+  }
+  return v1::ALERT_KIND_UNSPECIFIED;
+}
+
+std::string ModelName(scoring::TrajectoryModel model) {
+  switch (model) {
+    case scoring::TrajectoryModel::kNone:
+      return "none";
+    case scoring::TrajectoryModel::kIntakeBand:
+      return "intake-band";
+    case scoring::TrajectoryModel::kLogSession:
+      return "log-session";
+    case scoring::TrajectoryModel::kTable:
+      return "table";
+  }
+  return "unknown";
+}
+
+v1::Evaluation ToProto(const scoring::Evaluation& e,
+                       scoring::TrajectoryModel model) {
+  v1::Evaluation out;
+  if (e.clinical.has_value()) {
+    v1::ClinicalRange* range = out.mutable_clinical_range();
+    range->set_cutoff(FromTenths(e.clinical->cutoff));
+    range->set_operator_(ToProto(e.clinical->op));
+    range->set_in_range(e.clinical->in_range);
+  }
+  if (e.change_since_intake.has_value()) {
+    out.set_change_since_intake(FromTenths(*e.change_since_intake));
+  }
+  if (e.change_since_previous.has_value()) {
+    out.set_change_since_previous(FromTenths(*e.change_since_previous));
+  }
+  if (e.reliable_change.has_value()) {
+    out.set_reliable_change(*e.reliable_change);
+  }
+  out.set_change_category(ToProto(e.category));
+  out.set_intake_above_cutoff(e.intake_above_cutoff);
+  if (e.expected.has_value()) {
+    v1::ExpectedResponse* expected = out.mutable_expected();
+    expected->set_model(ModelName(model));
+    expected->set_available(e.expected->available);
+    expected->set_target(e.expected->target);
+    expected->set_lower_bound(e.expected->lower_bound);
+    expected->set_reason(e.expected->reason);
+  }
+  out.set_zone(ToProto(e.zone));
+  for (const scoring::Alert& alert : e.alerts) {
+    v1::Alert* a = out.add_alerts();
+    a->set_kind(ToProto(alert.kind));
+    a->set_colour(ToProto(alert.colour));
+    a->set_message(alert.message);
+  }
+  return out;
+}
+
+void SetEvaluation(const scoring::Evaluation& evaluation,
+                   const scoring::RuleSet& rules, v1::Score* score) {
+  score->set_rule_set(rules.name);
+  score->set_rule_set_version(rules.version);
+  *score->mutable_evaluation() = ToProto(evaluation, rules.trajectory.model);
+}
+
+std::string RaterOfSeries(const std::string& series) {
+  // "c-17/collateral.parent" -> "collateral.parent"
+  const size_t slash = series.find('/');
+  return slash == std::string::npos ? series : series.substr(slash + 1);
+}
+
+std::string ClientOfSeries(const std::string& series) {
+  return series.substr(0, series.find('/'));
+}
+
 }  // namespace
 
 absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating) {
@@ -334,6 +457,14 @@ v1::Administration ToProto(const domain::Administration& a) {
   return out;
 }
 
+v1::Administration ToProto(const core::SubmitResult& result) {
+  v1::Administration out = ToProto(result.administration);
+  if (result.rules != nullptr) {
+    SetEvaluation(result.evaluation, *result.rules, out.mutable_score());
+  }
+  return out;
+}
+
 v1::Episode ToProto(const core::EpisodeView& view) {
   const domain::Episode& e = view.episode;
   v1::Episode out;
@@ -353,9 +484,92 @@ v1::Episode ToProto(const core::EpisodeView& view) {
                                        : v1::ENDING_TYPE_UNILATERAL);
     *out.mutable_ending()->mutable_end_date() = ToProto(e.ending->end_date);
   }
-  for (const domain::Administration& a : view.administrations) {
-    *out.add_administrations() = ToProto(a);
+  for (size_t i = 0; i < view.administrations.size(); ++i) {
+    v1::Administration* a = out.add_administrations();
+    *a = ToProto(view.administrations[i]);
+    if (view.rules != nullptr && i < view.evaluations.size()) {
+      SetEvaluation(view.evaluations[i], *view.rules, a->mutable_score());
+    }
   }
+  for (const scoring::SeriesOutcome& o : view.outcomes) {
+    v1::SeriesOutcome* s = out.add_outcomes();
+    s->set_client_id(ClientOfSeries(o.series));
+    s->set_rater(RaterOfSeries(o.series));
+    s->set_instrument_id(o.instrument_id);
+    s->set_pre_session(o.pre_session);
+    s->set_post_session(o.post_session);
+    s->set_pre(FromTenths(o.pre));
+    s->set_post(FromTenths(o.post));
+    if (o.effect_size.has_value()) s->set_effect_size(*o.effect_size);
+    if (o.severity_adjusted_effect_size.has_value()) {
+      s->set_severity_adjusted_effect_size(*o.severity_adjusted_effect_size);
+    }
+    s->set_change_category(ToProto(o.category));
+    s->set_intake_above_cutoff(o.intake_above_cutoff);
+    s->set_reached_target(o.reached_target);
+    s->set_last_zone(ToProto(o.last_zone));
+  }
+  if (view.rules != nullptr) {
+    out.set_rule_set(view.rules->name);
+    out.set_rule_set_version(view.rules->version);
+  }
+  return out;
+}
+
+v1::RuleSetInfo ToProto(const scoring::RuleSet& rules) {
+  v1::RuleSetInfo out;
+  out.set_name(rules.name);
+  out.set_version(rules.version);
+  out.set_description(rules.description);
+  for (const scoring::CutoffRule& c : rules.cutoffs) {
+    v1::CutoffInfo* info = out.add_cutoffs();
+    info->set_instrument_id(c.instrument_id);
+    info->set_age_band(c.age_band.has_value() ? ToProto(*c.age_band)
+                                              : v1::AGE_BAND_UNSPECIFIED);
+    info->set_value(FromTenths(c.value));
+    info->set_operator_(ToProto(c.op));
+    info->set_verified(c.verified);
+    info->set_source(c.source);
+  }
+  for (const scoring::ReliableChangeRule& r : rules.reliable_change) {
+    v1::ReliableChangeInfo* info = out.add_reliable_change();
+    info->set_instrument_id(r.instrument_id);
+    info->set_points(scoring::ReliableChangePoints(rules, r).value_or(0));
+    switch (r.kind) {
+      case scoring::ReliableChangeKind::kPoints:
+        info->set_definition(absl::StrCat(r.points, " points"));
+        break;
+      case scoring::ReliableChangeKind::kJacobsonTruax:
+        info->set_definition(
+            absl::StrCat("Jacobson-Truax: 1.96 x sqrt(2) x SD ", r.sd,
+                         " x sqrt(1 - r ", r.reliability, ")"));
+        break;
+      case scoring::ReliableChangeKind::kEffectSize:
+        info->set_definition(absl::StrCat(r.effect_size, " SD"));
+        break;
+    }
+    info->set_verified(r.verified);
+    info->set_source(r.source);
+  }
+  for (const auto& [instrument, sd] : rules.effect_size_sd) {
+    v1::EffectSizeSdInfo* info = out.add_effect_size_sd();
+    info->set_instrument_id(instrument);
+    info->set_sd(sd.sd);
+    info->set_verified(sd.verified);
+    info->set_source(sd.source);
+  }
+  out.set_trajectory_model(ModelName(rules.trajectory.model));
+  out.set_intake_window(FromTenths(rules.trajectory.intake_window));
+  out.set_min_episodes(rules.trajectory.min_episodes);
+  out.set_lower_bound_sd(rules.trajectory.lower_bound_sd);
+  const scoring::AlertRules& a = rules.alerts;
+  out.set_alert_ors_zone(a.ors_zone);
+  out.set_alert_srs_below_cutoff(a.srs_below_cutoff);
+  out.set_alert_srs_drop(a.srs_drop);
+  out.set_srs_drop_points(FromTenths(a.srs_drop_points));
+  out.set_alert_srs_missing(a.srs_missing);
+  out.set_alert_srs_item_below(a.srs_item_below);
+  out.set_srs_item_threshold(FromTenths(a.srs_item_threshold));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "domain/types.h"
 #include "scoring/instrument.h"
+#include "scoring/rule_set.h"
 #include "server/core/rating_service.h"
 #include "tilbake/v1/feedback.pb.h"
 
@@ -18,8 +19,12 @@ absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating);
 absl::StatusOr<domain::Ending> FromProto(const v1::Ending& ending);
 
 v1::Administration ToProto(const domain::Administration& administration);
+// An administration with its evaluation (SubmitRating's answer).
+v1::Administration ToProto(const core::SubmitResult& result);
+// The episode with every administration evaluated, and its outcomes.
 v1::Episode ToProto(const core::EpisodeView& view);
 v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d);
+v1::RuleSetInfo ToProto(const scoring::RuleSet& rules);
 
 }  // namespace tilbake::api
 

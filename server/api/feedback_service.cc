@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/identifiers.h"
 #include "common/status_macros.h"
 #include "server/api/convert.h"
 #include "server/api/status_mapping.h"
@@ -79,7 +80,7 @@ absl::Status SubmitOne(core::RatingService& core,
   ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request.rating()));
   ASSIGN_OR_RETURN(core::SubmitResult result,
                    core.Submit(std::move(rating), request.idempotency_key()));
-  *response->mutable_administration() = ToProto(result.administration);
+  *response->mutable_administration() = ToProto(result);
   response->set_replayed(result.replayed);
   return absl::OkStatus();
 }
@@ -130,6 +131,23 @@ grpc::ServerUnaryReactor* FeedbackService::ListInstruments(
        core_->catalog().definitions()) {
     if (!request->family().empty() && d.family != request->family()) continue;
     *response->add_instruments() = ToProto(d);
+  }
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* FeedbackService::ListRuleSets(
+    grpc::CallbackServerContext* context,
+    const v1::ListRuleSetsRequest* request,
+    v1::ListRuleSetsResponse* response) {
+  const scoring::RuleSetRegistry& registry = core_->rule_sets();
+  for (const scoring::RuleSet& rules : registry.rule_sets()) {
+    *response->add_rule_sets() = ToProto(rules);
+  }
+  response->set_default_rule_set(registry.default_name());
+  if (!request->tenant_id().empty()) {
+    absl::Status status = CheckIdentifier("tenant_id", request->tenant_id());
+    if (!status.ok()) return Finish(context, status);
+    response->set_active(registry.ForTenant(request->tenant_id()).name);
   }
   return Finish(context, absl::OkStatus());
 }

@@ -46,6 +46,11 @@ class FeedbackService final : public v1::Feedback::CallbackService {
       const v1::ListInstrumentsRequest* request,
       v1::ListInstrumentsResponse* response) override;
 
+  grpc::ServerUnaryReactor* ListRuleSets(
+      grpc::CallbackServerContext* context,
+      const v1::ListRuleSetsRequest* request,
+      v1::ListRuleSetsResponse* response) override;
+
  private:
   core::RatingService* core_;
   FeedbackLimits limits_;

@@ -14,6 +14,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/api/feedback_service.h"
 #include "server/config/instrument_loader.h"
+#include "server/config/rule_set_loader.h"
 
 namespace tilbake::app {
 namespace {
@@ -31,6 +32,7 @@ bool IsLoopback(absl::string_view listen) {
 struct Server::State {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
+  std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
   std::unique_ptr<core::RatingService> core;
   std::unique_ptr<api::FeedbackService> feedback;
   std::unique_ptr<grpc::Server> server;
@@ -52,10 +54,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                    config::LoadInstrumentCatalog(options.instruments_dir));
   state->catalog =
       std::make_unique<scoring::InstrumentCatalog>(std::move(catalog));
+  ASSIGN_OR_RETURN(
+      auto rule_sets,
+      config::LoadRuleSets({options.rule_sets_dir, options.default_rule_set,
+                            options.tenant_rule_sets}));
+  state->rule_sets =
+      std::make_unique<scoring::RuleSetRegistry>(std::move(rule_sets));
   ASSIGN_OR_RETURN(state->store, storage::Store::Open(
                                      {options.data_dir, options.durability}));
   state->core = std::make_unique<core::RatingService>(
-      state->store.get(), state->catalog.get(), options.clock);
+      state->store.get(), state->catalog.get(), state->rule_sets.get(),
+      options.clock);
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.max_import_records = options.max_import_records});

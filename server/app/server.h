@@ -19,6 +19,11 @@ struct ServerOptions {
   storage::Durability durability = storage::Durability::kFsync;
   // Extra instrument definition files (*.textpb); empty = built-ins only.
   std::string instruments_dir;
+  // Extra rule set files (*.textpb), the default rule set, and the tenant
+  // -> rule set mapping file (see config::RuleSetOptions).
+  std::string rule_sets_dir;
+  std::string default_rule_set = "jt-5";
+  std::string tenant_rule_sets;
   // Plaintext gRPC is refused on non-loopback addresses unless this is set
   // (TLS arrives with the security work).
   bool allow_plaintext_non_loopback = false;

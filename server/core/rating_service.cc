@@ -1,6 +1,7 @@
 #include "server/core/rating_service.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -140,12 +141,103 @@ const Administration* FindById(const std::vector<Administration>& stored,
   return nullptr;
 }
 
+// The result for administration `id` of an evaluated episode.
+absl::StatusOr<SubmitResult> ResultFor(const EpisodeView& view,
+                                       const std::string& id, bool replayed) {
+  if (view.evaluations.size() != view.administrations.size()) {
+    return absl::InternalError("episode was not evaluated");
+  }
+  for (size_t i = 0; i < view.administrations.size(); ++i) {
+    if (domain::AdministrationId(view.administrations[i].rating) == id) {
+      return SubmitResult{view.administrations[i], replayed,
+                          view.evaluations[i], view.rules};
+    }
+  }
+  return absl::InternalError("stored administration not found in its episode");
+}
+
 }  // namespace
 
 RatingService::RatingService(storage::Store* store,
                              const scoring::InstrumentCatalog* catalog,
-                             Clock clock)
-    : store_(store), catalog_(catalog), clock_(std::move(clock)) {}
+                             const scoring::RuleSetRegistry* rules, Clock clock)
+    : store_(store),
+      catalog_(catalog),
+      rules_(rules),
+      clock_(std::move(clock)) {}
+
+std::vector<scoring::AdministrationInput> RatingService::Inputs(
+    const std::vector<Administration>& administrations) const {
+  std::vector<scoring::AdministrationInput> inputs;
+  inputs.reserve(administrations.size());
+  for (const Administration& a : administrations) {
+    const Rating& r = a.rating;
+    scoring::AdministrationInput in;
+    in.series = absl::StrCat(r.client_id, "/", domain::RaterSeries(r.rater));
+    in.client_id = r.client_id;
+    in.collateral = r.rater.kind == domain::RaterKind::kCollateral;
+    in.instrument_id = r.instrument_id;
+    // A version removed from the configuration keeps its scores; it just
+    // gets no rules (measures unknown).
+    absl::StatusOr<const scoring::InstrumentDefinition*> definition =
+        catalog_->Find(r.instrument_id, r.instrument_version);
+    if (definition.ok()) in.measures = (*definition)->measures;
+    in.session = r.session_number;
+    in.score = a.score;
+    in.age_band = r.age_band;
+    inputs.push_back(std::move(in));
+  }
+  return inputs;
+}
+
+absl::Status RatingService::Evaluate(EpisodeView& view) const {
+  const scoring::RuleSet& rules = rules_->ForTenant(view.episode.tenant_id);
+  view.rules = &rules;
+  const std::vector<scoring::AdministrationInput> inputs =
+      Inputs(view.administrations);
+
+  // Reference sums near each outcome series' intake, for the models that
+  // learn from the tenant's completed episodes.
+  scoring::ReferenceData reference;
+  const scoring::TrajectoryModel model = rules.trajectory.model;
+  if (model == scoring::TrajectoryModel::kIntakeBand ||
+      model == scoring::TrajectoryModel::kLogSession) {
+    std::map<std::string, std::map<std::pair<scoring::Tenths, int32_t>,
+                                   scoring::ReferenceCell>>
+        cells;  // Deduplicated: two series may share a window.
+    for (const auto& [instrument, intake] : scoring::OutcomeIntakes(inputs)) {
+      ASSIGN_OR_RETURN(
+          std::vector<scoring::ReferenceCell> read,
+          store_->ReadReference(view.episode.tenant_id, instrument,
+                                intake - rules.trajectory.intake_window,
+                                intake + rules.trajectory.intake_window));
+      for (const scoring::ReferenceCell& c : read) {
+        cells[instrument][{c.intake, c.session}] = c;
+      }
+    }
+    if (view.episode.closed()) {
+      // A closed episode is in the reference: take it out again, exactly,
+      // so no episode is measured against itself.
+      for (const auto& [instrument, own] :
+           scoring::ReferenceContributions(inputs)) {
+        auto it = cells[instrument].find({own.intake, own.session});
+        if (it == cells[instrument].end()) continue;
+        it->second.count -= own.count;
+        it->second.sum -= own.sum;
+        it->second.sum_squares -= own.sum_squares;
+      }
+    }
+    for (auto& [instrument, by_key] : cells) {
+      for (auto& [key, cell] : by_key) reference[instrument].push_back(cell);
+    }
+  }
+  view.evaluations = scoring::EvaluateEpisode(inputs, rules, reference);
+  view.outcomes.clear();
+  if (view.episode.closed()) {
+    view.outcomes = scoring::EpisodeOutcomes(inputs, view.evaluations, rules);
+  }
+  return absl::OkStatus();
+}
 
 absl::Mutex& RatingService::StripeFor(absl::string_view tenant,
                                       absl::string_view id) const {
@@ -217,7 +309,10 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
           known->episode_id, ", administration ", known->administration_id,
           "); use a new key for a new rating"));
     }
-    return SubmitResult{*original, /*replayed=*/true};
+    ASSIGN_OR_RETURN(EpisodeView view,
+                     ReadEpisode(rating.tenant_id, known->episode_id));
+    RETURN_IF_ERROR(Evaluate(view));
+    return ResultFor(view, known->administration_id, /*replayed=*/true);
   }
 
   ASSIGN_OR_RETURN(std::optional<Episode> episode,
@@ -242,13 +337,24 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
   changes.idempotency.push_back(
       {rating.tenant_id, idempotency_key, rating.episode_id, id});
   RETURN_IF_ERROR(store_->Apply(changes));
-  return SubmitResult{std::move(administration), /*replayed=*/false};
+
+  EpisodeView view{changes.episodes.front(), std::move(stored)};
+  view.administrations.push_back(std::move(administration));
+  RETURN_IF_ERROR(Evaluate(view));
+  return ResultFor(view, id, /*replayed=*/false);
 }
 
 absl::StatusOr<EpisodeView> RatingService::GetEpisode(
     absl::string_view tenant_id, absl::string_view episode_id) const {
   RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
   RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
+  ASSIGN_OR_RETURN(EpisodeView view, ReadEpisode(tenant_id, episode_id));
+  RETURN_IF_ERROR(Evaluate(view));
+  return view;
+}
+
+absl::StatusOr<EpisodeView> RatingService::ReadEpisode(
+    absl::string_view tenant_id, absl::string_view episode_id) const {
   ASSIGN_OR_RETURN(std::optional<Episode> episode,
                    store_->GetEpisode(tenant_id, episode_id));
   if (!episode.has_value()) {
@@ -270,10 +376,13 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
         "ending.end_date: ", ShowDay(ending.end_date), " is in the future"));
   }
   absl::MutexLock lock(&StripeFor(tenant_id, episode_id));
-  ASSIGN_OR_RETURN(EpisodeView view, GetEpisode(tenant_id, episode_id));
+  ASSIGN_OR_RETURN(EpisodeView view, ReadEpisode(tenant_id, episode_id));
   Episode& episode = view.episode;
   if (episode.closed()) {
-    if (*episode.ending == ending) return view;  // A retry: nothing to do.
+    if (*episode.ending == ending) {  // A retry: nothing to do.
+      RETURN_IF_ERROR(Evaluate(view));
+      return view;
+    }
     return absl::FailedPreconditionError(absl::StrCat(
         "ending: episode ", episode_id, " was already closed on ",
         ShowDay(episode.ending->end_date), " with another ending"));
@@ -286,7 +395,12 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   episode.ending = ending;
   storage::WriteSet changes;
   changes.episodes.push_back(episode);
+  for (const auto& [instrument, cell] :
+       scoring::ReferenceContributions(Inputs(view.administrations))) {
+    changes.reference.push_back({std::string(tenant_id), instrument, cell});
+  }
   RETURN_IF_ERROR(store_->Apply(changes));
+  RETURN_IF_ERROR(Evaluate(view));
   return view;
 }
 

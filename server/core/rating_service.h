@@ -11,7 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "domain/types.h"
+#include "scoring/evaluation.h"
 #include "scoring/instrument.h"
+#include "scoring/rule_set.h"
 #include "storage/store.h"
 
 namespace tilbake::core {
@@ -19,11 +21,21 @@ namespace tilbake::core {
 struct SubmitResult {
   domain::Administration administration;
   bool replayed = false;  // Answered from the record stored under the key.
+  // What the tenant's rule set says about it, in its episode's context.
+  scoring::Evaluation evaluation;
+  const scoring::RuleSet* rules = nullptr;  // Owned by the registry.
 };
 
+// An episode with its administrations and what the rules make of them.
+// Evaluations are derived when read, from the stored ratings and the
+// tenant's current rule set, so they never go stale when a session arrives
+// late or a rule set changes; they name the rule set that produced them.
 struct EpisodeView {
   domain::Episode episode;
   std::vector<domain::Administration> administrations;  // Session order.
+  std::vector<scoring::Evaluation> evaluations;  // One per administration.
+  std::vector<scoring::SeriesOutcome> outcomes;  // Closed episodes only.
+  const scoring::RuleSet* rules = nullptr;       // Owned by the registry.
 };
 
 // The use cases behind the API, free of gRPC and protobuf: a rating's way
@@ -39,10 +51,11 @@ class RatingService {
  public:
   using Clock = std::function<absl::Time()>;
 
-  // `store` and `catalog` must outlive the service. `clock` gives "now" for
-  // recorded_at and for refusing session dates in the future.
+  // `store`, `catalog` and `rules` must outlive the service. `clock` gives
+  // "now" for recorded_at and for refusing session dates in the future.
   RatingService(storage::Store* store,
-                const scoring::InstrumentCatalog* catalog, Clock clock);
+                const scoring::InstrumentCatalog* catalog,
+                const scoring::RuleSetRegistry* rules, Clock clock);
 
   // Validates, scores and stores one administration. A retry under the same
   // idempotency key returns the stored record (replayed = true).
@@ -58,13 +71,16 @@ class RatingService {
   absl::StatusOr<EpisodeView> GetEpisode(absl::string_view tenant_id,
                                          absl::string_view episode_id) const;
 
-  // Ends an episode. Repeating the same ending is OK; a different one, or an
-  // end date before the last session, is FailedPrecondition.
+  // Ends an episode and adds its client outcome series to the tenant's
+  // trajectory reference, in one write. Repeating the same ending is OK; a
+  // different one, or an end date before the last session, is
+  // FailedPrecondition.
   absl::StatusOr<EpisodeView> CloseEpisode(absl::string_view tenant_id,
                                            absl::string_view episode_id,
                                            const domain::Ending& ending);
 
   const scoring::InstrumentCatalog& catalog() const { return *catalog_; }
+  const scoring::RuleSetRegistry& rule_sets() const { return *rules_; }
 
  private:
   static constexpr size_t kLockStripes = 64;
@@ -75,8 +91,17 @@ class RatingService {
                                             const std::string& idempotency_key);
   absl::CivilDay Today() const;
 
+  // The engine's view of administrations (series, measures, scores).
+  std::vector<scoring::AdministrationInput> Inputs(
+      const std::vector<domain::Administration>& administrations) const;
+  // Fills view.evaluations, outcomes and rules.
+  absl::Status Evaluate(EpisodeView& view) const;
+  absl::StatusOr<EpisodeView> ReadEpisode(absl::string_view tenant_id,
+                                          absl::string_view episode_id) const;
+
   storage::Store* store_;
   const scoring::InstrumentCatalog* catalog_;
+  const scoring::RuleSetRegistry* rules_;
   Clock clock_;
   mutable std::array<absl::Mutex, kLockStripes> stripes_;
 };

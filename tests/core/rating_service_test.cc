@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/config/instrument_loader.h"
+#include "server/config/rule_set_loader.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -31,10 +32,14 @@ class RatingServiceTest : public ::testing::Test {
     ASSERT_THAT(catalog, IsOk());
     catalog_ =
         std::make_unique<scoring::InstrumentCatalog>(*std::move(catalog));
+    auto rules = config::LoadRuleSets({});
+    ASSERT_THAT(rules, IsOk());
+    rules_ = std::make_unique<scoring::RuleSetRegistry>(*std::move(rules));
     auto store = storage::Store::Open({dir_.path()});
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
     service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
+                                               rules_.get(),
                                                [] { return testing::Now(); });
   }
 
@@ -52,6 +57,7 @@ class RatingServiceTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<scoring::InstrumentCatalog> catalog_;
+  std::unique_ptr<scoring::RuleSetRegistry> rules_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<RatingService> service_;
 };

@@ -66,19 +66,6 @@ Zone ZoneFor(const Expected& expected, Tenths total, size_t scores_so_far) {
   return Zone::kRed;
 }
 
-const char* ZoneName(Zone zone) {
-  switch (zone) {
-    case Zone::kGreen:
-      return "green";
-    case Zone::kOrange:
-      return "orange";
-    case Zone::kRed:
-      return "red";
-    default:
-      return "grey";
-  }
-}
-
 void EvaluateOutcome(const std::vector<AdministrationInput>& all, size_t index,
                      const RuleSet& rules, const ReferenceData& reference,
                      Evaluation& e) {
@@ -127,16 +114,29 @@ void EvaluateOutcome(const std::vector<AdministrationInput>& all, size_t index,
   }
   e.expected = expected;
   if (rules.alerts.ors_zone) {
-    std::string message = absl::StrCat(a.instrument_id, " ", Points(total),
-                                       " is ", ZoneName(e.zone));
-    if (e.zone == Zone::kGrey) {
-      absl::StrAppend(&message, ": ",
-                      series.size() < 2 ? "fewer than two outcome scores"
-                                        : expected.reason);
-    } else {
-      absl::StrAppend(&message,
-                      absl::StrFormat(" (target %.1f, lower bound %.1f)",
-                                      expected.target, expected.lower_bound));
+    std::string message = absl::StrCat(a.instrument_id, " ", Points(total));
+    switch (e.zone) {
+      case Zone::kGreen:
+        absl::StrAppend(&message,
+                        absl::StrFormat(" is at or above the target %.1f",
+                                        expected.target));
+        break;
+      case Zone::kOrange:
+        absl::StrAppend(&message,
+                        absl::StrFormat(" is below the target %.1f, not below "
+                                        "the lower bound %.1f",
+                                        expected.target, expected.lower_bound));
+        break;
+      case Zone::kRed:
+        absl::StrAppend(&message,
+                        absl::StrFormat(" is below the lower bound %.1f",
+                                        expected.lower_bound));
+        break;
+      default:
+        absl::StrAppend(&message, ": no target (",
+                        series.size() < 2 ? "fewer than two outcome scores"
+                                          : expected.reason,
+                        ")");
     }
     e.alerts.push_back({AlertKind::kOrsZone, e.zone, message});
   }

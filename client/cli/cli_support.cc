@@ -112,8 +112,64 @@ std::string ItemsText(const v1::Score& score) {
   return absl::StrJoin(parts, " ");
 }
 
-std::vector<std::string> AdministrationRow(const v1::Administration& a) {
+std::string ZoneName(v1::Zone zone, bool colour) {
+  const char* name = "";
+  const char* ansi = "";
+  switch (zone) {
+    case v1::ZONE_GREY:
+      name = "grey";
+      ansi = "\033[90m";
+      break;
+    case v1::ZONE_GREEN:
+      name = "GREEN";
+      ansi = "\033[32m";
+      break;
+    case v1::ZONE_ORANGE:
+      name = "ORANGE";
+      ansi = "\033[33m";
+      break;
+    case v1::ZONE_RED:
+      name = "RED";
+      ansi = "\033[31m";
+      break;
+    default:
+      return "-";
+  }
+  return colour ? absl::StrCat(ansi, name, "\033[0m") : name;
+}
+
+std::string CategoryName(v1::ChangeCategory category) {
+  switch (category) {
+    case v1::CHANGE_CATEGORY_NO_RELIABLE_CHANGE:
+      return "no reliable change";
+    case v1::CHANGE_CATEGORY_RELIABLE_IMPROVEMENT:
+      return "improved";
+    case v1::CHANGE_CATEGORY_RELIABLE_DETERIORATION:
+      return "deteriorated";
+    case v1::CHANGE_CATEGORY_RELIABLE_RECOVERY:
+      return "recovered";
+    default:
+      return "-";
+  }
+}
+
+std::string Signed(double value) { return absl::StrFormat("%+.1f", value); }
+
+std::string RangeText(const v1::Evaluation& e) {
+  if (!e.has_clinical_range()) return "-";
+  return e.clinical_range().in_range() ? "below cutoff" : "above cutoff";
+}
+
+std::string TargetText(const v1::Evaluation& e) {
+  if (!e.has_expected() || !e.expected().available()) return "-";
+  return absl::StrFormat("%.1f/%.1f", e.expected().target(),
+                         e.expected().lower_bound());
+}
+
+std::vector<std::string> AdministrationRow(const v1::Administration& a,
+                                           bool colour) {
   const v1::Rating& r = a.rating();
+  const v1::Evaluation& e = a.score().evaluation();
   return {absl::StrCat(r.session_number()),
           FormatDate(r.session_date()),
           absl::StrCat(r.instrument_id(), " v", r.instrument_version()),
@@ -121,14 +177,33 @@ std::vector<std::string> AdministrationRow(const v1::Administration& a) {
           RaterName(r.rater()),
           StatusName(a.score().status()),
           a.score().has_total() ? Decimal(a.score().total()) : "-",
-          ItemsText(a.score())};
+          ItemsText(a.score()),
+          RangeText(e),
+          e.has_change_since_intake() ? Signed(e.change_since_intake()) : "-",
+          CategoryName(e.change_category()),
+          TargetText(e),
+          ZoneName(e.zone(), colour)};
 }
 
 const std::vector<std::string>& AdministrationHeader() {
-  static const auto* header =
-      new std::vector<std::string>{"session", "date",   "instrument", "client",
-                                   "rater",   "status", "total",      "items"};
+  static const auto* header = new std::vector<std::string>{
+      "session", "date",         "instrument", "client", "rater",
+      "status",  "total",        "items",      "range",  "since intake",
+      "change",  "target/lower", "zone"};
   return *header;
+}
+
+// Alerts other than green zones, one line each.
+std::string AlertLines(const v1::Administration& a, bool colour) {
+  std::string out;
+  for (const v1::Alert& alert : a.score().evaluation().alerts()) {
+    if (alert.colour() == v1::ZONE_GREEN) continue;
+    absl::StrAppend(&out, "  session ", a.rating().session_number(), " ",
+                    a.rating().instrument_id(), " (", a.rating().client_id(),
+                    "): ", ZoneName(alert.colour(), colour), " ",
+                    alert.message(), "\n");
+  }
+  return out;
 }
 
 }  // namespace
@@ -235,17 +310,22 @@ absl::StatusOr<std::vector<v1::ImportRatingsRequest>> ParseImportLines(
   return records;
 }
 
-std::string RenderSubmit(const v1::SubmitRatingResponse& response) {
+std::string RenderSubmit(const v1::SubmitRatingResponse& response,
+                         bool colour) {
   const v1::Administration& a = response.administration();
   Table table(AdministrationHeader());
-  table.Add(AdministrationRow(a));
-  return absl::StrCat(
+  table.Add(AdministrationRow(a, colour));
+  std::string out = absl::StrCat(
       response.replayed() ? "Already stored (replayed): " : "Stored: ",
-      a.administration_id(), " in episode ", a.rating().episode_id(), "\n",
-      table.Render());
+      a.administration_id(), " in episode ", a.rating().episode_id(),
+      " (rules: ", a.score().rule_set(), " v", a.score().rule_set_version(),
+      ")\n", table.Render());
+  const std::string alerts = AlertLines(a, colour);
+  if (!alerts.empty()) absl::StrAppend(&out, "Alerts:\n", alerts);
+  return out;
 }
 
-std::string RenderEpisode(const v1::Episode& e) {
+std::string RenderEpisode(const v1::Episode& e, bool colour) {
   std::string out = absl::StrCat(
       "Episode ", e.episode_id(), "  (", EpisodeTypeName(e.episode_type()),
       ", ", e.closed() ? "closed" : "open", ")\n",
@@ -260,11 +340,76 @@ std::string RenderEpisode(const v1::Episode& e) {
         e.ending().type() == v1::ENDING_TYPE_PLANNED ? "planned" : "unilateral",
         " on ", FormatDate(e.ending().end_date()), "\n");
   }
+  absl::StrAppend(&out, "  rules:      ", e.rule_set(), " v",
+                  e.rule_set_version(), "\n");
   Table table(AdministrationHeader());
+  std::string alerts;
   for (const v1::Administration& a : e.administrations()) {
-    table.Add(AdministrationRow(a));
+    table.Add(AdministrationRow(a, colour));
+    absl::StrAppend(&alerts, AlertLines(a, colour));
   }
   absl::StrAppend(&out, "\n", table.Render());
+  if (!alerts.empty()) absl::StrAppend(&out, "\nAlerts:\n", alerts);
+  if (e.outcomes_size() > 0) {
+    Table outcomes({"client", "rater", "instrument", "pre", "post", "change",
+                    "effect size", "SAES", "category", "target reached"});
+    for (const v1::SeriesOutcome& o : e.outcomes()) {
+      outcomes.Add(
+          {o.client_id(), o.rater(), o.instrument_id(),
+           absl::StrCat(Decimal(o.pre()), " (s", o.pre_session(), ")"),
+           absl::StrCat(Decimal(o.post()), " (s", o.post_session(), ")"),
+           Signed(o.post() - o.pre()),
+           o.has_effect_size() ? absl::StrFormat("%.2f", o.effect_size()) : "-",
+           o.has_severity_adjusted_effect_size()
+               ? absl::StrFormat("%.2f", o.severity_adjusted_effect_size())
+               : "-",
+           CategoryName(o.change_category()),
+           o.reached_target() ? "yes" : "no"});
+    }
+    absl::StrAppend(&out, "\nOutcome:\n", outcomes.Render());
+  }
+  return out;
+}
+
+std::string RenderRuleSets(const v1::ListRuleSetsResponse& response) {
+  std::string out;
+  for (const v1::RuleSetInfo& r : response.rule_sets()) {
+    std::string marks;
+    if (r.name() == response.default_rule_set()) marks += " (default)";
+    if (r.name() == response.active()) marks += " (active for this tenant)";
+    absl::StrAppend(&out, r.name(), " v", r.version(), marks, "\n  ",
+                    r.description(), "\n");
+    Table cutoffs({"  cutoff", "age band", "value", "operator", "verified"});
+    for (const v1::CutoffInfo& c : r.cutoffs()) {
+      const std::string band =
+          c.age_band() == v1::AGE_BAND_UNSPECIFIED
+              ? "any"
+              : absl::AsciiStrToLower(v1::AgeBand_Name(c.age_band()).substr(9));
+      cutoffs.Add({absl::StrCat("  ", c.instrument_id()), band,
+                   Decimal(c.value()),
+                   c.operator_() == v1::CUTOFF_OPERATOR_BELOW ? "<" : "<=",
+                   c.verified() ? "yes" : "no (default)"});
+    }
+    absl::StrAppend(&out, cutoffs.Render());
+    Table rc({"  reliable change", "points", "definition", "verified"});
+    for (const v1::ReliableChangeInfo& c : r.reliable_change()) {
+      rc.Add({absl::StrCat("  ", c.instrument_id()),
+              absl::StrFormat("%.2f", c.points()), c.definition(),
+              c.verified() ? "yes" : "no (default)"});
+    }
+    absl::StrAppend(&out, rc.Render());
+    absl::StrAppend(&out, "  trajectory: ", r.trajectory_model(), " (intake ±",
+                    Decimal(r.intake_window()), ", at least ", r.min_episodes(),
+                    " episodes, lower bound ", r.lower_bound_sd(),
+                    " SD below)\n", "  alerts: zone ",
+                    r.alert_ors_zone() ? "on" : "off", ", srs below cutoff ",
+                    r.alert_srs_below_cutoff() ? "on" : "off",
+                    ", srs drop >= ", Decimal(r.srs_drop_points()), " ",
+                    r.alert_srs_drop() ? "on" : "off", ", srs missing ",
+                    r.alert_srs_missing() ? "on" : "off", ", srs item < ",
+                    Decimal(r.srs_item_threshold()), " ",
+                    r.alert_srs_item_below() ? "on" : "off", "\n\n");
+  }
   return out;
 }
 

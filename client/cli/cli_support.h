@@ -36,9 +36,12 @@ absl::StatusOr<std::vector<v1::ImportRatingsRequest>> ParseImportLines(
 
 std::string FormatDate(const v1::Date& date);
 
-// Readable tables.
-std::string RenderSubmit(const v1::SubmitRatingResponse& response);
-std::string RenderEpisode(const v1::Episode& episode);
+// Readable tables. With `colour`, zones are marked with ANSI colours (for a
+// terminal); without, by name only.
+std::string RenderSubmit(const v1::SubmitRatingResponse& response,
+                         bool colour = false);
+std::string RenderEpisode(const v1::Episode& episode, bool colour = false);
+std::string RenderRuleSets(const v1::ListRuleSetsResponse& response);
 std::string RenderInstruments(
     const std::vector<v1::InstrumentDefinition>& instruments);
 std::string RenderImport(const v1::ImportRatingsResponse& response);

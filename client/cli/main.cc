@@ -2,6 +2,8 @@
 //
 // Exit codes: 0 success; 1 the server refused or could not be reached;
 // 2 bad usage; 3 an import stored some records and rejected others.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -73,6 +75,7 @@ Commands:
   episode        --tenant --episode: every administration and its score
   close-episode  --tenant --episode --ending planned|unilateral --end_date
   instruments    the instruments the server scores [--family]
+  rule-sets      the rule sets, their thresholds and sources [--tenant]
   health         SERVING or NOT_SERVING (exit 0 only when serving)
 
 Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
@@ -97,6 +100,11 @@ absl::Status Require(const char* flag, const std::string& value) {
 void Print(const google::protobuf::Message& message, const std::string& table) {
   std::cout << (absl::GetFlag(FLAGS_json) ? cli::ToJson(message) + "\n"
                                           : table);
+}
+
+// Zone colours only on a terminal, and not when NO_COLOR is set.
+bool Colour() {
+  return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
 }
 
 absl::StatusOr<v1::SubmitRatingRequest> SubmitRequestFromFlags() {
@@ -162,7 +170,7 @@ int Submit(Client& client) {
   if (!request.ok()) return Fail(request.status());
   auto response = client.SubmitRating(*request);
   if (!response.ok()) return Fail(response.status());
-  Print(*response, cli::RenderSubmit(*response));
+  Print(*response, cli::RenderSubmit(*response, Colour()));
   return EXIT_SUCCESS;
 }
 
@@ -192,7 +200,7 @@ int ShowEpisode(Client& client) {
   auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
                                    absl::GetFlag(FLAGS_episode));
   if (!episode.ok()) return Fail(episode.status());
-  Print(*episode, cli::RenderEpisode(*episode));
+  Print(*episode, cli::RenderEpisode(*episode, Colour()));
   return EXIT_SUCCESS;
 }
 
@@ -213,7 +221,14 @@ int CloseEpisode(Client& client) {
   auto episode = client.CloseEpisode(absl::GetFlag(FLAGS_tenant),
                                      absl::GetFlag(FLAGS_episode), ending);
   if (!episode.ok()) return Fail(episode.status());
-  Print(*episode, cli::RenderEpisode(*episode));
+  Print(*episode, cli::RenderEpisode(*episode, Colour()));
+  return EXIT_SUCCESS;
+}
+
+int RuleSets(Client& client) {
+  auto response = client.ListRuleSets(absl::GetFlag(FLAGS_tenant));
+  if (!response.ok()) return Fail(response.status());
+  Print(*response, cli::RenderRuleSets(*response));
   return EXIT_SUCCESS;
 }
 
@@ -257,6 +272,7 @@ int main(int argc, char** argv) {
   }
   if (command == "instruments" && args.size() == 2) return Instruments(*client);
   if (command == "health" && args.size() == 2) return Health(*client);
+  if (command == "rule-sets" && args.size() == 2) return RuleSets(*client);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command
             << "\n\n"
             << kUsage << "\n";

@@ -156,3 +156,19 @@ absl::StatusOr<std::vector<v1::InstrumentDefinition>> Client::ListInstruments(
 }
 
 }  // namespace tilbake::client
+
+namespace tilbake::client {
+
+absl::StatusOr<v1::ListRuleSetsResponse> Client::ListRuleSets(
+    const std::string& tenant_id) {
+  v1::ListRuleSetsRequest request;
+  request.set_tenant_id(tenant_id);
+  v1::ListRuleSetsResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    return stub_->ListRuleSets(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace tilbake::client

@@ -71,6 +71,10 @@ class Client {
   absl::StatusOr<std::vector<v1::InstrumentDefinition>> ListInstruments(
       const std::string& family = "");
 
+  // Every rule set; `active` names tenant_id's when it is not empty.
+  absl::StatusOr<v1::ListRuleSetsResponse> ListRuleSets(
+      const std::string& tenant_id = "");
+
   // A random key ("tb-" + 32 hex digits) for one intended administration.
   static std::string NewIdempotencyKey();
 

@@ -161,6 +161,39 @@ TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {
   EXPECT_THAT(down.output, HasSubstr("UNAVAILABLE"));
 }
 
+TEST_F(CliTest, EpisodeShowsCategoriesZonesAlertsAndOutcome) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
+  ASSERT_EQ(
+      Tilbake(SubmitArgs(2, "--items=6.5,6.5,6.5,6.5", "cli-2")).exit_code, 0);
+  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", Server(),
+                                 " --tenant=tenant-a --episode=e-1"
+                                 " --ending=planned --end_date=2026-03-10"))
+                .exit_code,
+            0);
+  CliRun episode = Tilbake(
+      absl::StrCat("episode ", Server(), " --tenant=tenant-a --episode=e-1"));
+  ASSERT_EQ(episode.exit_code, 0) << episode.output;
+  EXPECT_THAT(episode.output, HasSubstr("rules:      jt-5 v1"));
+  EXPECT_THAT(episode.output, HasSubstr("+6.0"));
+  EXPECT_THAT(episode.output, HasSubstr("recovered"));
+  EXPECT_THAT(episode.output, HasSubstr("grey"));
+  // Not a terminal: no colour codes.
+  EXPECT_THAT(episode.output, Not(HasSubstr("\033[")));
+  EXPECT_THAT(episode.output, HasSubstr("Alerts:"));
+  EXPECT_THAT(episode.output,
+              HasSubstr("no session rating entered for session 2"));
+  EXPECT_THAT(episode.output, HasSubstr("Outcome:"));
+  EXPECT_THAT(episode.output, HasSubstr("0.86"));  // 6.0 / 7.0
+
+  CliRun rules =
+      Tilbake(absl::StrCat("rule-sets ", Server(), " --tenant=tenant-a"));
+  ASSERT_EQ(rules.exit_code, 0) << rules.output;
+  EXPECT_THAT(rules.output,
+              HasSubstr("jt-5 v1 (default) (active for this tenant)"));
+  EXPECT_THAT(rules.output, HasSubstr("6.6 points"));
+  EXPECT_THAT(rules.output, HasSubstr("no (default)"));
+}
+
 TEST(CliSupportTest, ParsesItemsDatesAndRaters) {
   auto items =
       cli::ParseItems("individual=5.1, interpersonal=,social=7,overall=8");

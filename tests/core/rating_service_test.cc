@@ -1,6 +1,7 @@
 #include "server/core/rating_service.h"
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -285,6 +286,115 @@ TEST_F(RatingServiceTest, TenantsDoNotSeeEachOther) {
   auto result = Submit(other, "k1");
   ASSERT_THAT(result, IsOk());
   EXPECT_FALSE(result->replayed);
+}
+
+// An ORS in session `session` of episode `id` whose four items sum to
+// `total` (spread evenly, the remainder on the first item).
+domain::Rating OrsWithTotal(const std::string& id, int session,
+                            scoring::Tenths total) {
+  domain::Rating r = OrsRating(session);
+  r.episode_id = id;
+  const scoring::Tenths each = total / 4;
+  r.answers.items = {{"", total - 3 * each, {}},
+                     {"", each, {}},
+                     {"", each, {}},
+                     {"", each, {}}};
+  return r;
+}
+
+// Closes episode `id` of the test tenant: ORS intake 20.0 at session 1 and
+// `second` at session 2 (a week later), ending planned on 2026-03-20.
+void CloseReferenceEpisode(RatingService& service, const std::string& id,
+                           scoring::Tenths second) {
+  const domain::Rating intake = OrsWithTotal(id, 1, 200);
+  const domain::Rating later = OrsWithTotal(id, 2, second);
+  ASSERT_THAT(service.Submit(intake, id + "-1"), IsOk());
+  ASSERT_THAT(service.Submit(later, id + "-2"), IsOk());
+  ASSERT_THAT(service.CloseEpisode(
+                  "tenant-a", id,
+                  {domain::EndingType::kPlanned, absl::CivilDay(2026, 3, 20)}),
+              IsOk());
+}
+
+// jt-5 uses the intake-band model with at least 10 reference episodes.
+TEST_F(RatingServiceTest, TargetsAppearOnceTenEpisodesHaveClosed) {
+  for (int i = 0; i < 9; ++i) {
+    CloseReferenceEpisode(*service_, "ref-" + std::to_string(i), 240);
+  }
+  ASSERT_THAT(Submit(OrsWithTotal("new", 1, 200), "new-1"), IsOk());
+  auto result = Submit(OrsWithTotal("new", 2, 240), "new-2");
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->evaluation.zone, scoring::Zone::kGrey);
+  EXPECT_THAT(result->evaluation.expected->reason,
+              HasSubstr("9 reference episodes reached session 2; "
+                        "the model needs 10"));
+
+  CloseReferenceEpisode(*service_, "ref-9", 240);
+  // Ten episodes, all 24.0 at session 2: target 24.0, SD 0, lower 24.0.
+  auto view = service_->GetEpisode("tenant-a", "new");
+  ASSERT_THAT(view, IsOk());
+  const scoring::Evaluation& e = view->evaluations[1];
+  ASSERT_TRUE(e.expected->available) << e.expected->reason;
+  EXPECT_DOUBLE_EQ(e.expected->target, 24.0);
+  EXPECT_DOUBLE_EQ(e.expected->lower_bound, 24.0);
+  EXPECT_EQ(e.zone, scoring::Zone::kGreen);
+  EXPECT_EQ(view->rules->name, "jt-5");
+
+  // A closed reference episode is never its own reference: ref-9 sees the
+  // other nine only.
+  auto own = service_->GetEpisode("tenant-a", "ref-9");
+  ASSERT_THAT(own, IsOk());
+  EXPECT_THAT(own->evaluations[1].expected->reason,
+              HasSubstr("9 reference episodes reached session 2"));
+}
+
+TEST_F(RatingServiceTest, AClosedEpisodeReportsItsOutcome) {
+  CloseReferenceEpisode(*service_, "done", 265);  // 20.0 -> 26.5
+  auto view = service_->GetEpisode("tenant-a", "done");
+  ASSERT_THAT(view, IsOk());
+  ASSERT_THAT(view->outcomes, SizeIs(1));
+  const scoring::SeriesOutcome& o = view->outcomes[0];
+  EXPECT_EQ(o.series, "c-17/client");
+  EXPECT_EQ(o.pre, 200);
+  EXPECT_EQ(o.post, 265);
+  // +6.5 with jt-5's SD 7.0: 6.5 / 7 = 0.928571; from 20.0 (below 25) to
+  // 26.5 (not below) by at least 5: recovery. No target yet: no SAES.
+  EXPECT_NEAR(*o.effect_size, 0.928571, 1e-6);
+  EXPECT_FALSE(o.severity_adjusted_effect_size.has_value());
+  EXPECT_EQ(o.category, scoring::ChangeCategory::kReliableRecovery);
+  EXPECT_FALSE(o.reached_target);
+  // Open episodes have no outcome.
+  ASSERT_THAT(Submit(OrsRating(1), "open-1"), IsOk());
+  EXPECT_THAT(View().outcomes, SizeIs(0));
+}
+
+TEST_F(RatingServiceTest, EachTenantIsJudgedByItsOwnRuleSet) {
+  TempDir config;
+  std::ofstream(config.Sub("tenants.cfg"))
+      << R"(tenant { id: "tenant-b" rule_set: "cyp-iapt-2015" })";
+  auto rules = config::LoadRuleSets({"", "jt-5", config.Sub("tenants.cfg")});
+  ASSERT_THAT(rules, IsOk());
+  rules_ = std::make_unique<scoring::RuleSetRegistry>(*std::move(rules));
+  service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
+                                             rules_.get(),
+                                             [] { return testing::Now(); });
+  // 20.0 -> 26.0 is +6.0: reliable under jt-5 (5), not under CYP IAPT (6.6).
+  for (const std::string tenant : {"tenant-a", "tenant-b"}) {
+    domain::Rating first = OrsWithTotal("e-1", 1, 200);
+    first.tenant_id = tenant;
+    domain::Rating second = OrsWithTotal("e-1", 2, 260);
+    second.tenant_id = tenant;
+    ASSERT_THAT(Submit(first, tenant + "-1"), IsOk());
+    auto result = Submit(second, tenant + "-2");
+    ASSERT_THAT(result, IsOk());
+    EXPECT_EQ(result->evaluation.change_since_intake, 60) << tenant;
+    EXPECT_EQ(result->evaluation.category,
+              tenant == "tenant-a" ? scoring::ChangeCategory::kReliableRecovery
+                                   : scoring::ChangeCategory::kNoReliableChange)
+        << tenant;
+    EXPECT_EQ(result->rules->name,
+              tenant == "tenant-a" ? "jt-5" : "cyp-iapt-2015");
+  }
 }
 
 // Many threads add clients to one group episode at once. Without the

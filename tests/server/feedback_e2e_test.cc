@@ -258,6 +258,76 @@ TEST_F(FeedbackE2eTest, ReflectionListsTheServices) {
   }
 }
 
+TEST_F(FeedbackE2eTest, ScoresCarryTheRuleEnginesEvaluation) {
+  // ORS 20.0 then 26.0 (+6.0 from below 25 to above): recovered under jt-5.
+  ASSERT_THAT(client_->SubmitRating(OrsRequest(1, "k1", {5, 5, 5, 5})), IsOk());
+  auto second =
+      client_->SubmitRating(OrsRequest(2, "k2", {6.5, 6.5, 6.5, 6.5}));
+  ASSERT_THAT(second, IsOk());
+  const v1::Score& score = second->administration().score();
+  EXPECT_EQ(score.rule_set(), "jt-5");
+  EXPECT_EQ(score.rule_set_version(), "1");
+  const v1::Evaluation& e = score.evaluation();
+  EXPECT_THAT(e.clinical_range().cutoff(), DoubleEq(25.0));
+  EXPECT_EQ(e.clinical_range().operator_(), v1::CUTOFF_OPERATOR_BELOW);
+  EXPECT_FALSE(e.clinical_range().in_range());
+  EXPECT_THAT(e.change_since_intake(), DoubleEq(6.0));
+  EXPECT_THAT(e.reliable_change(), DoubleEq(5.0));
+  EXPECT_EQ(e.change_category(), v1::CHANGE_CATEGORY_RELIABLE_RECOVERY);
+  EXPECT_EQ(e.zone(), v1::ZONE_GREY);  // no reference episodes yet
+  EXPECT_EQ(e.expected().model(), "intake-band");
+  EXPECT_FALSE(e.expected().available());
+
+  // An SRS that dropped from 38.0 to 35.5: below the cutoff and a drop.
+  auto srs = OrsRequest(1, "k3", {9.5, 9.5, 9.5, 9.5});
+  srs.mutable_rating()->set_instrument_id("srs");
+  ASSERT_THAT(client_->SubmitRating(srs), IsOk());
+  srs = OrsRequest(2, "k4", {9, 9, 8.5, 9});
+  srs.mutable_rating()->set_instrument_id("srs");
+  auto dropped = client_->SubmitRating(srs);
+  ASSERT_THAT(dropped, IsOk());
+  std::vector<v1::AlertKind> kinds;
+  for (const auto& alert :
+       dropped->administration().score().evaluation().alerts()) {
+    kinds.push_back(alert.kind());
+    EXPECT_EQ(alert.colour(), v1::ZONE_RED);
+  }
+  EXPECT_THAT(kinds, ElementsAre(v1::ALERT_KIND_SRS_BELOW_CUTOFF,
+                                 v1::ALERT_KIND_SRS_DROP));
+
+  v1::Ending ending;
+  ending.set_type(v1::ENDING_TYPE_PLANNED);
+  ending.mutable_end_date()->set_year(2026);
+  ending.mutable_end_date()->set_month(3);
+  ending.mutable_end_date()->set_day(20);
+  auto closed = client_->CloseEpisode("tenant-a", "e-1", ending);
+  ASSERT_THAT(closed, IsOk());
+  ASSERT_EQ(closed->outcomes_size(), 1);
+  const v1::SeriesOutcome& o = closed->outcomes(0);
+  EXPECT_EQ(o.client_id(), "c-17");
+  EXPECT_EQ(o.rater(), "client");
+  EXPECT_THAT(o.effect_size(), DoubleEq(6.0 / 7.0));
+  EXPECT_EQ(o.change_category(), v1::CHANGE_CATEGORY_RELIABLE_RECOVERY);
+  EXPECT_EQ(closed->rule_set(), "jt-5");
+}
+
+TEST_F(FeedbackE2eTest, ListsRuleSetsWithTheirSources) {
+  auto response = client_->ListRuleSets("tenant-a");
+  ASSERT_THAT(response, IsOk());
+  std::vector<std::string> names;
+  for (const auto& r : response->rule_sets()) names.push_back(r.name());
+  EXPECT_THAT(names, ElementsAre("cyp-iapt-2015", "essa-0.8", "jt-5"));
+  EXPECT_EQ(response->default_rule_set(), "jt-5");
+  EXPECT_EQ(response->active(), "jt-5");
+  const v1::RuleSetInfo& essa = response->rule_sets(1);
+  ASSERT_EQ(essa.reliable_change_size(), 2);
+  EXPECT_THAT(essa.reliable_change(0).points(), DoubleEq(0.8 * 7.0));
+  EXPECT_EQ(essa.reliable_change(0).definition(), "0.8 SD");
+  EXPECT_THAT(
+      client_->ListRuleSets("bad tenant"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tenant_id")));
+}
+
 TEST_F(FeedbackE2eTest, AStoppedServerIsUnavailable) {
   server_.Stop();
   EXPECT_THAT(client_->GetEpisode("tenant-a", "e-1"),

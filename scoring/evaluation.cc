@@ -12,6 +12,7 @@ namespace {
 
 constexpr char kOutcome[] = "outcome";
 constexpr char kAlliance[] = "alliance";
+constexpr char kFitFamily[] = "fit";
 // Comparisons of changes (tenths) with thresholds (points) tolerate float
 // noise: a change of exactly RC is reliable.
 constexpr double kEpsilon = 1e-9;
@@ -226,7 +227,9 @@ std::vector<Evaluation> EvaluateEpisode(
     } else if (HasTotal(a) && a.measures == kAlliance) {
       EvaluateAlliance(administrations, i, rules, e);
     }
-    if (rules.alerts.srs_missing && a.measures == kOutcome && !a.collateral &&
+    // The SRS belongs to the FIT session: an INSPIRE-O needs none.
+    if (rules.alerts.srs_missing && a.measures == kOutcome &&
+        a.family == kFitFamily && !a.collateral &&
         AllianceMissing(administrations, a)) {
       e.alerts.push_back(
           {AlertKind::kSrsMissing, Zone::kGrey,

@@ -51,6 +51,7 @@ struct AdministrationInput {
   std::string client_id;
   bool collateral = false;
   std::string instrument_id;
+  std::string family;    // "fit", "inspire": FIT-only rules check it.
   std::string measures;  // "outcome" and "alliance" get rules; others none.
   int session = 0;
   Score score;

@@ -48,9 +48,54 @@ absl::Status ValidateDefinition(const InstrumentDefinition& definition) {
           where, ": max must exceed min by a whole number of steps"));
     }
   }
-  if (definition.accepts_total_only && !definition.scored()) {
+  if (definition.accepts_total_only &&
+      definition.method != ScoringMethod::kSumOfItems) {
     return absl::InvalidArgumentError(
-        "accepts_total_only: an unscored instrument has no total");
+        "accepts_total_only: only summed instruments take a total alone");
+  }
+  if (definition.method != ScoringMethod::kSectionMeans) {
+    if (!definition.sections.empty()) {
+      return absl::InvalidArgumentError(
+          "section: only section-means instruments have sections");
+    }
+    return absl::OkStatus();
+  }
+  if (definition.sections.empty()) {
+    return absl::InvalidArgumentError(
+        "section: a section-means instrument needs sections");
+  }
+  std::set<std::string> sections;
+  for (size_t i = 0; i < definition.sections.size(); ++i) {
+    const SectionDefinition& section = definition.sections[i];
+    const std::string where = absl::StrCat("section[", i, "]");
+    if (!sections.insert(section.key).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".key: \"", section.key, "\" appears twice"));
+    }
+    int items = 0;
+    for (const ItemDefinition& item : definition.items) {
+      if (item.section == section.key) ++items;
+    }
+    if (section.min_answered < 1 || section.min_answered > items) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ".min_answered: must be 1–", items, " (the section's items)"));
+    }
+    if (section.by_domain && section.min_answered_per_domain < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".min_answered_per_domain: must be at least 1"));
+    }
+  }
+  for (size_t i = 0; i < definition.items.size(); ++i) {
+    if (!sections.contains(definition.items[i].section)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "items[", i, "].section: \"", definition.items[i].section,
+          "\" is not a section of this instrument"));
+    }
+  }
+  if (!sections.contains(definition.primary_section)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("primary_section: \"", definition.primary_section,
+                     "\" is not a section of this instrument"));
   }
   return absl::OkStatus();
 }

@@ -18,8 +18,22 @@ using Tenths = int32_t;
 
 // How an instrument's answers become a total.
 enum class ScoringMethod {
-  kSumOfItems,  // Total = sum of all items (ORS, CORS, SRS, CSRS, GSRS).
-  kUnscored,    // Answers are stored, nothing is computed (YCORS).
+  kSumOfItems,    // Total = sum of all items (ORS, CORS, SRS, CSRS, GSRS).
+  kUnscored,      // Answers are stored, nothing is computed (YCORS).
+  kSectionMeans,  // Each section: 100 × mean of its items scaled to 0–1
+                  // (INSPIRE). Gated items count only when important.
+};
+
+// A part of an instrument scored on its own (INSPIRE: "support",
+// "relationship"), 0–100.
+struct SectionDefinition {
+  std::string key;
+  // Fewer answered (and, if gated, important) items than this: the score is
+  // withheld, with the reason.
+  int min_answered = 1;
+  // Also score each domain of the section (INSPIRE Support per CHIME domain).
+  bool by_domain = false;
+  int min_answered_per_domain = 1;
 };
 
 struct ItemDefinition {
@@ -45,6 +59,9 @@ struct InstrumentDefinition {
   bool higher_is_better = true;
   bool accepts_total_only = false;  // Entry format B (total, items blank).
   std::vector<ItemDefinition> items;
+  // kSectionMeans: the sections, and the one whose score is the total.
+  std::vector<SectionDefinition> sections;
+  std::string primary_section;
 
   bool scored() const { return method != ScoringMethod::kUnscored; }
   // Range of the total under kSumOfItems (sum of item minima / maxima).

@@ -1,5 +1,7 @@
 #include "scoring/score.h"
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -77,15 +79,11 @@ absl::StatusOr<std::vector<ItemAnswer>> Normalize(
   return ordered;
 }
 
-absl::StatusOr<Score> ScoreItems(const InstrumentDefinition& definition,
-                                 const Answers& answers) {
-  absl::StatusOr<std::vector<ItemAnswer>> items =
-      Normalize(definition, answers.items);
-  if (!items.ok()) return items.status();
-
-  size_t answered = 0;
-  for (size_t i = 0; i < items->size(); ++i) {
-    const ItemAnswer& a = (*items)[i];
+// Checks each answer against its item: the importance gate, then the value.
+absl::Status CheckAnswers(const InstrumentDefinition& definition,
+                          const std::vector<ItemAnswer>& items) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const ItemAnswer& a = items[i];
     const ItemDefinition& def = definition.items[i];
     const std::string where = ItemName(i, def);
     if (!def.importance_gate && a.importance != Importance::kUnspecified) {
@@ -96,18 +94,121 @@ absl::StatusOr<Score> ScoreItems(const InstrumentDefinition& definition,
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": rated although marked not important; leave it blank"));
     }
+    if (def.importance_gate && a.importance == Importance::kUnspecified &&
+        a.value.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": rated without saying whether it is important"));
+    }
+    if (a.value.has_value()) {
+      absl::Status status = CheckValue(where, def, *a.value);
+      if (!status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// 100 × mean of the counting items scaled to 0–1, over `indices`.
+SubScore ScoreGroup(const InstrumentDefinition& definition,
+                    const std::vector<ItemAnswer>& items,
+                    const std::vector<size_t>& indices, std::string key,
+                    int min_answered) {
+  SubScore sub;
+  sub.key = std::move(key);
+  double sum = 0;
+  for (size_t i : indices) {
+    const ItemAnswer& a = items[i];
+    const ItemDefinition& def = definition.items[i];
+    if (a.importance == Importance::kNotImportant) continue;
+    ++sub.eligible;
     if (!a.value.has_value()) continue;
-    ++answered;
-    absl::Status status = CheckValue(where, def, *a.value);
-    if (!status.ok()) return status;
+    ++sub.answered;
+    const double scaled =
+        static_cast<double>(*a.value - def.min) / (def.max - def.min);
+    sum += def.reverse_scored ? 1.0 - scaled : scaled;
+  }
+  if (sub.answered < min_answered) {
+    sub.withheld_reason = absl::StrCat(
+        sub.answered, " item(s) count (answered",
+        definition.items[indices.front()].importance_gate ? " and important"
+                                                          : "",
+        "); at least ", min_answered, " needed");
+    return sub;
+  }
+  // Tenths of a 0–100 score: 1000 × mean.
+  sub.value = static_cast<Tenths>(std::lround(1000.0 * sum / sub.answered));
+  return sub;
+}
+
+absl::StatusOr<Score> ScoreSections(const InstrumentDefinition& definition,
+                                    std::vector<ItemAnswer> items) {
+  Score score;
+  for (const SectionDefinition& section : definition.sections) {
+    std::vector<size_t> indices;
+    std::vector<std::string> domains;
+    for (size_t i = 0; i < definition.items.size(); ++i) {
+      const ItemDefinition& def = definition.items[i];
+      if (def.section != section.key) continue;
+      indices.push_back(i);
+      if (std::find(domains.begin(), domains.end(), def.domain) ==
+          domains.end()) {
+        domains.push_back(def.domain);
+      }
+    }
+    score.subscores.push_back(ScoreGroup(definition, items, indices,
+                                         section.key, section.min_answered));
+    if (!section.by_domain) continue;
+    for (const std::string& domain : domains) {
+      std::vector<size_t> in_domain;
+      for (size_t i : indices) {
+        if (definition.items[i].domain == domain) in_domain.push_back(i);
+      }
+      score.subscores.push_back(ScoreGroup(
+          definition, items, in_domain, absl::StrCat(section.key, "/", domain),
+          section.min_answered_per_domain));
+    }
+  }
+  for (const SubScore& sub : score.subscores) {
+    if (sub.key != definition.primary_section) continue;
+    score.total = sub.value;
+    score.status =
+        sub.value.has_value() ? ScoreStatus::kScored : ScoreStatus::kWithheld;
+    if (!sub.value.has_value()) {
+      score.withheld_reason = absl::StrCat(sub.key, ": ", sub.withheld_reason);
+    }
+  }
+  score.items = std::move(items);
+  return score;
+}
+
+absl::StatusOr<Score> ScoreItems(const InstrumentDefinition& definition,
+                                 const Answers& answers) {
+  absl::StatusOr<std::vector<ItemAnswer>> items =
+      Normalize(definition, answers.items);
+  if (!items.ok()) return items.status();
+  absl::Status checked = CheckAnswers(definition, *items);
+  if (!checked.ok()) return checked;
+
+  size_t answered = 0;
+  for (const ItemAnswer& a : *items) answered += a.value.has_value() ? 1 : 0;
+  const bool any_not_important =
+      std::any_of(items->begin(), items->end(), [](const ItemAnswer& a) {
+        return a.importance == Importance::kNotImportant;
+      });
+  if (answered == 0 && !any_not_important) {
+    return absl::InvalidArgumentError(
+        "items: none answered; submit it as skipped instead");
+  }
+  if (answers.stated_total.has_value() &&
+      definition.method != ScoringMethod::kSumOfItems) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("total: ", definition.id, " takes no stated total"));
+  }
+  if (definition.method == ScoringMethod::kSectionMeans) {
+    return ScoreSections(definition, *std::move(items));
   }
 
   Score score;
   score.items = *std::move(items);
-  if (answered == 0) {
-    return absl::InvalidArgumentError(
-        "items: none answered; submit it as skipped instead");
-  }
   if (answered != definition.items.size()) {
     // Some answered, some blank: the vendors' spec calls this invalid.
     return absl::InvalidArgumentError(absl::StrCat(
@@ -115,10 +216,6 @@ absl::StatusOr<Score> ScoreItems(const InstrumentDefinition& definition,
         " answered; give every item, or the total only, or mark it skipped"));
   }
   if (!definition.scored()) {
-    if (answers.stated_total.has_value()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("total: ", definition.id, " is not scored"));
-    }
     score.status = ScoreStatus::kUnscored;
     return score;
   }

@@ -37,18 +37,43 @@ struct Answers {
   bool operator==(const Answers&) const = default;
 };
 
-enum class ScoreStatus { kScored, kTotalOnly, kSkipped, kUnscored };
+enum class ScoreStatus {
+  kScored,
+  kTotalOnly,
+  kSkipped,
+  kUnscored,
+  kWithheld,  // Too few answers for the primary score; see withheld_reason.
+};
+
+// A section's (or a section's domain's) score, 0–100 in tenths.
+struct SubScore {
+  std::string key;              // "support", "support/hope", "relationship"
+  std::optional<Tenths> value;  // nullopt: withheld.
+  int answered = 0;  // Items that count (answered and, if gated, important).
+  int eligible = 0;  // Items that could count (not marked not important).
+  std::string withheld_reason;
+
+  bool operator==(const SubScore&) const = default;
+};
 
 // What an administration scored. Items are in the definition's order.
 struct Score {
   ScoreStatus status = ScoreStatus::kScored;
   std::optional<Tenths> total;
   std::vector<ItemAnswer> items;
+  std::vector<SubScore> subscores;  // kSectionMeans only.
+  std::string withheld_reason;      // kWithheld only.
 
   bool operator==(const Score&) const = default;
 };
 
 // Validates `answers` against `definition` and computes the score.
+//
+// Section-means instruments (INSPIRE) score each section as 100 × the mean
+// of its items scaled to 0–1 (reverse-scored items flipped), rounded to a
+// tenth. An item behind an importance gate counts only when rated important;
+// "not important" is neither missing nor zero. Blank items are missing; a
+// section with fewer than min_answered counting items is withheld.
 //
 // Format B leaves the items unknown rather than filling in total/4: a derived
 // item would look like a real answer to per-item rules and item reports.

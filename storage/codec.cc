@@ -152,6 +152,15 @@ std::string EncodeAdministration(const domain::Administration& a) {
   for (const scoring::ItemAnswer& item : a.score.items) {
     ToRecord(item, score->add_items());
   }
+  for (const scoring::SubScore& sub : a.score.subscores) {
+    SubScoreRecord* out = score->add_subscores();
+    out->set_key(sub.key);
+    if (sub.value.has_value()) out->set_value_tenths(*sub.value);
+    out->set_answered(sub.answered);
+    out->set_eligible(sub.eligible);
+    out->set_withheld_reason(sub.withheld_reason);
+  }
+  score->set_withheld_reason(a.score.withheld_reason);
   r.set_recorded_at_unix_micros(absl::ToUnixMicros(a.recorded_at));
   r.set_idempotency_key(a.idempotency_key);
   return r.SerializeAsString();
@@ -169,6 +178,16 @@ absl::StatusOr<domain::Administration> DecodeAdministration(
   for (const ItemRecord& item : r->score().items()) {
     a.score.items.push_back(FromRecord(item));
   }
+  for (const SubScoreRecord& sub : r->score().subscores()) {
+    scoring::SubScore out;
+    out.key = sub.key();
+    if (sub.has_value_tenths()) out.value = sub.value_tenths();
+    out.answered = sub.answered();
+    out.eligible = sub.eligible();
+    out.withheld_reason = sub.withheld_reason();
+    a.score.subscores.push_back(std::move(out));
+  }
+  a.score.withheld_reason = r->score().withheld_reason();
   a.recorded_at = absl::FromUnixMicros(r->recorded_at_unix_micros());
   a.idempotency_key = r->idempotency_key();
   return a;

@@ -208,6 +208,8 @@ v1::ScoreStatus ToProto(scoring::ScoreStatus status) {
       return v1::SCORE_STATUS_SKIPPED;
     case scoring::ScoreStatus::kUnscored:
       return v1::SCORE_STATUS_UNSCORED;
+    case scoring::ScoreStatus::kWithheld:
+      return v1::SCORE_STATUS_WITHHELD;
   }
   return v1::SCORE_STATUS_UNSPECIFIED;
 }
@@ -448,6 +450,15 @@ v1::Administration ToProto(const domain::Administration& a) {
   for (const scoring::ItemAnswer& item : a.score.items) {
     ToProto(item, score->add_items());
   }
+  for (const scoring::SubScore& sub : a.score.subscores) {
+    v1::SubScore* out = score->add_subscores();
+    out->set_key(sub.key);
+    if (sub.value.has_value()) out->set_value(FromTenths(*sub.value));
+    out->set_answered(sub.answered);
+    out->set_eligible(sub.eligible);
+    out->set_withheld_reason(sub.withheld_reason);
+  }
+  score->set_withheld_reason(a.score.withheld_reason);
   score->set_age_band(ToProto(a.rating.age_band));
   const int64_t micros = absl::ToUnixMicros(a.recorded_at);
   out.mutable_recorded_at()->set_seconds(micros / 1000000);
@@ -582,12 +593,31 @@ v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d) {
   out.set_title(d.title);
   out.set_measures(d.measures);
   out.set_scored(d.scored());
-  if (d.scored()) {
-    out.set_total_min(FromTenths(d.total_min()));
-    out.set_total_max(FromTenths(d.total_max()));
-  }
   out.set_higher_is_better(d.higher_is_better);
   out.set_accepts_total_only(d.accepts_total_only);
+  switch (d.method) {
+    case scoring::ScoringMethod::kSumOfItems:
+      out.set_scoring("sum");
+      out.set_total_min(FromTenths(d.total_min()));
+      out.set_total_max(FromTenths(d.total_max()));
+      break;
+    case scoring::ScoringMethod::kUnscored:
+      out.set_scoring("unscored");
+      break;
+    case scoring::ScoringMethod::kSectionMeans:
+      out.set_scoring("section-means");
+      out.set_total_min(0);
+      out.set_total_max(100);
+      break;
+  }
+  for (const scoring::SectionDefinition& section : d.sections) {
+    v1::SectionDefinition* s = out.add_sections();
+    s->set_key(section.key);
+    s->set_min_answered(section.min_answered);
+    s->set_by_domain(section.by_domain);
+    s->set_min_answered_per_domain(section.min_answered_per_domain);
+  }
+  out.set_primary_section(d.primary_section);
   for (const scoring::ItemDefinition& item : d.items) {
     v1::ItemDefinition* i = out.add_items();
     i->set_key(item.key);

@@ -19,8 +19,9 @@ namespace {
 absl::StatusOr<scoring::ScoringMethod> ToMethod(const std::string& name) {
   if (name == "sum") return scoring::ScoringMethod::kSumOfItems;
   if (name == "unscored") return scoring::ScoringMethod::kUnscored;
-  return absl::InvalidArgumentError(
-      absl::StrCat("\"", name, "\" is not one of: sum, unscored"));
+  if (name == "section-means") return scoring::ScoringMethod::kSectionMeans;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", name, "\" is not one of: sum, unscored, section-means"));
 }
 
 absl::StatusOr<scoring::ItemDefinition> ToItem(const ItemConfig& c) {
@@ -55,6 +56,12 @@ absl::StatusOr<scoring::InstrumentDefinition> ToDefinition(
     }
     d.items.push_back(*std::move(item));
   }
+  for (const SectionConfig& section : c.section()) {
+    d.sections.push_back({section.key(), section.min_answered(),
+                          section.by_domain(),
+                          section.min_answered_per_domain()});
+  }
+  d.primary_section = c.primary_section();
   RETURN_IF_ERROR(scoring::ValidateDefinition(d));
   return d;
 }

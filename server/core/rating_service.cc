@@ -181,7 +181,10 @@ std::vector<scoring::AdministrationInput> RatingService::Inputs(
     // gets no rules (measures unknown).
     absl::StatusOr<const scoring::InstrumentDefinition*> definition =
         catalog_->Find(r.instrument_id, r.instrument_version);
-    if (definition.ok()) in.measures = (*definition)->measures;
+    if (definition.ok()) {
+      in.family = (*definition)->family;
+      in.measures = (*definition)->measures;
+    }
     in.session = r.session_number;
     in.score = a.score;
     in.age_band = r.age_band;

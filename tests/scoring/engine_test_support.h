@@ -38,6 +38,7 @@ inline AdministrationInput Ors(int session, Tenths total,
   a.series = "c-1/client";
   a.client_id = "c-1";
   a.instrument_id = "ors";
+  a.family = "fit";
   a.measures = "outcome";
   a.session = session;
   a.score.status = ScoreStatus::kScored;

@@ -205,7 +205,8 @@ TEST_F(FeedbackE2eTest, ListsTheFitInstrumentsAndReportsHealth) {
   EXPECT_THAT(ors.total_max(), DoubleEq(40.0));
   EXPECT_THAT(ors.items(0).step(), DoubleEq(0.1));
   EXPECT_FALSE((*instruments)[5].scored());  // ycors
-  EXPECT_THAT(*client_->ListInstruments("inspire"), SizeIs(0));
+  EXPECT_THAT(*client_->ListInstruments("inspire"), SizeIs(4));
+  EXPECT_THAT(*client_->ListInstruments("no-such-family"), SizeIs(0));
   EXPECT_THAT(client_->Health(), IsOk());
   EXPECT_TRUE(*client_->Health());
 }
@@ -320,7 +321,7 @@ TEST_F(FeedbackE2eTest, ListsRuleSetsWithTheirSources) {
   EXPECT_EQ(response->default_rule_set(), "jt-5");
   EXPECT_EQ(response->active(), "jt-5");
   const v1::RuleSetInfo& essa = response->rule_sets(1);
-  ASSERT_EQ(essa.reliable_change_size(), 2);
+  ASSERT_EQ(essa.reliable_change_size(), 3);  // ors, cors, brief-inspire-o
   EXPECT_THAT(essa.reliable_change(0).points(), DoubleEq(0.8 * 7.0));
   EXPECT_EQ(essa.reliable_change(0).definition(), "0.8 SD");
   EXPECT_THAT(

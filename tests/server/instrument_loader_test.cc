@@ -18,7 +18,13 @@ using ::tilbake::testing::StatusIs;
 TEST(InstrumentLoaderTest, ShipsTheFitFamilyAsData) {
   auto catalog = LoadInstrumentCatalog("");
   ASSERT_THAT(catalog, IsOk());
-  EXPECT_THAT(catalog->definitions(), SizeIs(6));
+  int fit = 0, inspire = 0;
+  for (const auto& d : catalog->definitions()) {
+    fit += d.family == "fit" ? 1 : 0;
+    inspire += d.family == "inspire" ? 1 : 0;
+  }
+  EXPECT_EQ(fit, 6);      // ors cors ycors srs csrs gsrs
+  EXPECT_EQ(inspire, 4);  // inspire 2015 + 2010, brief, brief-o
   auto ors = catalog->Find("ors", "");
   ASSERT_THAT(ors, IsOk());
   ASSERT_THAT((*ors)->items, SizeIs(4));
@@ -30,6 +36,35 @@ TEST(InstrumentLoaderTest, ShipsTheFitFamilyAsData) {
   auto ycors = catalog->Find("ycors", "");
   ASSERT_THAT(ycors, IsOk());
   EXPECT_FALSE((*ycors)->scored());
+}
+
+TEST(InstrumentLoaderTest, ShipsInspireVersionsAsData) {
+  auto catalog = LoadInstrumentCatalog("");
+  ASSERT_THAT(catalog, IsOk());
+  struct Row {
+    std::string id, version;
+    size_t support, relationship;
+  };
+  for (const Row& row :
+       {Row{"inspire", "2015", 20, 7}, Row{"inspire", "2010", 21, 8},
+        Row{"brief-inspire", "2015", 0, 0},
+        Row{"brief-inspire-o", "1", 0, 0}}) {
+    auto d = catalog->Find(row.id, row.version);
+    ASSERT_THAT(d, IsOk()) << row.id;
+    size_t support = 0, relationship = 0, gated = 0;
+    for (const auto& item : (*d)->items) {
+      support += item.section == "support" ? 1 : 0;
+      relationship += item.section == "relationship" ? 1 : 0;
+      gated += item.importance_gate ? 1 : 0;
+      EXPECT_EQ(item.max, 40) << item.key;  // 0–4 in tenths
+      EXPECT_EQ(item.step, 10) << item.key;
+    }
+    EXPECT_EQ(support, row.support) << row.id << " " << row.version;
+    EXPECT_EQ(relationship, row.relationship) << row.id << " " << row.version;
+    EXPECT_EQ(gated, row.support) << row.id;  // every Support item is gated
+  }
+  EXPECT_EQ((*catalog->Find("inspire", ""))->version, "2015");
+  EXPECT_EQ((*catalog->Find("brief-inspire-o", ""))->measures, "outcome");
 }
 
 TEST(InstrumentLoaderTest, ASyntaxErrorNamesFileAndLine) {

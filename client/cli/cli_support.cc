@@ -99,12 +99,26 @@ std::string StatusName(v1::ScoreStatus status) {
       return "skipped";
     case v1::SCORE_STATUS_UNSCORED:
       return "unscored";
+    case v1::SCORE_STATUS_WITHHELD:
+      return "withheld";
     default:
       return "?";
   }
 }
 
 std::string ItemsText(const v1::Score& score) {
+  if (score.subscores_size() > 0) {
+    // Section-means instruments have many items: summarise.
+    int rated = 0, not_important = 0;
+    for (const v1::ItemAnswer& item : score.items()) {
+      rated += item.has_value() ? 1 : 0;
+      not_important += item.importance() == v1::IMPORTANCE_NOT_IMPORTANT;
+    }
+    return absl::StrCat(
+        rated, " of ", score.items_size(), " rated",
+        not_important > 0 ? absl::StrCat(", ", not_important, " not important")
+                          : "");
+  }
   std::vector<std::string> parts;
   for (const v1::ItemAnswer& item : score.items()) {
     parts.push_back(item.has_value() ? Decimal(item.value()) : "-");
@@ -191,6 +205,39 @@ const std::vector<std::string>& AdministrationHeader() {
       "status",  "total",        "items",      "range",  "since intake",
       "change",  "target/lower", "zone"};
   return *header;
+}
+
+// "support 62.5 (connectedness 75.0, hope withheld), relationship 83.3"
+std::string SubScoreLine(const v1::Administration& a) {
+  std::vector<std::string> parts;
+  std::vector<std::string> domains;
+  auto value = [](const v1::SubScore& s) {
+    return s.has_value() ? Decimal(s.value()) : std::string("withheld");
+  };
+  auto flush = [&] {
+    if (!domains.empty() && !parts.empty()) {
+      absl::StrAppend(&parts.back(), " (", absl::StrJoin(domains, ", "), ")");
+    }
+    domains.clear();
+  };
+  for (const v1::SubScore& s : a.score().subscores()) {
+    const size_t slash = s.key().find('/');
+    if (slash == std::string::npos) {
+      flush();
+      parts.push_back(absl::StrCat(s.key(), " ", value(s)));
+    } else {
+      domains.push_back(absl::StrCat(s.key().substr(slash + 1), " ", value(s)));
+    }
+  }
+  flush();
+  std::string line =
+      absl::StrCat("  session ", a.rating().session_number(), " ",
+                   a.rating().instrument_id(), " (", a.rating().client_id(),
+                   "): ", absl::StrJoin(parts, ", "));
+  if (!a.score().withheld_reason().empty()) {
+    absl::StrAppend(&line, "; withheld: ", a.score().withheld_reason());
+  }
+  return line + "\n";
 }
 
 // Alerts other than green zones, one line each.
@@ -320,6 +367,9 @@ std::string RenderSubmit(const v1::SubmitRatingResponse& response,
       a.administration_id(), " in episode ", a.rating().episode_id(),
       " (rules: ", a.score().rule_set(), " v", a.score().rule_set_version(),
       ")\n", table.Render());
+  if (a.score().subscores_size() > 0) {
+    absl::StrAppend(&out, "Scores (0–100):\n", SubScoreLine(a));
+  }
   const std::string alerts = AlertLines(a, colour);
   if (!alerts.empty()) absl::StrAppend(&out, "Alerts:\n", alerts);
   return out;
@@ -344,11 +394,17 @@ std::string RenderEpisode(const v1::Episode& e, bool colour) {
                   e.rule_set_version(), "\n");
   Table table(AdministrationHeader());
   std::string alerts;
+  std::string subscores;
   for (const v1::Administration& a : e.administrations()) {
     table.Add(AdministrationRow(a, colour));
     absl::StrAppend(&alerts, AlertLines(a, colour));
+    if (a.score().subscores_size() > 0) {
+      absl::StrAppend(&subscores, SubScoreLine(a));
+    }
   }
   absl::StrAppend(&out, "\n", table.Render());
+  if (!subscores.empty())
+    absl::StrAppend(&out, "\nScores (0–100):\n", subscores);
   if (!alerts.empty()) absl::StrAppend(&out, "\nAlerts:\n", alerts);
   if (e.outcomes_size() > 0) {
     Table outcomes({"client", "rater", "instrument", "pre", "post", "change",
@@ -421,9 +477,14 @@ std::string RenderInstruments(
     std::vector<std::string> keys;
     for (const auto& item : d.items()) keys.push_back(item.key());
     const auto& first = d.items(0);
+    // INSPIRE's 27 keys would swamp the table; --json lists them all.
+    const std::string key_list =
+        keys.size() > 5 ? absl::StrCat(keys.size(), " items in ",
+                                       d.sections_size(), " section(s)")
+                        : absl::StrJoin(keys, ",");
     table.Add(
         {d.id(), absl::StrCat(d.version(), d.current() ? " (current)" : ""),
-         d.family(), d.measures(), absl::StrJoin(keys, ","),
+         d.family(), d.measures(), key_list,
          absl::StrCat(Decimal(first.min()), "–", Decimal(first.max()), " by ",
                       Decimal(first.step())),
          d.scored()

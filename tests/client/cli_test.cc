@@ -194,6 +194,22 @@ TEST_F(CliTest, EpisodeShowsCategoriesZonesAlertsAndOutcome) {
   EXPECT_THAT(rules.output, HasSubstr("no (default)"));
 }
 
+TEST_F(CliTest, InspireShowsItsSectionScores) {
+  CliRun brief = Tilbake(absl::StrCat(
+      "submit ", Server(),
+      " --tenant=tenant-a --episode=e-5 --client=c-1 --clinician=k-1"
+      " --org_unit=rus --session=1 --date=2026-03-02 --instrument=brief-inspire"
+      " --items=3,4,2,3,4"));
+  ASSERT_EQ(brief.exit_code, 0) << brief.output;
+  EXPECT_THAT(brief.output, HasSubstr("5 of 5 rated"));
+  EXPECT_THAT(brief.output, HasSubstr("Scores (0–100):"));
+  EXPECT_THAT(brief.output, HasSubstr("brief 80.0"));  // 16/5 × 25
+  CliRun instruments =
+      Tilbake(absl::StrCat("instruments ", Server(), " --family=inspire"));
+  EXPECT_THAT(instruments.output, HasSubstr("27 items in 2 section(s)"));
+  EXPECT_THAT(instruments.output, HasSubstr("2010"));
+}
+
 TEST(CliSupportTest, ParsesItemsDatesAndRaters) {
   auto items =
       cli::ParseItems("individual=5.1, interpersonal=,social=7,overall=8");

@@ -32,6 +32,9 @@ ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
           "Serve plaintext gRPC on a non-loopback address.");
 ABSL_FLAG(int64_t, max_import_records, 1'000'000,
           "Records one ImportRatings stream may carry.");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "Prometheus scrape address (host:port); empty turns metrics off.");
+ABSL_FLAG(bool, log_requests, true, "Log one line per RPC.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
 
@@ -70,6 +73,8 @@ int main(int argc, char** argv) {
   options.allow_plaintext_non_loopback =
       absl::GetFlag(FLAGS_allow_plaintext_non_loopback);
   options.max_import_records = absl::GetFlag(FLAGS_max_import_records);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.log_requests = absl::GetFlag(FLAGS_log_requests);
 
   auto server = tilbake::app::Server::Start(options);
   if (!server.ok()) {

@@ -12,6 +12,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
@@ -55,8 +56,12 @@ class RocksStore final : public Store {
  public:
   RocksStore(std::unique_ptr<rocksdb::DB> db,
              std::vector<rocksdb::ColumnFamilyHandle*> handles,
-             const StoreOptions& options)
-      : db_(std::move(db)), handles_(std::move(handles)), options_(options) {
+             const StoreOptions& options,
+             std::shared_ptr<rocksdb::Statistics> statistics)
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        options_(options),
+        statistics_(std::move(statistics)) {
     write_options_.sync = options.durability == Durability::kFsync;
   }
 
@@ -187,6 +192,37 @@ class RocksStore final : public Store {
     return out;
   }
 
+  absl::StatusOr<StorageStats> Stats() const override {
+    StorageStats stats;
+    auto sum = [this](const std::string& property) {
+      uint64_t total = 0;
+      for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+        uint64_t value = 0;
+        if (db_->GetIntProperty(handle, property, &value)) total += value;
+      }
+      return total;
+    };
+    stats.live_data_bytes = sum(rocksdb::DB::Properties::kEstimateLiveDataSize);
+    stats.sst_bytes = sum(rocksdb::DB::Properties::kLiveSstFilesSize);
+    stats.pending_compaction_bytes =
+        sum(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    uint64_t errors = 0;
+    db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &errors);
+    stats.background_errors = errors;
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db_->GetLiveFilesMetaData(&files);
+    stats.sst_files = files.size();
+    if (statistics_ != nullptr) {
+      rocksdb::HistogramData sync;
+      statistics_->histogramData(rocksdb::WAL_FILE_SYNC_MICROS, &sync);
+      stats.wal_syncs = sync.count;
+      stats.wal_sync_seconds_sum = static_cast<double>(sync.sum) / 1e6;
+      stats.wal_sync_seconds_p50 = sync.median / 1e6;
+      stats.wal_sync_seconds_p99 = sync.percentile99 / 1e6;
+    }
+    return stats;
+  }
+
   absl::Status Apply(const WriteSet& changes) override {
     rocksdb::WriteBatch batch;
     for (const domain::Episode& e : changes.episodes) {
@@ -244,6 +280,7 @@ class RocksStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   StoreOptions options_;
   rocksdb::WriteOptions write_options_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // For WAL sync timing.
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
@@ -273,6 +310,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
+  // Timings for monitoring (WAL sync latency); the cheapest level that has
+  // histograms.
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(
+      rocksdb::StatsLevel::kExceptTimeForMutex);
 
   // A newer server may have added families: open every one that exists, or
   // RocksDB refuses; the schema check below then says what is wrong.
@@ -301,7 +343,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
       rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", options.path)));
   auto store = std::make_unique<RocksStore>(std::unique_ptr<rocksdb::DB>(raw),
-                                            std::move(handles), options);
+                                            std::move(handles), options,
+                                            db_options.statistics);
   RETURN_IF_ERROR(store->CheckOrInitSchema());
   return store;
 }

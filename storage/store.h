@@ -1,6 +1,7 @@
 #ifndef TILBAKE_STORAGE_STORE_H_
 #define TILBAKE_STORAGE_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,20 @@ struct ReferenceDelta {
   std::string tenant_id;
   std::string instrument_id;
   scoring::ReferenceCell cell;
+};
+
+// Figures for monitoring, read from RocksDB's properties and statistics.
+struct StorageStats {
+  uint64_t live_data_bytes = 0;  // Estimated live data, all families.
+  uint64_t sst_files = 0;
+  uint64_t sst_bytes = 0;
+  uint64_t pending_compaction_bytes = 0;
+  uint64_t background_errors = 0;
+  // WAL fsyncs since start: count, total and quantiles of their duration.
+  uint64_t wal_syncs = 0;
+  double wal_sync_seconds_sum = 0;
+  double wal_sync_seconds_p50 = 0;
+  double wal_sync_seconds_p99 = 0;
 };
 
 // One atomic change. Apply writes all of it in one RocksDB write batch or
@@ -89,6 +104,8 @@ class Store {
   virtual absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
       absl::string_view tenant_id, absl::string_view instrument_id,
       scoring::Tenths intake_from, scoring::Tenths intake_to) const = 0;
+
+  virtual absl::StatusOr<StorageStats> Stats() const = 0;
 
   // Writes `changes` atomically, durable per StoreOptions::durability before
   // it returns OK.

@@ -451,12 +451,12 @@ v1::Administration ToProto(const domain::Administration& a) {
     ToProto(item, score->add_items());
   }
   for (const scoring::SubScore& sub : a.score.subscores) {
-    v1::SubScore* out = score->add_subscores();
-    out->set_key(sub.key);
-    if (sub.value.has_value()) out->set_value(FromTenths(*sub.value));
-    out->set_answered(sub.answered);
-    out->set_eligible(sub.eligible);
-    out->set_withheld_reason(sub.withheld_reason);
+    v1::SubScore* s = score->add_subscores();
+    s->set_key(sub.key);
+    if (sub.value.has_value()) s->set_value(FromTenths(*sub.value));
+    s->set_answered(sub.answered);
+    s->set_eligible(sub.eligible);
+    s->set_withheld_reason(sub.withheld_reason);
   }
   score->set_withheld_reason(a.score.withheld_reason);
   score->set_age_band(ToProto(a.rating.age_band));
@@ -630,6 +630,35 @@ v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d) {
     i->set_section(item.section);
   }
   return out;
+}
+
+const char* AlertKindName(scoring::AlertKind kind) {
+  switch (kind) {
+    case scoring::AlertKind::kOrsZone:
+      return "ors_zone";
+    case scoring::AlertKind::kSrsBelowCutoff:
+      return "srs_below_cutoff";
+    case scoring::AlertKind::kSrsDrop:
+      return "srs_drop";
+    case scoring::AlertKind::kSrsMissing:
+      return "srs_missing";
+    case scoring::AlertKind::kSrsItemBelow:
+      return "srs_item_below";
+  }
+  return "other";
+}
+
+const char* ZoneName(scoring::Zone zone) {
+  switch (zone) {
+    case scoring::Zone::kGreen:
+      return "green";
+    case scoring::Zone::kOrange:
+      return "orange";
+    case scoring::Zone::kRed:
+      return "red";
+    default:
+      return "grey";
+  }
 }
 
 }  // namespace tilbake::api

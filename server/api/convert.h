@@ -26,6 +26,10 @@ v1::Episode ToProto(const core::EpisodeView& view);
 v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d);
 v1::RuleSetInfo ToProto(const scoring::RuleSet& rules);
 
+// Lower-case names for metric labels: "srs_drop", "red".
+const char* AlertKindName(scoring::AlertKind kind);
+const char* ZoneName(scoring::Zone zone);
+
 }  // namespace tilbake::api
 
 #endif  // TILBAKE_SERVER_API_CONVERT_H_

@@ -43,7 +43,7 @@ class ImportReactor final
           " records; send the rest in another stream"));
     } else {
       v1::SubmitRatingResponse result;
-      status = SubmitOne(*core_, request_.record(), &result);
+      status = SubmitOne(*core_, request_.record(), &result, limits_.metrics);
       if (status.ok()) {
         if (result.replayed()) {
           response_->set_replayed(response_->replayed() + 1);
@@ -52,6 +52,7 @@ class ImportReactor final
         }
       }
     }
+    if (limits_.metrics != nullptr) limits_.metrics->ImportRecord(status.ok());
     if (!status.ok()) {
       response_->set_rejected(response_->rejected() + 1);
       v1::ImportError* error = response_->add_errors();
@@ -76,12 +77,19 @@ class ImportReactor final
 
 absl::Status SubmitOne(core::RatingService& core,
                        const v1::SubmitRatingRequest& request,
-                       v1::SubmitRatingResponse* response) {
+                       v1::SubmitRatingResponse* response,
+                       metrics::ServiceMetrics* metrics) {
   ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request.rating()));
   ASSIGN_OR_RETURN(core::SubmitResult result,
                    core.Submit(std::move(rating), request.idempotency_key()));
   *response->mutable_administration() = ToProto(result);
   response->set_replayed(result.replayed);
+  if (metrics != nullptr && !result.replayed) {
+    metrics->RatingStored(result.administration.rating.instrument_id);
+    for (const scoring::Alert& alert : result.evaluation.alerts) {
+      metrics->AlertRaised(AlertKindName(alert.kind), ZoneName(alert.colour));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -93,7 +101,8 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
     grpc::CallbackServerContext* context,
     const v1::SubmitRatingRequest* request,
     v1::SubmitRatingResponse* response) {
-  return Finish(context, SubmitOne(*core_, *request, response));
+  return Finish(context,
+                SubmitOne(*core_, *request, response, limits_.metrics));
 }
 
 grpc::ServerReadReactor<v1::ImportRatingsRequest>*

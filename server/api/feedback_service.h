@@ -4,11 +4,14 @@
 #include <cstdint>
 
 #include "server/core/rating_service.h"
+#include "server/metrics/service_metrics.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
 
 namespace tilbake::api {
 
 struct FeedbackLimits {
+  // Where stored ratings, alerts and import records are counted; may be null.
+  metrics::ServiceMetrics* metrics = nullptr;
   // Records one ImportRatings stream may carry; more is RESOURCE_EXHAUSTED
   // for the excess records (the ones before are kept).
   int64_t max_import_records = 1'000'000;
@@ -57,10 +60,12 @@ class FeedbackService final : public v1::Feedback::CallbackService {
 };
 
 // The whole of SubmitRating without gRPC: used by the unary handler and by
-// each record of an import stream.
+// each record of an import stream. Counts newly stored ratings and their
+// alerts in `metrics` when it is not null.
 absl::Status SubmitOne(core::RatingService& core,
                        const v1::SubmitRatingRequest& request,
-                       v1::SubmitRatingResponse* response);
+                       v1::SubmitRatingResponse* response,
+                       metrics::ServiceMetrics* metrics);
 
 }  // namespace tilbake::api
 

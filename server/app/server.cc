@@ -1,5 +1,6 @@
 #include "server/app/server.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -12,9 +13,14 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "prometheus/exposer.h"
+#include "prometheus/registry.h"
 #include "server/api/feedback_service.h"
+#include "server/api/rpc_observer.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
+#include "server/metrics/service_metrics.h"
+#include "tilbake/v1/feedback.pb.h"
 
 namespace tilbake::app {
 namespace {
@@ -25,21 +31,70 @@ bool IsLoopback(absl::string_view listen) {
          absl::StartsWith(listen, "[::1]:");
 }
 
+// Every RPC the server answers, so their metric children exist up front.
+metrics::MetricLabels MetricLabelsFor(
+    const scoring::InstrumentCatalog& catalog) {
+  metrics::MetricLabels labels;
+  const google::protobuf::ServiceDescriptor* feedback =
+      v1::SubmitRatingRequest::descriptor()->file()->FindServiceByName(
+          "Feedback");
+  for (int i = 0; i < feedback->method_count(); ++i) {
+    labels.methods.push_back(absl::StrCat("/", feedback->full_name(), "/",
+                                          feedback->method(i)->name()));
+  }
+  labels.methods.push_back("/grpc.health.v1.Health/Check");
+  labels.methods.push_back("/grpc.health.v1.Health/Watch");
+  labels.methods.push_back(
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo");
+  for (const scoring::InstrumentDefinition& d : catalog.definitions()) {
+    if (std::find(labels.instruments.begin(), labels.instruments.end(), d.id) ==
+        labels.instruments.end()) {
+      labels.instruments.push_back(d.id);
+    }
+  }
+  return labels;
+}
+
 }  // namespace
 
 // Members in construction order; destroyed in reverse (server first, store
 // last), so no call can reach a closed database.
 struct Server::State {
   std::unique_ptr<storage::Store> store;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<metrics::ServiceMetrics> metrics;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
   std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
   std::unique_ptr<core::RatingService> core;
   std::unique_ptr<api::FeedbackService> feedback;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  int metrics_port = 0;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
 };
+
+// Serves /metrics: the registry, storage and process figures.
+absl::Status Server::StartExposer(const std::string& listen, State& state) {
+  try {
+    // civetweb reports a bind failure by throwing; keep it inside here.
+    state.exposer = std::make_unique<prometheus::Exposer>(listen);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics_listen=", listen, ": ", e.what()));
+  }
+  state.collectors = {state.registry,
+                      metrics::NewStorageCollector(state.store.get()),
+                      metrics::NewProcessCollector(TILBAKE_VERSION)};
+  for (const auto& collector : state.collectors) {
+    state.exposer->RegisterCollectable(collector);
+  }
+  const std::vector<int> ports = state.exposer->GetListeningPorts();
+  state.metrics_port = ports.empty() ? 0 : ports.front();
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options) {
@@ -65,9 +120,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   state->core = std::make_unique<core::RatingService>(
       state->store.get(), state->catalog.get(), state->rule_sets.get(),
       options.clock);
+
+  state->registry = std::make_shared<prometheus::Registry>();
+  state->metrics = std::make_unique<metrics::ServiceMetrics>(
+      *state->registry, MetricLabelsFor(*state->catalog));
+  if (!options.metrics_listen.empty()) {
+    RETURN_IF_ERROR(StartExposer(options.metrics_listen, *state));
+  }
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
-      api::FeedbackLimits{.max_import_records = options.max_import_records});
+      api::FeedbackLimits{.metrics = state->metrics.get(),
+                          .max_import_records = options.max_import_records});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -76,6 +139,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                            &state->port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(state->feedback.get());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(api::NewRpcObserverFactory(
+      {.metrics = state->metrics.get(), .log_requests = options.log_requests}));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   state->server = builder.BuildAndStart();
   if (state->server == nullptr || state->port == 0) {
     return absl::UnavailableError(
@@ -86,10 +155,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       LogLevel::kInfo, "server_started",
       {{"listen", options.listen},
        {"port", absl::StrCat(state->port)},
+       {"metrics_port", absl::StrCat(state->metrics_port)},
+       {"version", TILBAKE_VERSION},
        {"data_dir", options.data_dir},
        {"durability",
         options.durability == storage::Durability::kFsync ? "fsync" : "os"},
-       {"instruments", absl::StrCat(state->catalog->definitions().size())}});
+       {"instruments", absl::StrCat(state->catalog->definitions().size())},
+       {"rule_sets", absl::StrCat(state->rule_sets->rule_sets().size())},
+       {"default_rule_set", options.default_rule_set}});
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
@@ -98,6 +171,8 @@ Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
 int Server::port() const { return state_->port; }
+
+int Server::metrics_port() const { return state_->metrics_port; }
 
 void Server::Shutdown(absl::Duration deadline) {
   {
@@ -110,6 +185,7 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
   state_->server->Wait();
   state_->server.reset();
+  state_->exposer.reset();  // Before the store its collector reads.
   state_->feedback.reset();
   state_->core.reset();
   state_->store.reset();  // Closes the database.

@@ -28,6 +28,10 @@ struct ServerOptions {
   // (TLS arrives with the security work).
   bool allow_plaintext_non_loopback = false;
   int max_message_bytes = 4 << 20;
+  // Prometheus scrape address (host:port, port 0 picks one); empty = off.
+  std::string metrics_listen;
+  // One structured log line per RPC.
+  bool log_requests = true;
   // Records per ImportRatings stream.
   int64_t max_import_records = 1'000'000;
   // "Now", for recorded_at and date checks; tests inject a fixed clock.
@@ -48,6 +52,8 @@ class Server {
 
   // The bound port (useful with port 0).
   int port() const;
+  // The metrics port, or 0 when metrics are off.
+  int metrics_port() const;
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get
   // until `deadline` to finish, then the database is closed. Idempotent.
@@ -56,6 +62,7 @@ class Server {
  private:
   struct State;
   explicit Server(std::unique_ptr<State> state);
+  static absl::Status StartExposer(const std::string& listen, State& state);
   std::unique_ptr<State> state_;
 };
 

@@ -32,6 +32,7 @@ class TestServer {
     return absl::StrCat("127.0.0.1:", server_->port());
   }
   const std::string& data_dir() const { return data_dir_; }
+  int metrics_port() const { return server_->metrics_port(); }
 
   std::unique_ptr<client::Client> NewClient(int max_attempts = 1) const {
     client::ClientOptions options;
@@ -45,6 +46,8 @@ class TestServer {
     app::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.data_dir = data_dir_;
+    options.metrics_listen = "127.0.0.1:0";
+    options.log_requests = false;
     options.clock = [] { return Now(); };
     auto server = app::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();

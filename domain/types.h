@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "scoring/age_band.h"
+#include "scoring/evaluation.h"
 #include "scoring/score.h"
 
 // Plain structs for what Tilbake records: ratings, administrations, episodes.
@@ -90,6 +91,27 @@ struct Ending {
   bool operator==(const Ending&) const = default;
 };
 
+// The intake class of a closed episode's outcome series.
+enum class IntakeClass : char {
+  kNone = '-',
+  kBelowCutoff = 'B',  // Intake in the clinical range.
+  kAboveCutoff = 'U',  // Intake above the cutoff (reported apart).
+  kUnknown = '?',      // No cutoff for the instrument / band.
+  kCollateral = 'C',   // A collateral rater's series: counted, not in figures.
+};
+
+// One outcome series of a closed episode as recorded at closing, with the
+// rule set of that moment: reports use it, so they never drift as the
+// tenant's reference data grows.
+struct FrozenOutcome {
+  scoring::SeriesOutcome outcome;
+  scoring::AgeBand intake_age_band = scoring::AgeBand::kUnspecified;
+  IntakeClass intake_class = IntakeClass::kUnknown;
+  std::optional<double> target_at_last;  // points, when a target existed
+
+  bool operator==(const FrozenOutcome&) const = default;
+};
+
 // An episode's own state; its administrations are stored beside it.
 struct Episode {
   std::string tenant_id;
@@ -101,6 +123,10 @@ struct Episode {
   absl::CivilDay first_session_date;
   absl::CivilDay last_session_date;
   std::optional<Ending> ending;  // Set once closed.
+  // Set at closing: the outcomes and the rule set that produced them.
+  std::vector<FrozenOutcome> outcomes;
+  std::string closed_rule_set;
+  std::string closed_rule_set_version;
 
   bool closed() const { return ending.has_value(); }
   bool operator==(const Episode&) const = default;

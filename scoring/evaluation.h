@@ -110,6 +110,8 @@ struct SeriesOutcome {
   bool intake_above_cutoff = false;
   bool reached_target = false;  // Last score in the green zone.
   Zone last_zone = Zone::kNone;
+
+  bool operator==(const SeriesOutcome&) const = default;
 };
 
 // One outcome per outcome series with at least one total. `evaluations` are

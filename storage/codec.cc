@@ -120,6 +120,30 @@ std::string EncodeEpisode(const domain::Episode& episode) {
     r.mutable_ending()->set_type(static_cast<int32_t>(episode.ending->type));
     ToRecord(episode.ending->end_date, r.mutable_ending()->mutable_end_date());
   }
+  for (const domain::FrozenOutcome& f : episode.outcomes) {
+    const scoring::SeriesOutcome& o = f.outcome;
+    SeriesOutcomeRecord* out = r.add_outcomes();
+    out->set_series(o.series);
+    out->set_instrument_id(o.instrument_id);
+    out->set_pre_session(o.pre_session);
+    out->set_post_session(o.post_session);
+    out->set_pre_tenths(o.pre);
+    out->set_post_tenths(o.post);
+    if (o.effect_size.has_value()) out->set_effect_size(*o.effect_size);
+    if (o.severity_adjusted_effect_size.has_value()) {
+      out->set_severity_adjusted_effect_size(*o.severity_adjusted_effect_size);
+    }
+    out->set_category(static_cast<int32_t>(o.category));
+    out->set_intake_above_cutoff(o.intake_above_cutoff);
+    out->set_reached_target(o.reached_target);
+    out->set_last_zone(static_cast<int32_t>(o.last_zone));
+    out->set_intake_age_band(static_cast<int32_t>(f.intake_age_band));
+    out->set_intake_class(static_cast<int32_t>(f.intake_class));
+    if (f.target_at_last.has_value())
+      out->set_target_at_last(*f.target_at_last);
+  }
+  r.set_closed_rule_set(episode.closed_rule_set);
+  r.set_closed_rule_set_version(episode.closed_rule_set_version);
   return r.SerializeAsString();
 }
 
@@ -140,6 +164,30 @@ absl::StatusOr<domain::Episode> DecodeEpisode(absl::string_view bytes) {
         domain::Ending{static_cast<domain::EndingType>(r->ending().type()),
                        FromRecord(r->ending().end_date())};
   }
+  for (const SeriesOutcomeRecord& in : r->outcomes()) {
+    domain::FrozenOutcome f;
+    scoring::SeriesOutcome& o = f.outcome;
+    o.series = in.series();
+    o.instrument_id = in.instrument_id();
+    o.pre_session = in.pre_session();
+    o.post_session = in.post_session();
+    o.pre = in.pre_tenths();
+    o.post = in.post_tenths();
+    if (in.has_effect_size()) o.effect_size = in.effect_size();
+    if (in.has_severity_adjusted_effect_size()) {
+      o.severity_adjusted_effect_size = in.severity_adjusted_effect_size();
+    }
+    o.category = static_cast<scoring::ChangeCategory>(in.category());
+    o.intake_above_cutoff = in.intake_above_cutoff();
+    o.reached_target = in.reached_target();
+    o.last_zone = static_cast<scoring::Zone>(in.last_zone());
+    f.intake_age_band = static_cast<scoring::AgeBand>(in.intake_age_band());
+    f.intake_class = static_cast<domain::IntakeClass>(in.intake_class());
+    if (in.has_target_at_last()) f.target_at_last = in.target_at_last();
+    episode.outcomes.push_back(std::move(f));
+  }
+  episode.closed_rule_set = r->closed_rule_set();
+  episode.closed_rule_set_version = r->closed_rule_set_version();
   return episode;
 }
 

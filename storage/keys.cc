@@ -7,6 +7,14 @@ namespace {
 constexpr char kSep = '\0';
 }  // namespace
 
+namespace {
+uint32_t ReadBigEndian32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+}  // namespace
+
 void AppendBigEndian32(std::string* out, uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) {
     out->push_back(static_cast<char>((value >> shift) & 0xff));
@@ -64,20 +72,71 @@ std::string Reference(absl::string_view tenant, absl::string_view instrument,
   return key;
 }
 
-namespace {
-uint32_t ReadBigEndian32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-}  // namespace
-
 bool DecodeReference(absl::string_view key, size_t prefix_size, int32_t* intake,
                      int32_t* session) {
   if (key.size() != prefix_size + 8) return false;
   *intake = static_cast<int32_t>(ReadBigEndian32(key.data() + prefix_size));
   *session =
       static_cast<int32_t>(ReadBigEndian32(key.data() + prefix_size + 4));
+  return true;
+}
+
+std::string AggregatePrefix(absl::string_view tenant, analytics::CellKind kind,
+                            analytics::Granularity granularity) {
+  std::string key(tenant);
+  key.push_back(kSep);
+  key.push_back(static_cast<char>(kind));
+  key.push_back(static_cast<char>(granularity));
+  return key;
+}
+
+std::string AggregateSeek(absl::string_view prefix, absl::string_view org_unit,
+                          int32_t bucket) {
+  std::string key(prefix);
+  absl::StrAppend(&key, org_unit);
+  key.push_back(kSep);
+  // Buckets are never negative (months since year 0, weeks since 1970).
+  AppendBigEndian32(&key, static_cast<uint32_t>(bucket));
+  return key;
+}
+
+std::string Aggregate(absl::string_view tenant, const analytics::CellKey& k) {
+  std::string key = AggregateSeek(
+      AggregatePrefix(tenant, k.kind, k.granularity), k.org_unit, k.bucket);
+  absl::StrAppend(&key, k.instrument_id);
+  key.push_back(kSep);
+  absl::StrAppend(&key, k.clinician_id);
+  key.push_back(kSep);
+  key.push_back(static_cast<char>(k.age_band));
+  key.push_back(static_cast<char>(k.intake_class));
+  return key;
+}
+
+bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
+                     analytics::CellKey* out) {
+  if (key.size() < tenant.size() + 3 ||
+      key.substr(0, tenant.size()) != tenant || key[tenant.size()] != kSep) {
+    return false;
+  }
+  absl::string_view rest = key.substr(tenant.size() + 1);
+  out->kind = static_cast<analytics::CellKind>(rest[0]);
+  out->granularity = static_cast<analytics::Granularity>(rest[1]);
+  rest.remove_prefix(2);
+  size_t sep = rest.find(kSep);
+  if (sep == rest.npos || rest.size() < sep + 5) return false;
+  out->org_unit = std::string(rest.substr(0, sep));
+  rest.remove_prefix(sep + 1);
+  out->bucket = static_cast<int32_t>(ReadBigEndian32(rest.data()));
+  rest.remove_prefix(4);
+  sep = rest.find(kSep);
+  if (sep == rest.npos) return false;
+  out->instrument_id = std::string(rest.substr(0, sep));
+  rest.remove_prefix(sep + 1);
+  sep = rest.find(kSep);
+  if (sep == rest.npos || rest.size() != sep + 3) return false;
+  out->clinician_id = std::string(rest.substr(0, sep));
+  out->age_band = static_cast<scoring::AgeBand>(rest[sep + 1]);
+  out->intake_class = static_cast<domain::IntakeClass>(rest[sep + 2]);
   return true;
 }
 

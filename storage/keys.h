@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "analytics/aggregates.h"
 #include "domain/types.h"
 
 // Key layout. Keys sort the way they are read: every key starts with the
@@ -29,6 +30,12 @@ inline constexpr char kIdempotencyFamily[] = "idempotency";
 //   An instrument's cells are one range, ordered by intake, then session.
 inline constexpr char kReferenceFamily[] = "trajectory_reference";
 
+// tenant \0 kind gran org_unit \0 be32(bucket) instrument \0 clinician \0
+//   age_band intake_class -> be64 sums (see analytics/aggregates.h), added by
+//   a merge operator. An org unit's buckets of one kind are one range, so a
+//   trend query seeks to the buckets it asks for.
+inline constexpr char kAggregatesFamily[] = "aggregates";
+
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
 
 std::string Episode(absl::string_view tenant, absl::string_view episode);
@@ -48,6 +55,17 @@ std::string Reference(absl::string_view tenant, absl::string_view instrument,
 // Decodes (intake, session) from a Reference key with the given prefix size.
 bool DecodeReference(absl::string_view key, size_t prefix_size, int32_t* intake,
                      int32_t* session);
+
+std::string Aggregate(absl::string_view tenant, const analytics::CellKey& key);
+// The prefix of one kind and granularity of a tenant's aggregates.
+std::string AggregatePrefix(absl::string_view tenant, analytics::CellKind kind,
+                            analytics::Granularity granularity);
+// The start of `org_unit`'s cells at `bucket` under `prefix`.
+std::string AggregateSeek(absl::string_view prefix, absl::string_view org_unit,
+                          int32_t bucket);
+// Decodes a key (without its tenant prefix, which must be `tenant`).
+bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
+                     analytics::CellKey* out);
 
 // The smallest key greater than every key with `prefix` (for
 // iterate_upper_bound). `prefix` must not be all 0xff bytes.

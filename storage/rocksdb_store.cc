@@ -25,9 +25,13 @@ namespace {
 
 // The column families this schema uses, in handle order.
 const std::vector<std::string>& KnownFamilies() {
-  static const auto* families = new std::vector<std::string>{
-      keys::kMetaFamily, keys::kEpisodesFamily, keys::kAdministrationsFamily,
-      keys::kIdempotencyFamily, keys::kReferenceFamily};
+  static const auto* families =
+      new std::vector<std::string>{keys::kMetaFamily,
+                                   keys::kEpisodesFamily,
+                                   keys::kAdministrationsFamily,
+                                   keys::kIdempotencyFamily,
+                                   keys::kReferenceFamily,
+                                   keys::kAggregatesFamily};
   return *families;
 }
 
@@ -254,7 +258,126 @@ class RocksStore final : public Store {
               EncodeSums({d.cell.count, d.cell.sum, d.cell.sum_squares})),
           "batching reference delta"));
     }
+    for (const auto& [key, sums] : changes.aggregates) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Merge(aggregates(),
+                                keys::Aggregate(changes.aggregates_tenant, key),
+                                EncodeSums(sums)),
+                    "batching aggregate delta"));
+    }
     return FromRocks(db_->Write(write_options_, &batch), "writing batch");
+  }
+
+  absl::StatusOr<std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
+  ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
+                 analytics::Granularity granularity, absl::string_view org_unit,
+                 int32_t from, int32_t to) const override {
+    const std::string prefix =
+        keys::AggregatePrefix(tenant_id, kind, granularity);
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, aggregates()));
+    std::vector<std::pair<analytics::CellKey, analytics::Sums>> out;
+    // Walk org units: for each, seek to its first wanted bucket, read to the
+    // last, then jump past its range.
+    std::string seek = prefix + std::string(org_unit);
+    it->Seek(seek);
+    while (it->Valid()) {
+      analytics::CellKey key;
+      const absl::string_view raw(it->key().data(), it->key().size());
+      if (!keys::DecodeAggregate(raw, tenant_id, &key)) {
+        return absl::DataLossError("unreadable aggregate key");
+      }
+      if (!absl::StartsWith(key.org_unit, org_unit)) {
+        break;  // Past every org unit that starts with the prefix.
+      }
+      // `org_unit` itself or below it: "a/b" is below "a", "ab" is not.
+      const bool inside = org_unit.empty() ||
+                          key.org_unit.size() == org_unit.size() ||
+                          key.org_unit[org_unit.size()] == '/';
+      if (!inside || key.bucket > to) {
+        // Next org unit: every key of this one sorts below org_unit + "\x01".
+        it->Seek(prefix + key.org_unit + std::string(1, '\x01'));
+        continue;
+      }
+      if (key.bucket < from) {
+        it->Seek(keys::AggregateSeek(prefix, key.org_unit, from));
+        continue;
+      }
+      std::optional<Sums> sums =
+          DecodeSums(absl::string_view(it->value().data(), it->value().size()));
+      if (!sums.has_value()) return absl::DataLossError("unreadable aggregate");
+      out.emplace_back(std::move(key), *std::move(sums));
+      it->Next();
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading aggregates"));
+    return out;
+  }
+
+  absl::StatusOr<analytics::Cells> ReadAllAggregates(
+      absl::string_view tenant_id) const override {
+    std::string prefix(tenant_id);
+    prefix.push_back('\0');
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, aggregates()));
+    analytics::Cells out;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      analytics::CellKey key;
+      std::optional<Sums> sums =
+          DecodeSums(absl::string_view(it->value().data(), it->value().size()));
+      if (!keys::DecodeAggregate(
+              absl::string_view(it->key().data(), it->key().size()), tenant_id,
+              &key) ||
+          !sums.has_value()) {
+        return absl::DataLossError("unreadable aggregate");
+      }
+      out[key] = *std::move(sums);
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading aggregates"));
+    return out;
+  }
+
+  absl::Status ScanEpisodes(
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const override {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), episodes()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(domain::Episode episode,
+                       codec::DecodeEpisode(absl::string_view(
+                           it->value().data(), it->value().size())));
+      ASSIGN_OR_RETURN(
+          std::vector<domain::Administration> administrations,
+          ListAdministrations(episode.tenant_id, episode.episode_id));
+      RETURN_IF_ERROR(visit(episode, administrations));
+    }
+    return FromRocks(it->status(), "scanning episodes");
+  }
+
+  absl::Status ReplaceAggregates(
+      const std::map<std::string, analytics::Cells>& cells) override {
+    rocksdb::WriteBatch batch;
+    // Everything in the family: from the empty key to past any tenant.
+    RETURN_IF_ERROR(
+        FromRocks(batch.DeleteRange(aggregates(), rocksdb::Slice(""),
+                                    rocksdb::Slice(std::string(1, '\xff'))),
+                  "batching aggregate delete"));
+    for (const auto& [tenant, tenant_cells] : cells) {
+      for (const auto& [key, sums] : tenant_cells) {
+        RETURN_IF_ERROR(
+            FromRocks(batch.Put(aggregates(), keys::Aggregate(tenant, key),
+                                EncodeSums(sums)),
+                      "batching aggregate"));
+      }
+    }
+    return FromRocks(db_->Write(write_options_, &batch),
+                     "replacing aggregates");
   }
 
  private:
@@ -263,6 +386,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* administrations() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* reference() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* aggregates() const { return handles_[5]; }
 
   absl::StatusOr<bool> IsEmpty() const {
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
@@ -331,7 +455,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : families) {
     rocksdb::ColumnFamilyOptions family = FamilyOptions();
-    if (name == keys::kReferenceFamily) {
+    if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily) {
       family.merge_operator = NewSumMergeOperator();
     }
     descriptors.emplace_back(name, family);

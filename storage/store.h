@@ -2,6 +2,8 @@
 #define TILBAKE_STORAGE_STORE_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "analytics/aggregates.h"
 #include "domain/types.h"
 #include "scoring/trajectory.h"
 
@@ -66,6 +69,9 @@ struct WriteSet {
   std::vector<domain::Administration> administrations;
   std::vector<IdempotencyEntry> idempotency;
   std::vector<ReferenceDelta> reference;
+  // Trend aggregate deltas of one tenant (added, never overwritten).
+  std::string aggregates_tenant;
+  analytics::Cells aggregates;
 };
 
 // The persistent store: a RocksDB database with one column family per record
@@ -104,6 +110,32 @@ class Store {
   virtual absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
       absl::string_view tenant_id, absl::string_view instrument_id,
       scoring::Tenths intake_from, scoring::Tenths intake_to) const = 0;
+
+  // The aggregate cells of one kind and granularity whose org unit is
+  // `org_unit` or below it (every org unit when empty) and whose bucket is
+  // in [from, to]. Cost grows with the org units and buckets asked for, not
+  // with history: each org unit's range is entered with a seek.
+  virtual absl::StatusOr<
+      std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
+  ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
+                 analytics::Granularity granularity, absl::string_view org_unit,
+                 int32_t from, int32_t to) const = 0;
+
+  // Every aggregate cell of a tenant (for checks and rebuilds).
+  virtual absl::StatusOr<analytics::Cells> ReadAllAggregates(
+      absl::string_view tenant_id) const = 0;
+
+  // Calls `visit` for every episode with its administrations, tenant by
+  // tenant; stops at the first error it returns.
+  virtual absl::Status ScanEpisodes(
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const = 0;
+
+  // Replaces every aggregate cell of every tenant with `cells` (by tenant),
+  // in one write.
+  virtual absl::Status ReplaceAggregates(
+      const std::map<std::string, analytics::Cells>& cells) = 0;
 
   virtual absl::StatusOr<StorageStats> Stats() const = 0;
 

@@ -1,5 +1,7 @@
 #include "storage/sum_merge.h"
 
+#include <algorithm>
+
 namespace tilbake::storage {
 namespace {
 
@@ -8,7 +10,7 @@ class SumMergeOperator final : public rocksdb::AssociativeMergeOperator {
   bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing_value,
              const rocksdb::Slice& value, std::string* new_value,
              rocksdb::Logger* logger) const override {
-    Sums total{};
+    Sums total;
     if (existing_value != nullptr) {
       std::optional<Sums> existing = DecodeSums(
           absl::string_view(existing_value->data(), existing_value->size()));
@@ -18,7 +20,8 @@ class SumMergeOperator final : public rocksdb::AssociativeMergeOperator {
     std::optional<Sums> delta =
         DecodeSums(absl::string_view(value.data(), value.size()));
     if (!delta.has_value()) return false;
-    for (size_t i = 0; i < kSumFields; ++i) total[i] += (*delta)[i];
+    total.resize(std::max(total.size(), delta->size()), 0);
+    for (size_t i = 0; i < delta->size(); ++i) total[i] += (*delta)[i];
     *new_value = EncodeSums(total);
     return true;
   }
@@ -29,7 +32,7 @@ class SumMergeOperator final : public rocksdb::AssociativeMergeOperator {
 
 std::string EncodeSums(const Sums& sums) {
   std::string out;
-  out.reserve(kSumFields * 8);
+  out.reserve(sums.size() * 8);
   for (int64_t v : sums) {
     const auto u = static_cast<uint64_t>(v);
     for (int shift = 56; shift >= 0; shift -= 8) {
@@ -40,9 +43,9 @@ std::string EncodeSums(const Sums& sums) {
 }
 
 std::optional<Sums> DecodeSums(absl::string_view bytes) {
-  if (bytes.size() != kSumFields * 8) return std::nullopt;
-  Sums sums{};
-  for (size_t i = 0; i < kSumFields; ++i) {
+  if (bytes.size() % 8 != 0) return std::nullopt;
+  Sums sums(bytes.size() / 8, 0);
+  for (size_t i = 0; i < sums.size(); ++i) {
     uint64_t u = 0;
     for (size_t b = 0; b < 8; ++b) {
       u = (u << 8) | static_cast<unsigned char>(bytes[i * 8 + b]);

@@ -1,11 +1,11 @@
 #ifndef TILBAKE_STORAGE_SUM_MERGE_H_
 #define TILBAKE_STORAGE_SUM_MERGE_H_
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "rocksdb/merge_operator.h"
@@ -16,11 +16,12 @@
 // and a contribution can be subtracted exactly. Private to storage/.
 namespace tilbake::storage {
 
-inline constexpr size_t kSumFields = 3;  // count, sum, sum of squares
-using Sums = std::array<int64_t, kSumFields>;
+// Any number of sums; two vectors of different lengths add as if the
+// shorter one ended in zeros (a layout may grow new fields at its end).
+using Sums = std::vector<int64_t>;
 
 std::string EncodeSums(const Sums& sums);
-// nullopt if `bytes` is not kSumFields big-endian int64s.
+// nullopt if `bytes` is not a whole number of big-endian int64s.
 std::optional<Sums> DecodeSums(absl::string_view bytes);
 
 std::shared_ptr<rocksdb::MergeOperator> NewSumMergeOperator();

@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "scoring/age_band.h"
 #include "scoring/score.h"
+#include "server/core/aggregation.h"
 
 namespace tilbake::core {
 namespace {
@@ -236,7 +237,12 @@ absl::Status RatingService::Evaluate(EpisodeView& view) const {
   }
   view.evaluations = scoring::EvaluateEpisode(inputs, rules, reference);
   view.outcomes.clear();
-  if (view.episode.closed()) {
+  if (view.episode.closed() && !view.episode.outcomes.empty()) {
+    // Recorded at closing: what reports count, whatever came after.
+    for (const domain::FrozenOutcome& f : view.episode.outcomes) {
+      view.outcomes.push_back(f.outcome);
+    }
+  } else if (view.episode.closed()) {
     view.outcomes = scoring::EpisodeOutcomes(inputs, view.evaluations, rules);
   }
   return absl::OkStatus();
@@ -334,11 +340,17 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
   }
 
   Administration administration{rating, score, clock_(), idempotency_key};
+  std::optional<absl::CivilDay> old_first;
+  if (episode.has_value()) old_first = episode->first_session_date;
   storage::WriteSet changes;
   changes.episodes.push_back(UpdatedEpisode(std::move(episode), rating));
   changes.administrations.push_back(administration);
   changes.idempotency.push_back(
       {rating.tenant_id, idempotency_key, rating.episode_id, id});
+  // Trend aggregates change in the same write as the rating.
+  changes.aggregates_tenant = rating.tenant_id;
+  AddSubmission(changes.episodes.front(), old_first, stored, administration,
+                *catalog_, changes.aggregates);
   RETURN_IF_ERROR(store_->Apply(changes));
 
   EpisodeView view{changes.episodes.front(), std::move(stored)};
@@ -395,13 +407,26 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
         "ending.end_date: ", ShowDay(ending.end_date),
         " is before the last session, ", ShowDay(episode.last_session_date)));
   }
+  // The outcome is recorded as of now, with the tenant's rule set. Evaluate
+  // while the episode is still open: it is not yet in the reference, so
+  // nothing of it may be taken out again.
+  RETURN_IF_ERROR(Evaluate(view));
+  const std::vector<scoring::SeriesOutcome> outcomes = scoring::EpisodeOutcomes(
+      Inputs(view.administrations), view.evaluations, *view.rules);
   episode.ending = ending;
+  episode.outcomes =
+      FreezeOutcomes(view.administrations, view.evaluations, outcomes);
+  episode.closed_rule_set = view.rules->name;
+  episode.closed_rule_set_version = view.rules->version;
   storage::WriteSet changes;
   changes.episodes.push_back(episode);
   for (const auto& [instrument, cell] :
        scoring::ReferenceContributions(Inputs(view.administrations))) {
     changes.reference.push_back({std::string(tenant_id), instrument, cell});
   }
+  // Trend aggregates change in the same write as the ending.
+  changes.aggregates_tenant = std::string(tenant_id);
+  AddClose(episode, view.administrations, *catalog_, changes.aggregates);
   RETURN_IF_ERROR(store_->Apply(changes));
   RETURN_IF_ERROR(Evaluate(view));
   return view;

@@ -1,0 +1,161 @@
+#ifndef TILBAKE_ANALYTICS_AGGREGATES_H_
+#define TILBAKE_ANALYTICS_AGGREGATES_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "domain/types.h"
+#include "scoring/age_band.h"
+#include "scoring/evaluation.h"
+
+// What each rating, session and closed episode adds to the trend aggregates,
+// as pure functions: the incremental path (core) and the full rebuild both
+// call them, so "rebuild equals incremental" holds by construction and is
+// tested. All aggregates are sums, never means: figures are derived at query
+// time, and a contribution can be subtracted exactly.
+namespace tilbake::analytics {
+
+// What a cell counts.
+enum class CellKind : char {
+  kAdministration = 'A',  // By session date; the administration's own dims.
+  kSession = 'S',         // By session date; the episode's org unit and
+                          // clinician, any age band, instrument "".
+  kEpisode = 'E',         // Closed-episode outcomes, by the ending date.
+};
+
+enum class Granularity : char { kWeek = 'W', kMonth = 'M' };
+
+using domain::FrozenOutcome;
+using domain::IntakeClass;  // '-' for A and S cells.
+
+struct CellKey {
+  CellKind kind = CellKind::kAdministration;
+  Granularity granularity = Granularity::kMonth;
+  std::string org_unit;
+  int32_t bucket = 0;  // See BucketOf.
+  std::string instrument_id;
+  std::string clinician_id;
+  scoring::AgeBand age_band = scoring::AgeBand::kUnspecified;
+  IntakeClass intake_class = IntakeClass::kNone;
+
+  auto Tie() const {
+    return std::tie(kind, granularity, org_unit, bucket, instrument_id,
+                    clinician_id, age_band, intake_class);
+  }
+  bool operator<(const CellKey& o) const { return Tie() < o.Tie(); }
+  bool operator==(const CellKey& o) const { return Tie() == o.Tie(); }
+};
+
+// Field positions in each kind's sum vector. Append only: stored cells of an
+// older, shorter layout read as zeros in the new fields.
+namespace admin {
+enum : size_t {
+  kRecorded,    // administrations recorded (skipped included)
+  kCompleted,   // with a total
+  kTotalSum,    // Σ total (tenths)
+  kTotalSq,     // Σ total² (tenths²)
+  kCollateral,  // by a collateral rater
+  kFields
+};
+}  // namespace admin
+namespace session {
+enum : size_t {
+  kRecorded,           // client sessions with any form by the client
+  kOutcomeCompleted,   // … with a FIT outcome form completed (ORS/CORS)
+  kAllianceCompleted,  // … with a FIT alliance form completed (SRS family)
+  kInspireCompleted,   // … with an INSPIRE form completed
+  kEpisodesStarted,    // episodes whose first session falls here
+  kFields
+};
+}  // namespace session
+namespace episode {
+enum : size_t {
+  kSeries,     // outcome series of closed episodes
+  kIntakeSum,  // Σ intake (tenths)
+  kIntakeSq,
+  kLatestSum,  // Σ last score
+  kLatestSq,
+  kChangeSum,  // Σ (last − intake)
+  kChangeSq,
+  kWithExpected,   // series with a target at the last session
+  kVsExpectedSum,  // Σ (last − target), tenths, rounded
+  kImproved,       // reliable improvement (recovery not included)
+  kDeteriorated,
+  kRecovered,             // reliable recovery / clinically significant change
+  kReachedTarget,         // last score green
+  kPlanned,               // planned / mutual ending
+  kUnilateral,            // unilateral ending (dropout)
+  kUnilateralWithEffect,  // … after reliable improvement or recovery
+  kSessionsSum,           // Σ sessions in the episode
+  kDaysSum,               // Σ days from first session to the ending
+  kFirstAllianceSum,      // Σ the client's first alliance total in the episode
+  kFirstAllianceCount,
+  kFields
+};
+}  // namespace episode
+
+using Sums = std::vector<int64_t>;
+using Cells = std::map<CellKey, Sums>;
+
+size_t FieldCount(CellKind kind);
+
+// Bucket index of `day`: months since year 0 (year·12 + month − 1), or
+// weeks since 1970-01-05 (a Monday) for ISO weeks.
+int32_t BucketOf(Granularity granularity, absl::CivilDay day);
+// First and last day of a bucket.
+absl::CivilDay BucketStart(Granularity granularity, int32_t bucket);
+absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket);
+
+// Adds `sums` (multiplied by `sign`) to `cells[key]` in both granularities
+// of `day`.
+void AddToBoth(Cells& cells, CellKey key, absl::CivilDay day, const Sums& sums,
+               int sign = 1);
+
+// What one administration adds (A cells).
+void AddAdministration(const domain::Administration& a, Cells& cells);
+
+// The session flags of one client session, from its administrations.
+struct SessionFlags {
+  bool recorded = false;
+  bool outcome_completed = false;
+  bool alliance_completed = false;
+  bool inspire_completed = false;
+};
+// `forms` are (family, measures, has total, collateral) of one session's
+// administrations by one client.
+struct FormInfo {
+  std::string family;
+  std::string measures;
+  bool completed = false;
+  bool collateral = false;
+};
+SessionFlags FlagsOf(const std::vector<FormInfo>& forms);
+
+// The change to S cells when a session's flags go from `before` to `after`.
+void AddSessionChange(const domain::Episode& episode, absl::CivilDay day,
+                      const SessionFlags& before, const SessionFlags& after,
+                      Cells& cells);
+
+// The change when an episode's first session date moves (nullopt: none
+// before, i.e. the episode starts).
+void AddEpisodeStart(const domain::Episode& episode,
+                     std::optional<absl::CivilDay> old_first,
+                     absl::CivilDay new_first, Cells& cells);
+
+// What a closed episode adds (E cells): one set per frozen series.
+// `sessions` counts the episode's distinct session numbers;
+// `first_alliance` is the client's first alliance total, if any.
+void AddClosedEpisode(const domain::Episode& episode,
+                      const std::vector<FrozenOutcome>& outcomes,
+                      int64_t sessions,
+                      std::optional<scoring::Tenths> first_alliance,
+                      Cells& cells);
+
+}  // namespace tilbake::analytics
+
+#endif  // TILBAKE_ANALYTICS_AGGREGATES_H_

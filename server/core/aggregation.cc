@@ -1,0 +1,170 @@
+#include "server/core/aggregation.h"
+
+#include <algorithm>
+#include <set>
+
+namespace tilbake::core {
+namespace {
+
+using domain::Administration;
+
+analytics::FormInfo FormOf(const Administration& a,
+                           const scoring::InstrumentCatalog& catalog) {
+  analytics::FormInfo form;
+  absl::StatusOr<const scoring::InstrumentDefinition*> d =
+      catalog.Find(a.rating.instrument_id, a.rating.instrument_version);
+  if (d.ok()) {
+    form.family = (*d)->family;
+    form.measures = (*d)->measures;
+  }
+  form.completed = a.score.total.has_value();
+  form.collateral = a.rating.rater.kind == domain::RaterKind::kCollateral;
+  return form;
+}
+
+// The forms the client `client_id` filled in at `session`.
+std::vector<analytics::FormInfo> SessionForms(
+    const std::vector<Administration>& administrations,
+    const std::string& client_id, int session,
+    const scoring::InstrumentCatalog& catalog) {
+  std::vector<analytics::FormInfo> forms;
+  for (const Administration& a : administrations) {
+    if (a.rating.client_id == client_id && a.rating.session_number == session) {
+      forms.push_back(FormOf(a, catalog));
+    }
+  }
+  return forms;
+}
+
+bool IsAlliance(const Administration& a,
+                const scoring::InstrumentCatalog& catalog) {
+  const analytics::FormInfo f = FormOf(a, catalog);
+  return f.family == "fit" && f.measures == "alliance" && f.completed &&
+         !f.collateral;
+}
+
+}  // namespace
+
+void AddSubmission(const domain::Episode& episode_after,
+                   std::optional<absl::CivilDay> old_first,
+                   const std::vector<Administration>& before,
+                   const Administration& added,
+                   const scoring::InstrumentCatalog& catalog,
+                   analytics::Cells& cells) {
+  analytics::AddAdministration(added, cells);
+  const domain::Rating& r = added.rating;
+  const analytics::SessionFlags flags_before = analytics::FlagsOf(
+      SessionForms(before, r.client_id, r.session_number, catalog));
+  std::vector<analytics::FormInfo> after =
+      SessionForms(before, r.client_id, r.session_number, catalog);
+  after.push_back(FormOf(added, catalog));
+  analytics::AddSessionChange(episode_after, r.session_date, flags_before,
+                              analytics::FlagsOf(after), cells);
+  analytics::AddEpisodeStart(episode_after, old_first,
+                             episode_after.first_session_date, cells);
+}
+
+std::vector<domain::FrozenOutcome> FreezeOutcomes(
+    const std::vector<Administration>& administrations,
+    const std::vector<scoring::Evaluation>& evaluations,
+    const std::vector<scoring::SeriesOutcome>& outcomes) {
+  std::vector<domain::FrozenOutcome> frozen;
+  for (const scoring::SeriesOutcome& o : outcomes) {
+    domain::FrozenOutcome f;
+    f.outcome = o;
+    for (size_t i = 0; i < administrations.size(); ++i) {
+      const domain::Rating& r = administrations[i].rating;
+      const std::string series =
+          r.client_id + "/" + domain::RaterSeries(r.rater);
+      if (series != o.series || r.instrument_id != o.instrument_id) continue;
+      const scoring::Evaluation& e = evaluations[i];
+      if (r.session_number == o.pre_session) {
+        f.intake_age_band = r.age_band;
+        if (r.rater.kind == domain::RaterKind::kCollateral) {
+          f.intake_class = domain::IntakeClass::kCollateral;
+        } else if (!e.clinical.has_value()) {
+          f.intake_class = domain::IntakeClass::kUnknown;
+        } else {
+          f.intake_class = e.clinical->in_range
+                               ? domain::IntakeClass::kBelowCutoff
+                               : domain::IntakeClass::kAboveCutoff;
+        }
+      }
+      if (r.session_number == o.post_session && e.expected.has_value() &&
+          e.expected->available) {
+        f.target_at_last = e.expected->target;
+      }
+    }
+    frozen.push_back(std::move(f));
+  }
+  return frozen;
+}
+
+void AddClose(const domain::Episode& episode,
+              const std::vector<Administration>& administrations,
+              const scoring::InstrumentCatalog& catalog,
+              analytics::Cells& cells) {
+  std::set<int> sessions;
+  std::optional<std::pair<int, scoring::Tenths>> first_alliance;
+  for (const Administration& a : administrations) {
+    sessions.insert(a.rating.session_number);
+    if (IsAlliance(a, catalog) &&
+        (!first_alliance.has_value() ||
+         a.rating.session_number < first_alliance->first)) {
+      first_alliance = {{a.rating.session_number, *a.score.total}};
+    }
+  }
+  analytics::AddClosedEpisode(
+      episode, episode.outcomes, static_cast<int64_t>(sessions.size()),
+      first_alliance.has_value()
+          ? std::optional<scoring::Tenths>(first_alliance->second)
+          : std::nullopt,
+      cells);
+}
+
+absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
+    const storage::Store& store, const scoring::InstrumentCatalog& catalog) {
+  std::map<std::string, analytics::Cells> out;
+  absl::Status status = store.ScanEpisodes(
+      [&](const domain::Episode& episode,
+          const std::vector<Administration>& administrations) {
+        analytics::Cells& cells = out[episode.tenant_id];
+        std::set<std::pair<std::string, int>> sessions;
+        for (const Administration& a : administrations) {
+          analytics::AddAdministration(a, cells);
+          sessions.insert({a.rating.client_id, a.rating.session_number});
+        }
+        for (const auto& [client, session] : sessions) {
+          std::vector<analytics::FormInfo> forms =
+              SessionForms(administrations, client, session, catalog);
+          absl::CivilDay day;
+          for (const Administration& a : administrations) {
+            if (a.rating.client_id == client &&
+                a.rating.session_number == session) {
+              day = a.rating.session_date;
+            }
+          }
+          analytics::AddSessionChange(episode, day, {},
+                                      analytics::FlagsOf(forms), cells);
+        }
+        if (!administrations.empty()) {
+          analytics::AddEpisodeStart(episode, std::nullopt,
+                                     episode.first_session_date, cells);
+        }
+        if (episode.closed())
+          AddClose(episode, administrations, catalog, cells);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  // Cells whose deltas cancelled out are not stored either.
+  for (auto& [tenant, cells] : out) {
+    for (auto it = cells.begin(); it != cells.end();) {
+      const bool zero = std::all_of(it->second.begin(), it->second.end(),
+                                    [](int64_t v) { return v == 0; });
+      it = zero ? cells.erase(it) : std::next(it);
+    }
+  }
+  return out;
+}
+
+}  // namespace tilbake::core

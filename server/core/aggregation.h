@@ -1,0 +1,48 @@
+#ifndef TILBAKE_SERVER_CORE_AGGREGATION_H_
+#define TILBAKE_SERVER_CORE_AGGREGATION_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "analytics/aggregates.h"
+#include "domain/types.h"
+#include "scoring/evaluation.h"
+#include "scoring/instrument.h"
+#include "storage/store.h"
+
+// The trend aggregates' bookkeeping: what a submission or a close adds, and
+// the full rebuild from raw records. Both paths use the same analytics
+// functions, so a rebuild reproduces the incremental cells exactly.
+namespace tilbake::core {
+
+// What storing `added` into an episode that held `before` adds.
+// `old_first` is the episode's first session date before (nullopt if new).
+void AddSubmission(const domain::Episode& episode_after,
+                   std::optional<absl::CivilDay> old_first,
+                   const std::vector<domain::Administration>& before,
+                   const domain::Administration& added,
+                   const scoring::InstrumentCatalog& catalog,
+                   analytics::Cells& cells);
+
+// The outcomes to freeze at closing, from the episode's evaluation.
+std::vector<domain::FrozenOutcome> FreezeOutcomes(
+    const std::vector<domain::Administration>& administrations,
+    const std::vector<scoring::Evaluation>& evaluations,
+    const std::vector<scoring::SeriesOutcome>& outcomes);
+
+// What closing `episode` (its frozen outcomes set) adds.
+void AddClose(const domain::Episode& episode,
+              const std::vector<domain::Administration>& administrations,
+              const scoring::InstrumentCatalog& catalog,
+              analytics::Cells& cells);
+
+// Every cell, per tenant, recomputed from the stored episodes and ratings.
+absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
+    const storage::Store& store, const scoring::InstrumentCatalog& catalog);
+
+}  // namespace tilbake::core
+
+#endif  // TILBAKE_SERVER_CORE_AGGREGATION_H_

@@ -157,6 +157,7 @@ void AddClosedEpisode(const domain::Episode& episode,
       sums[episode::kChangeSq] = change * change;
       if (f.target_at_last.has_value()) {
         sums[episode::kWithExpected] = 1;
+        sums[episode::kChangeWithExpectedSum] = change;
         sums[episode::kVsExpectedSum] =
             std::llround(static_cast<double>(post) - *f.target_at_last * 10.0);
       }

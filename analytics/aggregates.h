@@ -95,6 +95,7 @@ enum : size_t {
   kDaysSum,               // Σ days from first session to the ending
   kFirstAllianceSum,      // Σ the client's first alliance total in the episode
   kFirstAllianceCount,
+  kChangeWithExpectedSum,  // Σ (last − intake) of series with a target
   kFields
 };
 }  // namespace episode

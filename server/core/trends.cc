@@ -1,0 +1,278 @@
+#include "server/core/trends.h"
+
+#include <array>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/identifiers.h"
+#include "common/status_macros.h"
+
+namespace tilbake::core {
+namespace {
+
+using analytics::CellKey;
+using analytics::CellKind;
+using analytics::Granularity;
+using analytics::Sums;
+using domain::IntakeClass;
+
+constexpr int kMaxBuckets = 520;  // Ten years of weeks.
+
+double D(int64_t v) { return static_cast<double>(v); }
+
+// Outcome sums of one intake class, plus the SD-scaled effect size sums that
+// need the instrument of each cell.
+struct OutcomeAccumulator {
+  Sums sums = Sums(analytics::episode::kFields, 0);
+  double es_sum = 0;
+  int64_t es_n = 0;
+  double saes_sum = 0;
+  int64_t saes_n = 0;
+
+  void Add(const Sums& cell, std::optional<double> sd) {
+    for (size_t i = 0; i < cell.size() && i < sums.size(); ++i)
+      sums[i] += cell[i];
+    if (!sd.has_value()) return;
+    es_sum += D(cell[analytics::episode::kChangeSum]) / 10.0 / *sd;
+    es_n += cell[analytics::episode::kSeries];
+    saes_sum += D(cell[analytics::episode::kVsExpectedSum]) / 10.0 / *sd;
+    saes_n += cell[analytics::episode::kWithExpected];
+  }
+  void Add(const OutcomeAccumulator& o) {
+    for (size_t i = 0; i < sums.size(); ++i) sums[i] += o.sums[i];
+    es_sum += o.es_sum;
+    es_n += o.es_n;
+    saes_sum += o.saes_sum;
+    saes_n += o.saes_n;
+  }
+};
+
+struct Accumulator {
+  Sums admin = Sums(analytics::admin::kFields, 0);
+  Sums session = Sums(analytics::session::kFields, 0);
+  OutcomeAccumulator below, above, unknown;
+  int64_t collateral_series = 0;
+};
+
+using GroupKey = std::tuple<std::string, std::string, std::string, int,
+                            absl::CivilDay, absl::CivilDay>;
+
+std::optional<double> Ratio(double numerator, double denominator) {
+  if (denominator == 0) return std::nullopt;
+  return numerator / denominator;
+}
+
+OutcomeFigures Figures(const OutcomeAccumulator& a) {
+  namespace e = analytics::episode;
+  const Sums& s = a.sums;
+  const double n = static_cast<double>(s[e::kSeries]);
+  OutcomeFigures f;
+  f.series = s[e::kSeries];
+  f.mean_intake = Ratio(D(s[e::kIntakeSum]) / 10.0, n);
+  f.mean_latest = Ratio(D(s[e::kLatestSum]) / 10.0, n);
+  f.mean_change = Ratio(D(s[e::kChangeSum]) / 10.0, n);
+  f.effect_size = Ratio(a.es_sum, static_cast<double>(a.es_n));
+  f.severity_adjusted_effect_size =
+      Ratio(a.saes_sum, static_cast<double>(a.saes_n));
+  // Actual against expected change, over the series with a target:
+  // expected = (target − pre) = (post − pre) − (post − target).
+  const double expected_change =
+      static_cast<double>(s[e::kChangeWithExpectedSum] - s[e::kVsExpectedSum]);
+  if (expected_change > 0) {
+    f.relative_effect_size =
+        static_cast<double>(s[e::kChangeWithExpectedSum]) / expected_change;
+  }
+  auto pct = [&](size_t field) { return Ratio(100.0 * D(s[field]), n); };
+  f.pct_improved = pct(e::kImproved);
+  f.pct_deteriorated = pct(e::kDeteriorated);
+  f.pct_recovered = pct(e::kRecovered);
+  f.pct_reached_target = pct(e::kReachedTarget);
+  f.planned = s[e::kPlanned];
+  f.unilateral = s[e::kUnilateral];
+  f.unilateral_with_effect = s[e::kUnilateralWithEffect];
+  f.mean_sessions = Ratio(static_cast<double>(s[e::kSessionsSum]), n);
+  f.mean_days = Ratio(static_cast<double>(s[e::kDaysSum]), n);
+  f.mean_first_alliance = Ratio(D(s[e::kFirstAllianceSum]) / 10.0,
+                                static_cast<double>(s[e::kFirstAllianceCount]));
+  return f;
+}
+
+ActivityFigures Activity(const Accumulator& a, bool sessions_known) {
+  namespace ad = analytics::admin;
+  namespace se = analytics::session;
+  ActivityFigures f;
+  f.administrations = a.admin[ad::kRecorded];
+  f.completed = a.admin[ad::kCompleted];
+  f.collateral = a.admin[ad::kCollateral];
+  f.mean_score = Ratio(D(a.admin[ad::kTotalSum]) / 10.0,
+                       static_cast<double>(a.admin[ad::kCompleted]));
+  if (sessions_known) {
+    const double sessions = static_cast<double>(a.session[se::kRecorded]);
+    f.sessions = a.session[se::kRecorded];
+    f.episodes_started = a.session[se::kEpisodesStarted];
+    f.pct_sessions_with_outcome =
+        Ratio(100.0 * D(a.session[se::kOutcomeCompleted]), sessions);
+    f.pct_sessions_with_alliance =
+        Ratio(100.0 * D(a.session[se::kAllianceCompleted]), sessions);
+    f.pct_sessions_with_inspire =
+        Ratio(100.0 * D(a.session[se::kInspireCompleted]), sessions);
+  }
+  return f;
+}
+
+std::string Truncate(const std::string& org_unit, int depth) {
+  if (depth <= 0) return org_unit;
+  std::vector<absl::string_view> levels = absl::StrSplit(org_unit, '/');
+  if (static_cast<int>(levels.size()) <= depth) return org_unit;
+  levels.resize(depth);
+  return absl::StrJoin(levels, "/");
+}
+
+// The output bucket [start, end] that a cell's bucket falls in.
+std::pair<absl::CivilDay, absl::CivilDay> OutputBucket(const TrendQuery& q,
+                                                       Granularity g,
+                                                       int32_t bucket,
+                                                       int32_t first,
+                                                       int32_t last) {
+  switch (q.bucket) {
+    case BucketSize::kWeek:
+    case BucketSize::kMonth:
+      return {analytics::BucketStart(g, bucket),
+              analytics::BucketEnd(g, bucket)};
+    case BucketSize::kQuarter: {
+      const int32_t q0 = bucket - bucket % 3;
+      return {analytics::BucketStart(g, q0), analytics::BucketEnd(g, q0 + 2)};
+    }
+    case BucketSize::kYear: {
+      const int32_t y0 = bucket - bucket % 12;
+      return {analytics::BucketStart(g, y0), analytics::BucketEnd(g, y0 + 11)};
+    }
+    case BucketSize::kWholePeriod:
+      return {analytics::BucketStart(g, first), analytics::BucketEnd(g, last)};
+  }
+  return {};
+}
+
+}  // namespace
+
+TrendService::TrendService(const storage::Store* store,
+                           const scoring::RuleSetRegistry* rule_sets)
+    : store_(store), rule_sets_(rule_sets) {}
+
+absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
+    const TrendQuery& q) const {
+  RETURN_IF_ERROR(CheckIdentifier("tenant_id", q.tenant_id));
+  if (!q.org_unit.empty())
+    RETURN_IF_ERROR(CheckOrgUnit("org_unit", q.org_unit));
+  if (!q.clinician_id.empty()) {
+    RETURN_IF_ERROR(CheckIdentifier("clinician_id", q.clinician_id));
+  }
+  if (q.to < q.from) {
+    return absl::InvalidArgumentError("period: from is after to");
+  }
+  const Granularity g =
+      q.bucket == BucketSize::kWeek ? Granularity::kWeek : Granularity::kMonth;
+  const int32_t first = analytics::BucketOf(g, q.from);
+  const int32_t last = analytics::BucketOf(g, q.to);
+  if (last - first + 1 > kMaxBuckets) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "period: more than ", kMaxBuckets, " buckets; choose a larger bucket"));
+  }
+  const scoring::RuleSet& rules = rule_sets_->ForTenant(q.tenant_id);
+  const bool by_org = q.group_by.contains(GroupBy::kOrgUnit);
+  const bool by_clinician = q.group_by.contains(GroupBy::kClinician);
+  const bool by_instrument = q.group_by.contains(GroupBy::kInstrument);
+  const bool by_age = q.group_by.contains(GroupBy::kAgeBand);
+  // Session figures belong to no instrument and no age band.
+  const bool sessions_known = !by_instrument && !by_age && !q.age_band;
+
+  std::map<GroupKey, Accumulator> groups;
+  auto group_of = [&](const CellKey& k) -> Accumulator* {
+    if (!q.clinician_id.empty() && k.clinician_id != q.clinician_id) {
+      return nullptr;
+    }
+    if (k.kind != CellKind::kSession) {
+      if (!q.instruments.empty() &&
+          std::find(q.instruments.begin(), q.instruments.end(),
+                    k.instrument_id) == q.instruments.end()) {
+        return nullptr;
+      }
+      if (q.age_band.has_value() && k.age_band != *q.age_band) return nullptr;
+    }
+    auto [start, end] = OutputBucket(q, g, k.bucket, first, last);
+    GroupKey key{by_org ? Truncate(k.org_unit, q.org_unit_depth) : "",
+                 by_clinician ? k.clinician_id : "",
+                 by_instrument ? k.instrument_id : "",
+                 by_age ? static_cast<int>(k.age_band) : 0,
+                 start,
+                 end};
+    return &groups[key];
+  };
+
+  for (CellKind kind :
+       {CellKind::kAdministration, CellKind::kSession, CellKind::kEpisode}) {
+    if (kind == CellKind::kSession && !sessions_known) continue;
+    ASSIGN_OR_RETURN(
+        auto cells,
+        store_->ReadAggregates(q.tenant_id, kind, g, q.org_unit, first, last));
+    for (const auto& [key, sums] : cells) {
+      Accumulator* a = group_of(key);
+      if (a == nullptr) continue;
+      auto add = [&sums](Sums& to) {
+        for (size_t i = 0; i < sums.size() && i < to.size(); ++i)
+          to[i] += sums[i];
+      };
+      switch (kind) {
+        case CellKind::kAdministration:
+          add(a->admin);
+          break;
+        case CellKind::kSession:
+          add(a->session);
+          break;
+        case CellKind::kEpisode: {
+          const std::optional<double> sd = rules.Sd(key.instrument_id);
+          switch (key.intake_class) {
+            case IntakeClass::kBelowCutoff:
+              a->below.Add(sums, sd);
+              break;
+            case IntakeClass::kAboveCutoff:
+              a->above.Add(sums, sd);
+              break;
+            case IntakeClass::kCollateral:
+              a->collateral_series += sums[analytics::episode::kSeries];
+              break;
+            default:
+              a->unknown.Add(sums, sd);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  std::vector<TrendRow> rows;
+  for (const auto& [key, a] : groups) {
+    TrendRow row;
+    row.org_unit = std::get<0>(key);
+    row.clinician_id = std::get<1>(key);
+    row.instrument_id = std::get<2>(key);
+    row.age_band = static_cast<scoring::AgeBand>(std::get<3>(key));
+    row.start = std::get<4>(key);
+    row.end = std::get<5>(key);
+    row.activity = Activity(a, sessions_known);
+    OutcomeAccumulator all;
+    all.Add(a.below);
+    all.Add(a.above);
+    all.Add(a.unknown);
+    row.all = Figures(all);
+    row.intake_below_cutoff = Figures(a.below);
+    row.intake_above_cutoff = Figures(a.above);
+    row.collateral_series = a.collateral_series;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace tilbake::core

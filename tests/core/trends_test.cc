@@ -1,0 +1,322 @@
+// Trend figures on a small synthetic tenant whose every figure is worked out
+// by hand below, and the rebuild that must equal the incremental aggregates.
+//
+// Teams psyk/nord, psyk/sor (department psyk) and rus/vest; rule set jt-5
+// (ORS cutoff 25 "below", RC 5, SD 7). ORS totals:
+//   E1 psyk/nord k1: s1 01-05 20.0, s2 01-12 26.0; SRS s1 38.0, s2 skipped;
+//      closed planned 01-20. +6 from below 25 to above: recovered.
+//   E2 psyk/nord k2: s1 01-07 15.0, s2 02-04 18.0; SRS s1 36.0;
+//      closed unilateral 02-10. +3: no reliable change (dropout, no effect).
+//   E3 psyk/sor k3: s1 02-02 30.0, s2 02-09 31.0; no SRS; closed planned
+//      02-15. Intake above the cutoff; +1.
+//   E4 rus/vest k4: s1 01-14 10.0, s2 01-21 16.0 (s2 submitted first); closed
+//      unilateral 01-30. +6, still below 25: improved (dropout with effect).
+//   E5 psyk/nord k1: s1 02-20 22.0, SRS s1 37.0; open.
+#include "server/core/trends.h"
+
+#include <memory>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/config/instrument_loader.h"
+#include "server/config/rule_set_loader.h"
+#include "server/core/aggregation.h"
+#include "server/core/rating_service.h"
+#include "tests/testing/builders.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tilbake::core {
+namespace {
+
+using ::testing::DoubleNear;
+using ::testing::Optional;
+using ::testing::SizeIs;
+using ::tilbake::testing::IsOk;
+
+class TrendsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    catalog_ = std::make_unique<scoring::InstrumentCatalog>(
+        *config::LoadInstrumentCatalog(""));
+    rules_ =
+        std::make_unique<scoring::RuleSetRegistry>(*config::LoadRuleSets({}));
+    store_ = *storage::Store::Open({dir_.path()});
+    service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
+                                               rules_.get(),
+                                               [] { return testing::Now(); });
+    trends_ = std::make_unique<TrendService>(store_.get(), rules_.get());
+    Populate();
+  }
+
+  void Submit(const std::string& episode, const std::string& org_unit,
+              const std::string& clinician, int session, absl::CivilDay date,
+              const std::string& instrument, std::optional<int> total) {
+    domain::Rating r = testing::OrsRating(session);
+    r.episode_id = episode;
+    r.client_id = "c-" + episode;
+    r.org_unit = org_unit;
+    r.clinician_id = clinician;
+    r.session_date = date;
+    r.instrument_id = instrument;
+    r.client_age_years = 30;
+    if (total.has_value()) {
+      const int each = *total / 4;
+      r.answers.items = {{"", *total - 3 * each, {}},
+                         {"", each, {}},
+                         {"", each, {}},
+                         {"", each, {}}};
+    } else {
+      r.answers = {};
+      r.answers.format = scoring::AnswerFormat::kSkipped;
+    }
+    ASSERT_THAT(service_->Submit(
+                    r, absl::StrCat(episode, "-", session, "-", instrument)),
+                IsOk());
+  }
+
+  void Close(const std::string& episode, domain::EndingType type,
+             absl::CivilDay day) {
+    ASSERT_THAT(service_->CloseEpisode("tenant-a", episode, {type, day}),
+                IsOk());
+  }
+
+  void Populate() {
+    using absl::CivilDay;
+    constexpr auto kPlanned = domain::EndingType::kPlanned;
+    constexpr auto kUnilateral = domain::EndingType::kUnilateral;
+    Submit("e1", "psyk/nord", "k1", 1, CivilDay(2026, 1, 5), "ors", 200);
+    Submit("e1", "psyk/nord", "k1", 1, CivilDay(2026, 1, 5), "srs", 380);
+    Submit("e1", "psyk/nord", "k1", 2, CivilDay(2026, 1, 12), "ors", 260);
+    Submit("e1", "psyk/nord", "k1", 2, CivilDay(2026, 1, 12), "srs",
+           std::nullopt);
+    Close("e1", kPlanned, CivilDay(2026, 1, 20));
+    Submit("e2", "psyk/nord", "k2", 1, CivilDay(2026, 1, 7), "ors", 150);
+    Submit("e2", "psyk/nord", "k2", 1, CivilDay(2026, 1, 7), "srs", 360);
+    Submit("e2", "psyk/nord", "k2", 2, CivilDay(2026, 2, 4), "ors", 180);
+    Close("e2", kUnilateral, CivilDay(2026, 2, 10));
+    Submit("e3", "psyk/sor", "k3", 1, CivilDay(2026, 2, 2), "ors", 300);
+    Submit("e3", "psyk/sor", "k3", 2, CivilDay(2026, 2, 9), "ors", 310);
+    Close("e3", kPlanned, CivilDay(2026, 2, 15));
+    // Session 2 first: the episode's start moves back when session 1 comes.
+    Submit("e4", "rus/vest", "k4", 2, CivilDay(2026, 1, 21), "ors", 160);
+    Submit("e4", "rus/vest", "k4", 1, CivilDay(2026, 1, 14), "ors", 100);
+    Close("e4", kUnilateral, CivilDay(2026, 1, 30));
+    Submit("e5", "psyk/nord", "k1", 1, CivilDay(2026, 2, 20), "ors", 220);
+    Submit("e5", "psyk/nord", "k1", 1, CivilDay(2026, 2, 20), "srs", 370);
+  }
+
+  TrendQuery JanFeb() const {
+    TrendQuery q;
+    q.tenant_id = "tenant-a";
+    q.from = absl::CivilDay(2026, 1, 1);
+    q.to = absl::CivilDay(2026, 2, 28);
+    return q;
+  }
+
+  const TrendRow* Find(const std::vector<TrendRow>& rows,
+                       const std::string& org_unit, int month) {
+    for (const TrendRow& r : rows) {
+      if (r.org_unit == org_unit && r.start.month() == month) return &r;
+    }
+    ADD_FAILURE() << "no row " << org_unit << " month " << month;
+    return nullptr;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<scoring::InstrumentCatalog> catalog_;
+  std::unique_ptr<scoring::RuleSetRegistry> rules_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<RatingService> service_;
+  std::unique_ptr<TrendService> trends_;
+};
+
+TEST_F(TrendsTest, TeamsByMonth) {
+  TrendQuery q = JanFeb();
+  q.org_unit = "psyk";
+  q.group_by = {GroupBy::kOrgUnit};
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(3));  // nord Jan, nord Feb, sor Feb; rus filtered
+
+  const TrendRow* nord_jan = Find(*rows, "psyk/nord", 1);
+  ASSERT_NE(nord_jan, nullptr);
+  // E1: ORS s1 s2, SRS s1, SRS s2 (skipped); E2: ORS s1, SRS s1.
+  EXPECT_EQ(nord_jan->activity.administrations, 6);
+  EXPECT_EQ(nord_jan->activity.completed, 5);
+  // Sessions E1 s1, E1 s2, E2 s1: all with an ORS, 2 with a completed SRS.
+  EXPECT_EQ(nord_jan->activity.sessions, 3);
+  EXPECT_THAT(nord_jan->activity.pct_sessions_with_outcome, Optional(100.0));
+  EXPECT_THAT(nord_jan->activity.pct_sessions_with_alliance,
+              Optional(DoubleNear(66.667, 1e-3)));
+  EXPECT_EQ(nord_jan->activity.episodes_started, 2);  // E1, E2
+  // E1 ended in January: 20.0 -> 26.0, ES 6/7, recovered.
+  EXPECT_EQ(nord_jan->all.series, 1);
+  EXPECT_THAT(nord_jan->all.mean_change, Optional(6.0));
+  EXPECT_THAT(nord_jan->all.effect_size, Optional(DoubleNear(6.0 / 7, 1e-9)));
+  EXPECT_THAT(nord_jan->all.pct_recovered, Optional(100.0));
+  EXPECT_EQ(nord_jan->all.planned, 1);
+
+  const TrendRow* nord_feb = Find(*rows, "psyk/nord", 2);
+  ASSERT_NE(nord_feb, nullptr);
+  // E2 ORS s2, E5 ORS s1 and SRS s1; sessions E2 s2, E5 s1; E5 started.
+  EXPECT_EQ(nord_feb->activity.administrations, 3);
+  EXPECT_EQ(nord_feb->activity.sessions, 2);
+  EXPECT_THAT(nord_feb->activity.pct_sessions_with_alliance, Optional(50.0));
+  EXPECT_EQ(nord_feb->activity.episodes_started, 1);
+  // E2 ended in February, unilateral, +3: a dropout without effect.
+  EXPECT_EQ(nord_feb->all.unilateral, 1);
+  EXPECT_EQ(nord_feb->all.unilateral_with_effect, 0);
+  EXPECT_THAT(nord_feb->all.mean_intake, Optional(15.0));
+
+  const TrendRow* sor_feb = Find(*rows, "psyk/sor", 2);
+  ASSERT_NE(sor_feb, nullptr);
+  // E3's intake 30.0 is above the cutoff: reported apart.
+  EXPECT_EQ(sor_feb->intake_above_cutoff.series, 1);
+  EXPECT_EQ(sor_feb->intake_below_cutoff.series, 0);
+  EXPECT_THAT(sor_feb->intake_above_cutoff.mean_change, Optional(1.0));
+  EXPECT_THAT(sor_feb->activity.pct_sessions_with_alliance, Optional(0.0));
+}
+
+TEST_F(TrendsTest, DepartmentIncludesItsTeams) {
+  TrendQuery q = JanFeb();
+  q.org_unit = "psyk";
+  q.group_by = {GroupBy::kOrgUnit};
+  q.org_unit_depth = 1;
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(2));
+  const TrendRow* feb = Find(*rows, "psyk", 2);
+  ASSERT_NE(feb, nullptr);
+  // nord Feb (3) + sor Feb (2) administrations; 4 sessions, 1 with an SRS.
+  EXPECT_EQ(feb->activity.administrations, 5);
+  EXPECT_EQ(feb->activity.sessions, 4);
+  EXPECT_THAT(feb->activity.pct_sessions_with_alliance, Optional(25.0));
+  // E2 (15 -> 18) and E3 (30 -> 31): mean intake 22.5, mean change 2.0,
+  // ES (3/7 + 1/7) / 2 = 0.285714.
+  EXPECT_EQ(feb->all.series, 2);
+  EXPECT_THAT(feb->all.mean_intake, Optional(22.5));
+  EXPECT_THAT(feb->all.mean_change, Optional(2.0));
+  EXPECT_THAT(feb->all.effect_size, Optional(DoubleNear(2.0 / 7, 1e-9)));
+  EXPECT_THAT(feb->intake_below_cutoff.mean_change, Optional(3.0));
+  EXPECT_THAT(feb->intake_above_cutoff.mean_change, Optional(1.0));
+  // "psyk" is not "psykiatri": a sibling with a longer name stays out.
+}
+
+TEST_F(TrendsTest, WholeTenantWholePeriod) {
+  TrendQuery q = JanFeb();
+  q.bucket = BucketSize::kWholePeriod;
+  q.instruments = {"ors"};
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  const OutcomeFigures& all = (*rows)[0].all;
+  // E1..E4: changes 6, 3, 1, 6: ES (16/7)/4 = 0.571429.
+  EXPECT_EQ(all.series, 4);
+  EXPECT_THAT(all.effect_size, Optional(DoubleNear(16.0 / 28, 1e-9)));
+  EXPECT_THAT(all.pct_improved, Optional(25.0));   // E4
+  EXPECT_THAT(all.pct_recovered, Optional(25.0));  // E1
+  EXPECT_THAT(all.pct_deteriorated, Optional(0.0));
+  EXPECT_EQ(all.planned, 2);                 // E1, E3
+  EXPECT_EQ(all.unilateral, 2);              // E2, E4
+  EXPECT_EQ(all.unilateral_with_effect, 1);  // E4
+  EXPECT_THAT(all.mean_sessions, Optional(2.0));
+  // Days from first session to the ending: 15, 34, 13, 16 -> 19.5.
+  EXPECT_THAT(all.mean_days, Optional(19.5));
+  // First SRS of the episodes that have one: E1 38.0, E2 36.0 -> 37.0.
+  EXPECT_THAT(all.mean_first_alliance, Optional(37.0));
+  // No trajectory targets yet: no severity-adjusted figures.
+  EXPECT_FALSE(all.severity_adjusted_effect_size.has_value());
+  EXPECT_EQ((*rows)[0].start, absl::CivilDay(2026, 1, 1));
+  EXPECT_EQ((*rows)[0].end, absl::CivilDay(2026, 2, 28));
+}
+
+TEST_F(TrendsTest, FiltersAndWeeks) {
+  TrendQuery q = JanFeb();
+  q.clinician_id = "k1";  // E1 and E5
+  q.bucket = BucketSize::kWholePeriod;
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  EXPECT_EQ((*rows)[0].activity.administrations, 6);  // E1: 4, E5: 2
+  EXPECT_EQ((*rows)[0].all.series, 1);                // E1 closed
+
+  q = JanFeb();
+  q.org_unit = "psyk/nord";
+  q.bucket = BucketSize::kWeek;
+  q.from = absl::CivilDay(2026, 1, 5);  // a Monday
+  q.to = absl::CivilDay(2026, 1, 11);
+  rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  // E1 s1 (ORS, SRS) and E2 s1 (ORS, SRS) in the week of 5–11 January.
+  EXPECT_EQ((*rows)[0].activity.administrations, 4);
+  EXPECT_EQ((*rows)[0].start, absl::CivilDay(2026, 1, 5));
+  EXPECT_EQ((*rows)[0].end, absl::CivilDay(2026, 1, 11));
+
+  q = JanFeb();
+  q.group_by = {GroupBy::kInstrument};
+  rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  for (const TrendRow& row : *rows) {
+    if (row.instrument_id == "srs" && row.start.month() == 1) {
+      // January SRS: E1 38.0, E2 36.0 (E1's skipped s2 has no score).
+      EXPECT_EQ(row.activity.administrations, 3);
+      EXPECT_THAT(row.activity.mean_score, Optional(37.0));
+      EXPECT_EQ(row.activity.sessions, 0);  // no session figures per instrument
+    }
+  }
+}
+
+TEST_F(TrendsTest, RebuildEqualsIncremental) {
+  auto incremental = store_->ReadAllAggregates("tenant-a");
+  ASSERT_THAT(incremental, IsOk());
+  ASSERT_FALSE(incremental->empty());
+  auto rebuilt = RebuildAggregates(*store_, *catalog_);
+  ASSERT_THAT(rebuilt, IsOk());
+  // Cells whose deltas cancelled (the moved episode start) read as zero.
+  analytics::Cells nonzero;
+  for (const auto& [key, sums] : *incremental) {
+    if (std::any_of(sums.begin(), sums.end(),
+                    [](int64_t v) { return v != 0; })) {
+      nonzero[key] = sums;
+    }
+  }
+  EXPECT_EQ(nonzero.size(), (*rebuilt)["tenant-a"].size());
+  EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
+  // Replacing with the rebuild changes no figure.
+  auto before = trends_->Query(JanFeb());
+  ASSERT_THAT(store_->ReplaceAggregates(*rebuilt), IsOk());
+  auto after = trends_->Query(JanFeb());
+  ASSERT_THAT(before, IsOk());
+  ASSERT_THAT(after, IsOk());
+  ASSERT_EQ(before->size(), after->size());
+  for (size_t i = 0; i < before->size(); ++i) {
+    EXPECT_EQ((*before)[i].activity.administrations,
+              (*after)[i].activity.administrations);
+    EXPECT_EQ((*before)[i].all.series, (*after)[i].all.series);
+    EXPECT_EQ((*before)[i].all.mean_change, (*after)[i].all.mean_change);
+  }
+}
+
+TEST_F(TrendsTest, BadQueriesNameTheField) {
+  TrendQuery q = JanFeb();
+  q.to = absl::CivilDay(2025, 1, 1);
+  EXPECT_THAT(trends_->Query(q),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("period")));
+  q = JanFeb();
+  q.org_unit = "Psyk";
+  EXPECT_THAT(trends_->Query(q),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("org_unit")));
+  q = JanFeb();
+  q.bucket = BucketSize::kWeek;
+  q.from = absl::CivilDay(2000, 1, 1);
+  EXPECT_THAT(trends_->Query(q),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                ::testing::HasSubstr("more than 520 buckets")));
+}
+
+}  // namespace
+}  // namespace tilbake::core

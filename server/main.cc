@@ -35,6 +35,9 @@ ABSL_FLAG(int64_t, max_import_records, 1'000'000,
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Prometheus scrape address (host:port); empty turns metrics off.");
 ABSL_FLAG(bool, log_requests, true, "Log one line per RPC.");
+ABSL_FLAG(bool, rebuild_aggregates, false,
+          "Recompute every trend aggregate from the stored ratings and "
+          "endings before serving.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
 
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   options.max_import_records = absl::GetFlag(FLAGS_max_import_records);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.log_requests = absl::GetFlag(FLAGS_log_requests);
+  options.rebuild_aggregates = absl::GetFlag(FLAGS_rebuild_aggregates);
 
   auto server = tilbake::app::Server::Start(options);
   if (!server.ok()) {

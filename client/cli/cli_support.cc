@@ -516,4 +516,145 @@ std::string ToJson(const google::protobuf::Message& message) {
   return json;
 }
 
+namespace {
+
+std::string Opt(bool has, double value, const char* format = "%.1f") {
+  return has ? absl::StrFormat(format, value) : "-";
+}
+
+std::string BandName(v1::AgeBand band) {
+  switch (band) {
+    case v1::AGE_BAND_UNDER_6:
+      return "under 6";
+    case v1::AGE_BAND_CHILD:
+      return "child";
+    case v1::AGE_BAND_ADOLESCENT:
+      return "adolescent";
+    case v1::AGE_BAND_ADULT:
+      return "adult";
+    default:
+      return "unknown";
+  }
+}
+
+std::vector<std::string> OutcomeCells(const v1::OutcomeFigures& o) {
+  return {
+      absl::StrCat(o.series()),
+      Opt(o.has_mean_intake(), o.mean_intake()),
+      Opt(o.has_mean_change(), o.mean_change(), "%+.1f"),
+      Opt(o.has_effect_size(), o.effect_size(), "%.2f"),
+      Opt(o.has_severity_adjusted_effect_size(),
+          o.severity_adjusted_effect_size(), "%.2f"),
+      Opt(o.has_pct_reliable_improvement(), o.pct_reliable_improvement(),
+          "%.0f%%"),
+      Opt(o.has_pct_reliable_recovery(), o.pct_reliable_recovery(), "%.0f%%"),
+      Opt(o.has_pct_reliable_deterioration(), o.pct_reliable_deterioration(),
+          "%.0f%%"),
+      Opt(o.has_pct_reached_target(), o.pct_reached_target(), "%.0f%%"),
+      absl::StrCat(o.unilateral_endings(), " (", o.unilateral_with_effect(),
+                   " w/ effect)")};
+}
+
+}  // namespace
+
+std::string RenderTrends(const std::vector<v1::TrendRow>& rows, bool split) {
+  Table table({"bucket",    "org unit",     "clinician", "instrument",
+               "age band",  "forms",        "sessions",  "ORS%",
+               "SRS%",      "intake",       "ended",     "mean intake",
+               "change",    "ES",           "SAES",      "improved",
+               "recovered", "deteriorated", "target",    "dropout"});
+  for (const v1::TrendRow& r : rows) {
+    const v1::ActivityFigures& a = r.activity();
+    auto line = [&](const std::string& intake, const v1::OutcomeFigures& o) {
+      std::vector<std::string> cells = {
+          absl::StrCat(FormatDate(r.bucket_start()), "..",
+                       FormatDate(r.bucket_end())),
+          r.org_unit().empty() ? "*" : r.org_unit(),
+          r.clinician_id().empty() ? "*" : r.clinician_id(),
+          r.instrument_id().empty() ? "*" : r.instrument_id(),
+          r.age_band() == v1::AGE_BAND_UNSPECIFIED ? "*"
+                                                   : BandName(r.age_band()),
+          absl::StrCat(a.administrations()),
+          a.sessions() > 0 ? absl::StrCat(a.sessions()) : "-",
+          Opt(a.has_pct_sessions_with_ors(), a.pct_sessions_with_ors(),
+              "%.0f%%"),
+          Opt(a.has_pct_sessions_with_srs(), a.pct_sessions_with_srs(),
+              "%.0f%%"),
+          intake};
+      for (std::string& cell : OutcomeCells(o))
+        cells.push_back(std::move(cell));
+      table.Add(std::move(cells));
+    };
+    line("all", r.all());
+    if (split) {
+      line("below cutoff", r.intake_below_cutoff());
+      line("above cutoff", r.intake_above_cutoff());
+    }
+  }
+  return table.Render();
+}
+
+std::string RenderQualityReport(const v1::QualityReport& r) {
+  std::string out = absl::StrCat(
+      "Quality report: ", r.tenant_id(),
+      r.org_unit().empty() ? "" : absl::StrCat(" / ", r.org_unit()), ", ",
+      FormatDate(r.from()), " to ", FormatDate(r.to()),
+      " (rules: ", r.rule_set(), ")\n\n",
+      "  episodes started:        ", r.episodes_started(), "\n",
+      "  client sessions:         ", r.sessions(), "\n",
+      "  sessions with ORS:       ",
+      Opt(r.has_pct_sessions_with_ors(), r.pct_sessions_with_ors(), "%.0f%%"),
+      "\n", "  sessions with SRS:       ",
+      Opt(r.has_pct_sessions_with_srs(), r.pct_sessions_with_srs(), "%.0f%%"),
+      "\n", "  sessions with INSPIRE:   ",
+      Opt(r.has_pct_sessions_with_inspire(), r.pct_sessions_with_inspire(),
+          "%.0f%%"),
+      "\n", "  collateral forms:        ", r.collateral_administrations(),
+      "\n");
+  for (const v1::OutcomeIndices& o : r.outcomes()) {
+    absl::StrAppend(&out, "\n", o.instrument_id(),
+                    " (episodes ended in the period)\n");
+    Table bands({"   1/4 age band", "clients", "mean intake"});
+    for (const v1::AgeBandFigures& b : o.by_age_band()) {
+      bands.Add({absl::StrCat("   ", BandName(b.age_band())),
+                 absl::StrCat(b.clients()),
+                 Opt(b.has_mean_intake(), b.mean_intake())});
+    }
+    absl::StrAppend(&out, bands.Render());
+    absl::StrAppend(
+        &out, "    2 episodes:                 ", o.episodes(), "\n",
+        "    3 collateral series:        ", o.collateral_series(), "\n",
+        "    5 mean intake SRS:          ",
+        Opt(o.has_mean_intake_srs(), o.mean_intake_srs()), "\n",
+        "    6 mean sessions:            ",
+        Opt(o.has_mean_sessions(), o.mean_sessions()), "\n",
+        "    7 mean length (days):       ",
+        Opt(o.has_mean_days(), o.mean_days()), "\n",
+        "    8 effect size / SAES:       ",
+        Opt(o.has_effect_size(), o.effect_size(), "%.2f"), " / ",
+        Opt(o.has_severity_adjusted_effect_size(),
+            o.severity_adjusted_effect_size(), "%.2f"),
+        "\n", "    9 relative effect size:     ",
+        Opt(o.has_relative_effect_size(), o.relative_effect_size(), "%.2f"),
+        "\n", "   10 reached target:           ",
+        Opt(o.has_pct_reached_target(), o.pct_reached_target(), "%.0f%%"), "\n",
+        "   11 endings: planned ", o.planned_endings(),
+        ", unilateral with effect ", o.unilateral_with_effect(), ", without ",
+        o.unilateral_without_effect(), "\n");
+    const v1::OutcomeFigures& below = o.intake_below_cutoff();
+    const v1::OutcomeFigures& above = o.intake_above_cutoff();
+    absl::StrAppend(
+        &out, "      intake below cutoff: ", below.series(), " series, change ",
+        Opt(below.has_mean_change(), below.mean_change(), "%+.1f"),
+        "; above: ", above.series(), " series, change ",
+        Opt(above.has_mean_change(), above.mean_change(), "%+.1f"), "\n");
+  }
+  for (const v1::MeanScore& m : r.recovery_support()) {
+    absl::StrAppend(&out, "\n", m.instrument_id(), ": mean ",
+                    Opt(m.has_mean(), m.mean()), " over ", m.completed(),
+                    " completed forms\n");
+  }
+  return out;
+}
+
 }  // namespace tilbake::cli

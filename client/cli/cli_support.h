@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "tilbake/v1/feedback.pb.h"
+#include "tilbake/v1/trends.pb.h"
 
 // Parsing of command-line values and rendering of results for `tilbake`.
 // Kept apart from main.cc so they can be tested without a process.
@@ -42,6 +43,10 @@ std::string RenderSubmit(const v1::SubmitRatingResponse& response,
                          bool colour = false);
 std::string RenderEpisode(const v1::Episode& episode, bool colour = false);
 std::string RenderRuleSets(const v1::ListRuleSetsResponse& response);
+// One line per group and bucket; with `split`, the intake-below and
+// intake-above figures on lines of their own.
+std::string RenderTrends(const std::vector<v1::TrendRow>& rows, bool split);
+std::string RenderQualityReport(const v1::QualityReport& report);
 std::string RenderInstruments(
     const std::vector<v1::InstrumentDefinition>& instruments);
 std::string RenderImport(const v1::ImportRatingsResponse& response);

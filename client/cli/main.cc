@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/cli/cli_support.h"
 #include "client/sdk/client.h"
 
@@ -51,6 +53,14 @@ ABSL_FLAG(std::string, key, "",
 ABSL_FLAG(std::string, ending, "", "planned or unilateral.");
 ABSL_FLAG(std::string, end_date, "", "Episode end date, YYYY-MM-DD.");
 ABSL_FLAG(std::string, family, "", "instruments: only this family (fit, …).");
+ABSL_FLAG(std::string, from, "", "trends/report: first day, YYYY-MM-DD.");
+ABSL_FLAG(std::string, to, "", "trends/report: last day, YYYY-MM-DD.");
+ABSL_FLAG(std::string, bucket, "month", "week, month, quarter, year or all.");
+ABSL_FLAG(std::string, group_by, "instrument",
+          "Comma-separated: org_unit, clinician, instrument, age_band.");
+ABSL_FLAG(int, depth, 0, "With --group_by=org_unit: levels to group by.");
+ABSL_FLAG(std::string, age_band, "", "under-6, child, adolescent or adult.");
+ABSL_FLAG(bool, split, false, "trends: also intake below / above the cutoff.");
 
 namespace {
 
@@ -76,6 +86,11 @@ Commands:
   close-episode  --tenant --episode --ending planned|unilateral --end_date
   instruments    the instruments the server scores [--family]
   rule-sets      the rule sets, their thresholds and sources [--tenant]
+  trends         --tenant --from --to [--org_unit --clinician --instrument
+                 --age_band --bucket=week|month|quarter|year|all
+                 --group_by=org_unit,clinician,instrument,age_band --depth
+                 --split]
+  report         --tenant --from --to [--org_unit]: the quality report
   health         SERVING or NOT_SERVING (exit 0 only when serving)
 
 Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
@@ -232,6 +247,103 @@ int RuleSets(Client& client) {
   return EXIT_SUCCESS;
 }
 
+absl::StatusOr<v1::AgeBand> ParseAgeBand(const std::string& text) {
+  if (text.empty()) return v1::AGE_BAND_UNSPECIFIED;
+  if (text == "under-6") return v1::AGE_BAND_UNDER_6;
+  if (text == "child") return v1::AGE_BAND_CHILD;
+  if (text == "adolescent") return v1::AGE_BAND_ADOLESCENT;
+  if (text == "adult") return v1::AGE_BAND_ADULT;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--age_band: \"", text,
+                   "\" is not one of under-6, child, adolescent, adult"));
+}
+
+absl::Status PeriodFromFlags(v1::Date* from, v1::Date* to) {
+  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
+                             {"from", absl::GetFlag(FLAGS_from)},
+                             {"to", absl::GetFlag(FLAGS_to)}}) {
+    if (absl::Status s = Require(flag, value); !s.ok()) return s;
+  }
+  auto f = cli::ParseDate("from", absl::GetFlag(FLAGS_from));
+  if (!f.ok()) return f.status();
+  auto t = cli::ParseDate("to", absl::GetFlag(FLAGS_to));
+  if (!t.ok()) return t.status();
+  *from = *f;
+  *to = *t;
+  return absl::OkStatus();
+}
+
+int Trends(Client& client) {
+  v1::QueryTrendsRequest request;
+  if (absl::Status s =
+          PeriodFromFlags(request.mutable_from(), request.mutable_to());
+      !s.ok()) {
+    return Fail(s);
+  }
+  request.set_tenant_id(absl::GetFlag(FLAGS_tenant));
+  request.set_org_unit(absl::GetFlag(FLAGS_org_unit));
+  request.set_clinician_id(absl::GetFlag(FLAGS_clinician));
+  for (absl::string_view id : absl::StrSplit(absl::GetFlag(FLAGS_instrument),
+                                             ',', absl::SkipEmpty())) {
+    request.add_instrument_ids(std::string(id));
+  }
+  auto band = ParseAgeBand(absl::GetFlag(FLAGS_age_band));
+  if (!band.ok()) return Fail(band.status());
+  request.set_age_band(*band);
+  const std::string bucket = absl::GetFlag(FLAGS_bucket);
+  const std::map<std::string, v1::TrendBucket> buckets = {
+      {"week", v1::TREND_BUCKET_WEEK},
+      {"month", v1::TREND_BUCKET_MONTH},
+      {"quarter", v1::TREND_BUCKET_QUARTER},
+      {"year", v1::TREND_BUCKET_YEAR},
+      {"all", v1::TREND_BUCKET_WHOLE_PERIOD}};
+  if (!buckets.contains(bucket)) {
+    return Fail(absl::InvalidArgumentError(
+        "--bucket: give week, month, quarter, year or all"));
+  }
+  request.set_bucket(buckets.at(bucket));
+  const std::map<std::string, v1::TrendGroupBy> groups = {
+      {"org_unit", v1::TREND_GROUP_BY_ORG_UNIT},
+      {"clinician", v1::TREND_GROUP_BY_CLINICIAN},
+      {"instrument", v1::TREND_GROUP_BY_INSTRUMENT},
+      {"age_band", v1::TREND_GROUP_BY_AGE_BAND}};
+  for (absl::string_view g :
+       absl::StrSplit(absl::GetFlag(FLAGS_group_by), ',', absl::SkipEmpty())) {
+    auto it = groups.find(std::string(g));
+    if (it == groups.end()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--group_by: \"", g,
+                       "\" is not one of org_unit, clinician, "
+                       "instrument, age_band")));
+    }
+    request.add_group_by(it->second);
+  }
+  request.set_org_unit_depth(absl::GetFlag(FLAGS_depth));
+  auto rows = client.QueryTrends(request);
+  if (!rows.ok()) return Fail(rows.status());
+  if (absl::GetFlag(FLAGS_json)) {
+    for (const v1::TrendRow& row : *rows) std::cout << cli::ToJson(row) << "\n";
+  } else {
+    std::cout << cli::RenderTrends(*rows, absl::GetFlag(FLAGS_split));
+  }
+  return EXIT_SUCCESS;
+}
+
+int Report(Client& client) {
+  v1::QualityReportRequest request;
+  if (absl::Status s =
+          PeriodFromFlags(request.mutable_from(), request.mutable_to());
+      !s.ok()) {
+    return Fail(s);
+  }
+  request.set_tenant_id(absl::GetFlag(FLAGS_tenant));
+  request.set_org_unit(absl::GetFlag(FLAGS_org_unit));
+  auto report = client.GetQualityReport(request);
+  if (!report.ok()) return Fail(report.status());
+  Print(*report, cli::RenderQualityReport(*report));
+  return EXIT_SUCCESS;
+}
+
 int Instruments(Client& client) {
   auto instruments = client.ListInstruments(absl::GetFlag(FLAGS_family));
   if (!instruments.ok()) return Fail(instruments.status());
@@ -273,6 +385,8 @@ int main(int argc, char** argv) {
   if (command == "instruments" && args.size() == 2) return Instruments(*client);
   if (command == "health" && args.size() == 2) return Health(*client);
   if (command == "rule-sets" && args.size() == 2) return RuleSets(*client);
+  if (command == "trends" && args.size() == 2) return Trends(*client);
+  if (command == "report" && args.size() == 2) return Report(*client);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command
             << "\n\n"
             << kUsage << "\n";

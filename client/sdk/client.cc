@@ -32,15 +32,18 @@ std::unique_ptr<Client> Client::Connect(const ClientOptions& options) {
   auto channel = grpc::CreateCustomChannel(
       options.target, grpc::InsecureChannelCredentials(), args);
   return std::make_unique<Client>(v1::Feedback::NewStub(channel), options,
-                                  grpc::health::v1::Health::NewStub(channel));
+                                  grpc::health::v1::Health::NewStub(channel),
+                                  v1::Trends::NewStub(channel));
 }
 
 Client::Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
                ClientOptions options,
-               std::unique_ptr<grpc::health::v1::Health::StubInterface> health)
+               std::unique_ptr<grpc::health::v1::Health::StubInterface> health,
+               std::unique_ptr<v1::Trends::StubInterface> trends)
     : stub_(std::move(stub)),
       options_(std::move(options)),
-      health_(std::move(health)) {}
+      health_(std::move(health)),
+      trends_(std::move(trends)) {}
 
 absl::StatusOr<bool> Client::Health() {
   if (health_ == nullptr) {
@@ -169,6 +172,38 @@ absl::StatusOr<v1::ListRuleSetsResponse> Client::ListRuleSets(
   });
   if (!status.ok()) return status;
   return response;
+}
+
+}  // namespace tilbake::client
+
+namespace tilbake::client {
+
+absl::StatusOr<std::vector<v1::TrendRow>> Client::QueryTrends(
+    const v1::QueryTrendsRequest& request) {
+  if (trends_ == nullptr)
+    return absl::FailedPreconditionError("no trends stub");
+  std::vector<v1::TrendRow> rows;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    rows.clear();
+    auto reader = trends_->QueryTrends(context, request);
+    v1::TrendRow row;
+    while (reader->Read(&row)) rows.push_back(row);
+    return reader->Finish();
+  });
+  if (!status.ok()) return status;
+  return rows;
+}
+
+absl::StatusOr<v1::QualityReport> Client::GetQualityReport(
+    const v1::QualityReportRequest& request) {
+  if (trends_ == nullptr)
+    return absl::FailedPreconditionError("no trends stub");
+  v1::QualityReport report;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    return trends_->GetQualityReport(context, request, &report);
+  });
+  if (!status.ok()) return status;
+  return report;
 }
 
 }  // namespace tilbake::client

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
+#include "tilbake/v1/trends.grpc.pb.h"
 
 namespace tilbake::client {
 
@@ -38,10 +39,17 @@ class Client {
 
   // For tests: any stubs, e.g. the generated MockFeedbackStub. `health` may
   // be null (Health() then fails with FAILED_PRECONDITION).
-  Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
-         ClientOptions options,
-         std::unique_ptr<grpc::health::v1::Health::StubInterface> health =
-             nullptr);
+  Client(
+      std::unique_ptr<v1::Feedback::StubInterface> stub, ClientOptions options,
+      std::unique_ptr<grpc::health::v1::Health::StubInterface> health = nullptr,
+      std::unique_ptr<v1::Trends::StubInterface> trends = nullptr);
+
+  // Every row of a trend query (read from the server's stream).
+  absl::StatusOr<std::vector<v1::TrendRow>> QueryTrends(
+      const v1::QueryTrendsRequest& request);
+
+  absl::StatusOr<v1::QualityReport> GetQualityReport(
+      const v1::QualityReportRequest& request);
 
   // The server's overall health (grpc.health.v1): true when SERVING.
   // One attempt, no retry: a health probe reports what it sees.
@@ -87,6 +95,7 @@ class Client {
   std::unique_ptr<v1::Feedback::StubInterface> stub_;
   ClientOptions options_;
   std::unique_ptr<grpc::health::v1::Health::StubInterface> health_;
+  std::unique_ptr<v1::Trends::StubInterface> trends_;
 };
 
 }  // namespace tilbake::client

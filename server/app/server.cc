@@ -17,10 +17,14 @@
 #include "prometheus/registry.h"
 #include "server/api/feedback_service.h"
 #include "server/api/rpc_observer.h"
+#include "server/api/trends_service.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
+#include "server/core/aggregation.h"
+#include "server/core/trends.h"
 #include "server/metrics/service_metrics.h"
 #include "tilbake/v1/feedback.pb.h"
+#include "tilbake/v1/trends.pb.h"
 
 namespace tilbake::app {
 namespace {
@@ -69,6 +73,8 @@ struct Server::State {
   std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
   std::unique_ptr<core::RatingService> core;
   std::unique_ptr<api::FeedbackService> feedback;
+  std::unique_ptr<core::TrendService> trends;
+  std::unique_ptr<api::TrendsService> trends_api;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   int metrics_port = 0;
@@ -93,6 +99,20 @@ absl::Status Server::StartExposer(const std::string& listen, State& state) {
   }
   const std::vector<int> ports = state.exposer->GetListeningPorts();
   state.metrics_port = ports.empty() ? 0 : ports.front();
+  return absl::OkStatus();
+}
+
+// Recomputes every trend aggregate from the stored ratings and endings.
+absl::Status Server::RebuildAggregatesNow(State& state) {
+  LogEvent(LogLevel::kInfo, "rebuild_aggregates_started");
+  ASSIGN_OR_RETURN(auto cells,
+                   core::RebuildAggregates(*state.store, *state.catalog));
+  size_t count = 0;
+  for (const auto& [tenant, tenant_cells] : cells) count += tenant_cells.size();
+  RETURN_IF_ERROR(state.store->ReplaceAggregates(cells));
+  LogEvent(LogLevel::kInfo, "rebuild_aggregates_done",
+           {{"tenants", absl::StrCat(cells.size())},
+            {"cells", absl::StrCat(count)}});
   return absl::OkStatus();
 }
 
@@ -127,6 +147,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!options.metrics_listen.empty()) {
     RETURN_IF_ERROR(StartExposer(options.metrics_listen, *state));
   }
+  if (options.rebuild_aggregates) {
+    RETURN_IF_ERROR(RebuildAggregatesNow(*state));
+  }
+  state->trends = std::make_unique<core::TrendService>(state->store.get(),
+                                                       state->rule_sets.get());
+  state->trends_api = std::make_unique<api::TrendsService>(
+      state->trends.get(), state->catalog.get(), state->rule_sets.get());
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.metrics = state->metrics.get(),
@@ -139,6 +166,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                            &state->port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(state->feedback.get());
+  builder.RegisterService(state->trends_api.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
@@ -187,6 +215,8 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->server.reset();
   state_->exposer.reset();  // Before the store its collector reads.
   state_->feedback.reset();
+  state_->trends_api.reset();
+  state_->trends.reset();
   state_->core.reset();
   state_->store.reset();  // Closes the database.
   LogEvent(LogLevel::kInfo, "server_stopped");

@@ -32,6 +32,8 @@ struct ServerOptions {
   std::string metrics_listen;
   // One structured log line per RPC.
   bool log_requests = true;
+  // Recompute every trend aggregate from the raw ratings before serving.
+  bool rebuild_aggregates = false;
   // Records per ImportRatings stream.
   int64_t max_import_records = 1'000'000;
   // "Now", for recorded_at and date checks; tests inject a fixed clock.
@@ -63,6 +65,7 @@ class Server {
   struct State;
   explicit Server(std::unique_ptr<State> state);
   static absl::Status StartExposer(const std::string& listen, State& state);
+  static absl::Status RebuildAggregatesNow(State& state);
   std::unique_ptr<State> state_;
 };
 

@@ -210,6 +210,36 @@ TEST_F(CliTest, InspireShowsItsSectionScores) {
   EXPECT_THAT(instruments.output, HasSubstr("2010"));
 }
 
+TEST_F(CliTest, TrendsAndReportPrintTables) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
+  ASSERT_EQ(
+      Tilbake(SubmitArgs(2, "--items=6.5,6.5,6.5,6.5", "cli-2")).exit_code, 0);
+  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", Server(),
+                                 " --tenant=tenant-a --episode=e-1"
+                                 " --ending=planned --end_date=2026-03-10"))
+                .exit_code,
+            0);
+  const std::string period =
+      " --tenant=tenant-a --from=2026-03-01 --to=2026-03-31";
+  CliRun trends = Tilbake(absl::StrCat("trends ", Server(), period,
+                                       " --group_by=org_unit --split"));
+  ASSERT_EQ(trends.exit_code, 0) << trends.output;
+  EXPECT_THAT(trends.output, HasSubstr("psykisk-helse/team-nord"));
+  EXPECT_THAT(trends.output, HasSubstr("+6.0"));  // 20.0 -> 26.0
+  EXPECT_THAT(trends.output, HasSubstr("0.86"));  // 6 / 7
+  EXPECT_THAT(trends.output, HasSubstr("below cutoff"));
+  CliRun json = Tilbake(absl::StrCat("trends ", Server(), period, " --json"));
+  EXPECT_THAT(json.output, HasSubstr("\"mean_change\": 6"));
+  CliRun report = Tilbake(absl::StrCat("report ", Server(), period));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("8 effect size / SAES:       0.86"));
+  EXPECT_THAT(report.output, HasSubstr("11 endings: planned 1"));
+  CliRun bad =
+      Tilbake(absl::StrCat("trends ", Server(), period, " --bucket=day"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("--bucket"));
+}
+
 TEST(CliSupportTest, ParsesItemsDatesAndRaters) {
   auto items =
       cli::ParseItems("individual=5.1, interpersonal=,social=7,overall=8");

@@ -57,6 +57,59 @@ TEST(ServerProcessTest, SigtermStopsCleanlyAndDataSurvives) {
   EXPECT_EQ(again.StopWith(SIGINT), 0);
 }
 
+TEST(ServerProcessTest, RebuildAggregatesKeepsEveryFigure) {
+  testing::TempDir dir;
+  const std::string data = dir.Sub("data");
+  v1::QueryTrendsRequest query;
+  query.set_tenant_id("tenant-a");
+  query.mutable_from()->set_year(2026);
+  query.mutable_from()->set_month(1);
+  query.mutable_from()->set_day(1);
+  query.mutable_to()->set_year(2026);
+  query.mutable_to()->set_month(12);
+  query.mutable_to()->set_day(31);
+  query.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
+  std::string before;
+  {
+    ServerProcess server(TILBAKE_SERVER_PATH, data, dir.Sub("1.log"));
+    std::optional<int> port = server.WaitForPort();
+    ASSERT_TRUE(port.has_value()) << server.log();
+    auto client =
+        client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
+    ASSERT_THAT(client->SubmitRating(testing::OrsRequest(1, "k1")), IsOk());
+    ASSERT_THAT(
+        client->SubmitRating(testing::OrsRequest(2, "k2", {7, 7, 7, 7})),
+        IsOk());
+    v1::Ending ending;
+    ending.set_type(v1::ENDING_TYPE_PLANNED);
+    ending.mutable_end_date()->set_year(2026);
+    ending.mutable_end_date()->set_month(3);
+    ending.mutable_end_date()->set_day(31);
+    ASSERT_THAT(client->CloseEpisode("tenant-a", "e-1", ending), IsOk());
+    auto rows = client->QueryTrends(query);
+    ASSERT_THAT(rows, IsOk());
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].all().series(), 1);
+    before = (*rows)[0].SerializeAsString();
+    client.reset();
+    EXPECT_EQ(server.StopWith(SIGTERM), 0);
+  }
+  ServerProcess rebuilt(TILBAKE_SERVER_PATH, data, dir.Sub("2.log"),
+                        {"--rebuild_aggregates"});
+  std::optional<int> port = rebuilt.WaitForPort();
+  ASSERT_TRUE(port.has_value()) << rebuilt.log();
+  EXPECT_THAT(rebuilt.log(),
+              HasSubstr("event=rebuild_aggregates_done tenants=1"));
+  auto client =
+      client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
+  auto rows = client->QueryTrends(query);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].SerializeAsString(), before);
+  client.reset();
+  EXPECT_EQ(rebuilt.StopWith(SIGTERM), 0);
+}
+
 TEST(ServerProcessTest, ASecondServerOnTheSameDirectoryIsRefused) {
   testing::TempDir dir;
   ServerProcess first(TILBAKE_SERVER_PATH, dir.Sub("data"), dir.Sub("1.log"));

@@ -17,7 +17,11 @@ namespace tilbake::testing {
 // real RocksDB in a temp directory and the fixed test clock.
 class TestServer {
  public:
-  TestServer() { Start(); }
+  // `with_metrics` also serves /metrics on a free port. Off by default:
+  // stopping the exposer (civetweb) takes about two seconds.
+  explicit TestServer(bool with_metrics = false) : with_metrics_(with_metrics) {
+    Start();
+  }
 
   // Stops the server (closing the database) and starts a new one on the
   // same data directory, as after a restart.
@@ -46,7 +50,7 @@ class TestServer {
     app::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.data_dir = data_dir_;
-    options.metrics_listen = "127.0.0.1:0";
+    if (with_metrics_) options.metrics_listen = "127.0.0.1:0";
     options.log_requests = false;
     options.clock = [] { return Now(); };
     auto server = app::Server::Start(options);
@@ -54,6 +58,7 @@ class TestServer {
     server_ = *std::move(server);
   }
 
+  bool with_metrics_;
   TempDir dir_;
   std::string data_dir_ = dir_.Sub("data");
   std::unique_ptr<app::Server> server_;

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/cli_support.h"
+#include "client/cli/plot.h"
 #include "client/sdk/client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tilbake-server address.");
@@ -61,6 +62,7 @@ ABSL_FLAG(std::string, group_by, "instrument",
 ABSL_FLAG(int, depth, 0, "With --group_by=org_unit: levels to group by.");
 ABSL_FLAG(std::string, age_band, "", "under-6, child, adolescent or adult.");
 ABSL_FLAG(bool, split, false, "trends: also intake below / above the cutoff.");
+ABSL_FLAG(std::string, out, "", "plot: the SVG file to write.");
 
 namespace {
 
@@ -91,6 +93,8 @@ Commands:
                  --group_by=org_unit,clinician,instrument,age_band --depth
                  --split]
   report         --tenant --from --to [--org_unit]: the quality report
+  plot episode   --tenant --episode --out=FILE.svg: scores, target, cutoff
+  plot trend     (the trends flags) --out=FILE.svg: mean change by bucket
   health         SERVING or NOT_SERVING (exit 0 only when serving)
 
 Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
@@ -273,12 +277,12 @@ absl::Status PeriodFromFlags(v1::Date* from, v1::Date* to) {
   return absl::OkStatus();
 }
 
-int Trends(Client& client) {
+absl::StatusOr<v1::QueryTrendsRequest> TrendsRequestFromFlags() {
   v1::QueryTrendsRequest request;
   if (absl::Status s =
           PeriodFromFlags(request.mutable_from(), request.mutable_to());
       !s.ok()) {
-    return Fail(s);
+    return s;
   }
   request.set_tenant_id(absl::GetFlag(FLAGS_tenant));
   request.set_org_unit(absl::GetFlag(FLAGS_org_unit));
@@ -288,7 +292,7 @@ int Trends(Client& client) {
     request.add_instrument_ids(std::string(id));
   }
   auto band = ParseAgeBand(absl::GetFlag(FLAGS_age_band));
-  if (!band.ok()) return Fail(band.status());
+  if (!band.ok()) return band.status();
   request.set_age_band(*band);
   const std::string bucket = absl::GetFlag(FLAGS_bucket);
   const std::map<std::string, v1::TrendBucket> buckets = {
@@ -298,7 +302,7 @@ int Trends(Client& client) {
       {"year", v1::TREND_BUCKET_YEAR},
       {"all", v1::TREND_BUCKET_WHOLE_PERIOD}};
   if (!buckets.contains(bucket)) {
-    return Fail(absl::InvalidArgumentError(
+    return (absl::InvalidArgumentError(
         "--bucket: give week, month, quarter, year or all"));
   }
   request.set_bucket(buckets.at(bucket));
@@ -311,7 +315,7 @@ int Trends(Client& client) {
        absl::StrSplit(absl::GetFlag(FLAGS_group_by), ',', absl::SkipEmpty())) {
     auto it = groups.find(std::string(g));
     if (it == groups.end()) {
-      return Fail(absl::InvalidArgumentError(
+      return (absl::InvalidArgumentError(
           absl::StrCat("--group_by: \"", g,
                        "\" is not one of org_unit, clinician, "
                        "instrument, age_band")));
@@ -319,13 +323,60 @@ int Trends(Client& client) {
     request.add_group_by(it->second);
   }
   request.set_org_unit_depth(absl::GetFlag(FLAGS_depth));
-  auto rows = client.QueryTrends(request);
+  return request;
+}
+
+int Trends(Client& client) {
+  auto request = TrendsRequestFromFlags();
+  if (!request.ok()) return Fail(request.status());
+  auto rows = client.QueryTrends(*request);
   if (!rows.ok()) return Fail(rows.status());
   if (absl::GetFlag(FLAGS_json)) {
     for (const v1::TrendRow& row : *rows) std::cout << cli::ToJson(row) << "\n";
   } else {
     std::cout << cli::RenderTrends(*rows, absl::GetFlag(FLAGS_split));
   }
+  return EXIT_SUCCESS;
+}
+
+int Plot(Client& client, const std::string& what) {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) return Fail(absl::InvalidArgumentError("--out is required"));
+  std::string svg;
+  if (what == "episode") {
+    for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
+                               {"episode", absl::GetFlag(FLAGS_episode)}}) {
+      if (absl::Status s = Require(flag, value); !s.ok()) return Fail(s);
+    }
+    auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
+                                     absl::GetFlag(FLAGS_episode));
+    if (!episode.ok()) return Fail(episode.status());
+    svg = cli::EpisodeSvg(*episode);
+  } else if (what == "trend") {
+    auto request = TrendsRequestFromFlags();
+    if (!request.ok()) return Fail(request.status());
+    // One line over time: no grouping other than the bucket.
+    request->clear_group_by();
+    auto rows = client.QueryTrends(*request);
+    if (!rows.ok()) return Fail(rows.status());
+    svg = cli::TrendSvg(
+        *rows,
+        absl::StrCat(
+            "Mean change, ", request->tenant_id(),
+            request->org_unit().empty()
+                ? ""
+                : absl::StrCat(" / ", request->org_unit()),
+            absl::GetFlag(FLAGS_instrument).empty()
+                ? ""
+                : absl::StrCat(" (", absl::GetFlag(FLAGS_instrument), ")")));
+  } else {
+    return Fail(absl::InvalidArgumentError("plot: give episode or trend"));
+  }
+  std::ofstream file(out);
+  file << svg;
+  if (!file)
+    return Fail(absl::UnavailableError(absl::StrCat("cannot write ", out)));
+  std::cout << "wrote " << out << "\n";
   return EXIT_SUCCESS;
 }
 
@@ -387,6 +438,7 @@ int main(int argc, char** argv) {
   if (command == "rule-sets" && args.size() == 2) return RuleSets(*client);
   if (command == "trends" && args.size() == 2) return Trends(*client);
   if (command == "report" && args.size() == 2) return Report(*client);
+  if (command == "plot" && args.size() == 3) return Plot(*client, args[2]);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command
             << "\n\n"
             << kUsage << "\n";

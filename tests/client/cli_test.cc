@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_server.h"
 
@@ -238,6 +239,47 @@ TEST_F(CliTest, TrendsAndReportPrintTables) {
       Tilbake(absl::StrCat("trends ", Server(), period, " --bucket=day"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("--bucket"));
+}
+
+TEST_F(CliTest, PlotsWriteSvg) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
+  ASSERT_EQ(
+      Tilbake(SubmitArgs(2, "--items=6.5,6.5,6.5,6.5", "cli-2")).exit_code, 0);
+  const std::string episode_svg = dir_.Sub("episode.svg");
+  CliRun plot = Tilbake(
+      absl::StrCat("plot episode ", Server(),
+                   " --tenant=tenant-a --episode=e-1 --out=", episode_svg));
+  ASSERT_EQ(plot.exit_code, 0) << plot.output;
+  const std::string svg = testing::ReadAll(episode_svg);
+  EXPECT_THAT(svg, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_THAT(svg, HasSubstr("cutoff 25"));
+  EXPECT_THAT(svg, HasSubstr("ors (c-17, client)"));
+  EXPECT_THAT(svg, HasSubstr("<polyline"));
+  EXPECT_THAT(svg, HasSubstr("</svg>"));
+  // Two ORS sessions: two dots on the client's line.
+  size_t dots = 0;
+  for (size_t at = svg.find("<circle"); at != std::string::npos;
+       at = svg.find("<circle", at + 1)) {
+    ++dots;
+  }
+  EXPECT_EQ(dots, 2u);
+
+  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", Server(),
+                                 " --tenant=tenant-a --episode=e-1"
+                                 " --ending=planned --end_date=2026-03-10"))
+                .exit_code,
+            0);
+  const std::string trend_svg = dir_.Sub("trend.svg");
+  CliRun trend = Tilbake(absl::StrCat(
+      "plot trend ", Server(),
+      " --tenant=tenant-a --from=2026-03-01 --to=2026-03-31 --out=",
+      trend_svg));
+  ASSERT_EQ(trend.exit_code, 0) << trend.output;
+  EXPECT_THAT(testing::ReadAll(trend_svg), HasSubstr("intake below cutoff"));
+  EXPECT_THAT(testing::ReadAll(trend_svg), HasSubstr("2026-03"));
+  CliRun no_out = Tilbake(absl::StrCat("plot episode ", Server(),
+                                       " --tenant=tenant-a --episode=e-1"));
+  EXPECT_EQ(no_out.exit_code, 2);
 }
 
 TEST(CliSupportTest, ParsesItemsDatesAndRaters) {

@@ -457,6 +457,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     rocksdb::ColumnFamilyOptions family = FamilyOptions();
     if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily) {
       family.merge_operator = NewSumMergeOperator();
+      // Hot cells (a busy team's month) collect a merge operand per rating;
+      // without a bound every read folds them all and slows with history.
+      // Past this many operands in the memtable, the write folds them.
+      family.max_successive_merges = 32;
     }
     descriptors.emplace_back(name, family);
   }

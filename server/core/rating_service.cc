@@ -1,6 +1,7 @@
 #include "server/core/rating_service.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -212,9 +213,9 @@ absl::Status RatingService::Evaluate(EpisodeView& view) const {
     for (const auto& [instrument, intake] : scoring::OutcomeIntakes(inputs)) {
       ASSIGN_OR_RETURN(
           std::vector<scoring::ReferenceCell> read,
-          store_->ReadReference(view.episode.tenant_id, instrument,
-                                intake - rules.trajectory.intake_window,
-                                intake + rules.trajectory.intake_window));
+          ReferenceWindow(view.episode.tenant_id, instrument,
+                          intake - rules.trajectory.intake_window,
+                          intake + rules.trajectory.intake_window));
       for (const scoring::ReferenceCell& c : read) {
         cells[instrument][{c.intake, c.session}] = c;
       }
@@ -411,8 +412,10 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   // while the episode is still open: it is not yet in the reference, so
   // nothing of it may be taken out again.
   RETURN_IF_ERROR(Evaluate(view));
-  const std::vector<scoring::SeriesOutcome> outcomes = scoring::EpisodeOutcomes(
-      Inputs(view.administrations), view.evaluations, *view.rules);
+  const std::vector<scoring::AdministrationInput> inputs =
+      Inputs(view.administrations);
+  const std::vector<scoring::SeriesOutcome> outcomes =
+      scoring::EpisodeOutcomes(inputs, view.evaluations, *view.rules);
   episode.ending = ending;
   episode.outcomes =
       FreezeOutcomes(view.administrations, view.evaluations, outcomes);
@@ -420,16 +423,61 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   episode.closed_rule_set_version = view.rules->version;
   storage::WriteSet changes;
   changes.episodes.push_back(episode);
-  for (const auto& [instrument, cell] :
-       scoring::ReferenceContributions(Inputs(view.administrations))) {
+  // The episode joins the tenant's trajectory reference.
+  const std::vector<std::pair<std::string, scoring::ReferenceCell>> added =
+      scoring::ReferenceContributions(inputs);
+  for (const auto& [instrument, cell] : added) {
     changes.reference.push_back({std::string(tenant_id), instrument, cell});
   }
   // Trend aggregates change in the same write as the ending.
   changes.aggregates_tenant = std::string(tenant_id);
   AddClose(episode, view.administrations, *catalog_, changes.aggregates);
   RETURN_IF_ERROR(store_->Apply(changes));
+  AddToReferenceCache(tenant_id, added);
   RETURN_IF_ERROR(Evaluate(view));
   return view;
+}
+
+absl::StatusOr<std::vector<scoring::ReferenceCell>>
+RatingService::ReferenceWindow(absl::string_view tenant_id,
+                               const std::string& instrument,
+                               scoring::Tenths from, scoring::Tenths to) const {
+  absl::MutexLock lock(&reference_mu_);
+  const auto key = std::make_pair(std::string(tenant_id), instrument);
+  auto it = reference_.find(key);
+  if (it == reference_.end()) {
+    // Every intake: one tenant-instrument is at most ~400 intakes × sessions.
+    ASSIGN_OR_RETURN(
+        std::vector<scoring::ReferenceCell> all,
+        store_->ReadReference(tenant_id, instrument, 0,
+                              std::numeric_limits<scoring::Tenths>::max() - 1));
+    ReferenceCells cells;
+    for (const scoring::ReferenceCell& c : all)
+      cells[{c.intake, c.session}] = c;
+    it = reference_.emplace(key, std::move(cells)).first;
+  }
+  std::vector<scoring::ReferenceCell> out;
+  for (auto c = it->second.lower_bound({from, 0});
+       c != it->second.end() && c->first.first <= to; ++c) {
+    out.push_back(c->second);
+  }
+  return out;
+}
+
+void RatingService::AddToReferenceCache(
+    absl::string_view tenant_id,
+    const std::vector<std::pair<std::string, scoring::ReferenceCell>>& cells) {
+  absl::MutexLock lock(&reference_mu_);
+  for (const auto& [instrument, delta] : cells) {
+    auto it = reference_.find({std::string(tenant_id), instrument});
+    if (it == reference_.end()) continue;  // Loaded from storage when needed.
+    scoring::ReferenceCell& cell = it->second[{delta.intake, delta.session}];
+    cell.intake = delta.intake;
+    cell.session = delta.session;
+    cell.count += delta.count;
+    cell.sum += delta.sum;
+    cell.sum_squares += delta.sum_squares;
+  }
 }
 
 }  // namespace tilbake::core

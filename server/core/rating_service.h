@@ -3,6 +3,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -99,9 +100,27 @@ class RatingService {
   absl::StatusOr<EpisodeView> ReadEpisode(absl::string_view tenant_id,
                                           absl::string_view episode_id) const;
 
+  // The reference cells of `instrument` with intake in [from, to], from the
+  // in-memory copy (loaded from storage on first use).
+  absl::StatusOr<std::vector<scoring::ReferenceCell>> ReferenceWindow(
+      absl::string_view tenant_id, const std::string& instrument,
+      scoring::Tenths from, scoring::Tenths to) const;
+  // After a close is durable: add its contributions to the in-memory copy.
+  void AddToReferenceCache(
+      absl::string_view tenant_id,
+      const std::vector<std::pair<std::string, scoring::ReferenceCell>>& cells);
+
   storage::Store* store_;
   const scoring::InstrumentCatalog* catalog_;
   const scoring::RuleSetRegistry* rules_;
+  // The trajectory reference, per (tenant, instrument), keyed by (intake,
+  // session). CloseEpisode is its only writer, so the copy stays exact; it
+  // saves every submission a RocksDB scan over merge operands.
+  using ReferenceCells =
+      std::map<std::pair<scoring::Tenths, int32_t>, scoring::ReferenceCell>;
+  mutable absl::Mutex reference_mu_;
+  mutable std::map<std::pair<std::string, std::string>, ReferenceCells>
+      reference_ ABSL_GUARDED_BY(reference_mu_);
   Clock clock_;
   mutable std::array<absl::Mutex, kLockStripes> stripes_;
 };

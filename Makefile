@@ -23,7 +23,8 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --timeout 600
 
 bench: build
-	$(BUILD_DIR)/bench/tilbake-bench
+	$(BUILD_DIR)/bench/tilbake-bench --json_out=bench-results.json
+	$(BUILD_DIR)/bench/tilbake-trend-bench --json_out=trend-bench.json
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

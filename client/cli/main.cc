@@ -116,6 +116,15 @@ absl::Status Require(const char* flag, const std::string& value) {
   return absl::OkStatus();
 }
 
+// The first of `flags` (name, value) that is empty, as an error.
+absl::Status RequireAll(
+    std::initializer_list<std::pair<const char*, std::string>> flags) {
+  for (const auto& [flag, value] : flags) {
+    if (absl::Status s = Require(flag, value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 void Print(const google::protobuf::Message& message, const std::string& table) {
   std::cout << (absl::GetFlag(FLAGS_json) ? cli::ToJson(message) + "\n"
                                           : table);
@@ -127,15 +136,16 @@ bool Colour() {
 }
 
 absl::StatusOr<v1::SubmitRatingRequest> SubmitRequestFromFlags() {
-  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
-                             {"episode", absl::GetFlag(FLAGS_episode)},
-                             {"client", absl::GetFlag(FLAGS_client)},
-                             {"clinician", absl::GetFlag(FLAGS_clinician)},
-                             {"org_unit", absl::GetFlag(FLAGS_org_unit)},
-                             {"date", absl::GetFlag(FLAGS_date)},
-                             {"instrument", absl::GetFlag(FLAGS_instrument)}}) {
-    if (absl::Status s = Require(flag, value); !s.ok()) return s;
-  }
+  if (absl::Status s =
+          RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
+                      {"episode", absl::GetFlag(FLAGS_episode)},
+                      {"client", absl::GetFlag(FLAGS_client)},
+                      {"clinician", absl::GetFlag(FLAGS_clinician)},
+                      {"org_unit", absl::GetFlag(FLAGS_org_unit)},
+                      {"date", absl::GetFlag(FLAGS_date)},
+                      {"instrument", absl::GetFlag(FLAGS_instrument)}});
+      !s.ok())
+    return s;
   v1::SubmitRatingRequest request;
   request.set_idempotency_key(absl::GetFlag(FLAGS_key));
   v1::Rating* r = request.mutable_rating();
@@ -212,10 +222,10 @@ int Import(Client& client, const std::string& path) {
 }
 
 int ShowEpisode(Client& client) {
-  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
-                             {"episode", absl::GetFlag(FLAGS_episode)}}) {
-    if (absl::Status s = Require(flag, value); !s.ok()) return Fail(s);
-  }
+  if (absl::Status s = RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
+                                   {"episode", absl::GetFlag(FLAGS_episode)}});
+      !s.ok())
+    return Fail(s);
   auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
                                    absl::GetFlag(FLAGS_episode));
   if (!episode.ok()) return Fail(episode.status());
@@ -224,12 +234,13 @@ int ShowEpisode(Client& client) {
 }
 
 int CloseEpisode(Client& client) {
-  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
-                             {"episode", absl::GetFlag(FLAGS_episode)},
-                             {"ending", absl::GetFlag(FLAGS_ending)},
-                             {"end_date", absl::GetFlag(FLAGS_end_date)}}) {
-    if (absl::Status s = Require(flag, value); !s.ok()) return Fail(s);
-  }
+  if (absl::Status s =
+          RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
+                      {"episode", absl::GetFlag(FLAGS_episode)},
+                      {"ending", absl::GetFlag(FLAGS_ending)},
+                      {"end_date", absl::GetFlag(FLAGS_end_date)}});
+      !s.ok())
+    return Fail(s);
   v1::Ending ending;
   auto type = cli::ParseEndingType(absl::GetFlag(FLAGS_ending));
   if (!type.ok()) return Fail(type.status());
@@ -263,11 +274,11 @@ absl::StatusOr<v1::AgeBand> ParseAgeBand(const std::string& text) {
 }
 
 absl::Status PeriodFromFlags(v1::Date* from, v1::Date* to) {
-  for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
-                             {"from", absl::GetFlag(FLAGS_from)},
-                             {"to", absl::GetFlag(FLAGS_to)}}) {
-    if (absl::Status s = Require(flag, value); !s.ok()) return s;
-  }
+  if (absl::Status s = RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
+                                   {"from", absl::GetFlag(FLAGS_from)},
+                                   {"to", absl::GetFlag(FLAGS_to)}});
+      !s.ok())
+    return s;
   auto f = cli::ParseDate("from", absl::GetFlag(FLAGS_from));
   if (!f.ok()) return f.status();
   auto t = cli::ParseDate("to", absl::GetFlag(FLAGS_to));
@@ -344,10 +355,11 @@ int Plot(Client& client, const std::string& what) {
   if (out.empty()) return Fail(absl::InvalidArgumentError("--out is required"));
   std::string svg;
   if (what == "episode") {
-    for (auto [flag, value] : {std::pair{"tenant", absl::GetFlag(FLAGS_tenant)},
-                               {"episode", absl::GetFlag(FLAGS_episode)}}) {
-      if (absl::Status s = Require(flag, value); !s.ok()) return Fail(s);
-    }
+    if (absl::Status s =
+            RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
+                        {"episode", absl::GetFlag(FLAGS_episode)}});
+        !s.ok())
+      return Fail(s);
     auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
                                      absl::GetFlag(FLAGS_episode));
     if (!episode.ok()) return Fail(episode.status());

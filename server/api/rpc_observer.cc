@@ -33,28 +33,6 @@ bool UsableRequestId(const std::string& id) {
   return true;
 }
 
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
-
 class RpcObserver final : public grpc::experimental::Interceptor {
  public:
   RpcObserver(grpc::experimental::ServerRpcInfo* info,
@@ -90,7 +68,7 @@ class RpcObserver final : public grpc::experimental::Interceptor {
         LogEvent(status.ok() ? LogLevel::kInfo : LogLevel::kWarning, "rpc",
                  {{"request_id", RequestId()},
                   {"method", method_},
-                  {"code", CodeName(status.error_code())},
+                  {"code", metrics::GrpcCodeName(status.error_code())},
                   {"duration_ms", absl::StrFormat("%.3f", seconds * 1e3)}});
       }
     }

@@ -32,6 +32,7 @@ constexpr const char* kCodes[] = {"OK",
                                   "DATA_LOSS",
                                   "UNAUTHENTICATED"};
 constexpr int kCodeCount = 17;
+static_assert(sizeof(kCodes) / sizeof(kCodes[0]) == kCodeCount);
 
 // Seconds: 0.25 ms … 5 s, covering a cached read to a slow fsync.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
@@ -55,6 +56,10 @@ constexpr const char* kAlertKinds[] = {"ors_zone", "srs_below_cutoff",
 constexpr const char* kColours[] = {"grey", "green", "orange", "red"};
 
 }  // namespace
+
+const char* GrpcCodeName(int code) {
+  return code >= 0 && code < kCodeCount ? kCodes[code] : "UNKNOWN";
+}
 
 ServiceMetrics::ServiceMetrics(prometheus::Registry& registry,
                                const MetricLabels& labels) {

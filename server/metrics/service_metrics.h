@@ -15,6 +15,10 @@
 
 namespace tilbake::metrics {
 
+// The canonical name of a gRPC status code ("NOT_FOUND"); "UNKNOWN" for a
+// number outside 0–16.
+const char* GrpcCodeName(int code);
+
 // What a metric's label values may be, fixed at start-up so every child
 // exists before the first scrape and labels stay low-cardinality. No client,
 // clinician, episode or tenant ids ever become labels.

@@ -432,8 +432,13 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   // Trend aggregates change in the same write as the ending.
   changes.aggregates_tenant = std::string(tenant_id);
   AddClose(episode, view.administrations, *catalog_, changes.aggregates);
-  RETURN_IF_ERROR(store_->Apply(changes));
-  AddToReferenceCache(tenant_id, added);
+  {
+    // Write and update the in-memory reference under one lock, so no
+    // concurrent load can read the write and then get it added twice.
+    absl::MutexLock reference_lock(&reference_mu_);
+    RETURN_IF_ERROR(store_->Apply(changes));
+    AddToReferenceCacheLocked(tenant_id, added);
+  }
   RETURN_IF_ERROR(Evaluate(view));
   return view;
 }
@@ -464,10 +469,9 @@ RatingService::ReferenceWindow(absl::string_view tenant_id,
   return out;
 }
 
-void RatingService::AddToReferenceCache(
+void RatingService::AddToReferenceCacheLocked(
     absl::string_view tenant_id,
     const std::vector<std::pair<std::string, scoring::ReferenceCell>>& cells) {
-  absl::MutexLock lock(&reference_mu_);
   for (const auto& [instrument, delta] : cells) {
     auto it = reference_.find({std::string(tenant_id), instrument});
     if (it == reference_.end()) continue;  // Loaded from storage when needed.

@@ -105,10 +105,12 @@ class RatingService {
   absl::StatusOr<std::vector<scoring::ReferenceCell>> ReferenceWindow(
       absl::string_view tenant_id, const std::string& instrument,
       scoring::Tenths from, scoring::Tenths to) const;
-  // After a close is durable: add its contributions to the in-memory copy.
-  void AddToReferenceCache(
+  // After a close is durable, under the same hold of reference_mu_ as its
+  // write: add its contributions to the in-memory copy.
+  void AddToReferenceCacheLocked(
       absl::string_view tenant_id,
-      const std::vector<std::pair<std::string, scoring::ReferenceCell>>& cells);
+      const std::vector<std::pair<std::string, scoring::ReferenceCell>>& cells)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reference_mu_);
 
   storage::Store* store_;
   const scoring::InstrumentCatalog* catalog_;

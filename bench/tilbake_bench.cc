@@ -1,13 +1,17 @@
-// tilbake-bench: SubmitRating and GetEpisode through a real server on
-// loopback, with fsync and os durability, at 1, 8 and 64 calls in flight.
-// Every loop is bounded in count and in time. Prints a table and writes the
-// same figures as JSON. (The transport and raw-RocksDB baselines that turn
-// these into ratios are the benchmark issue's work.)
+// tilbake-bench: the service against this machine's own limits, in one run.
+//
+// Limits: a null gRPC unary service on the same stack and client (the
+// transport), and raw RocksDB puts (synced one by one from 1, 8 and 64
+// threads; unsynced in batches of 1000). Service: SubmitRating with fsync
+// and os durability at 1, 8 and 64 calls in flight, ImportRatings streaming,
+// GetEpisode. Each figure is printed with its ratio to the limit it is held
+// against. Every loop is bounded in count and in time. Writes JSON too.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +23,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/sdk/client.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/server_builder.h"
+#include "null.grpc.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "server/app/server.h"
 
 ABSL_FLAG(int, requests, 4000, "SubmitRating calls per run (upper bound).");
@@ -35,6 +44,10 @@ constexpr int kSessionsPerEpisode = 20;  // A long but realistic episode.
 
 struct Result {
   std::string name;
+  std::string limit;  // the figure this one is a ratio of ("" if none)
+  double ratio = 0;
+  std::string limit2;  // a second limit (storage), if any
+  double ratio2 = 0;
   int in_flight = 0;
   int calls = 0;
   int errors = 0;
@@ -109,22 +122,135 @@ Result Drive(const std::string& name, int in_flight, int total, Call call) {
   return result;
 }
 
+class NullService final : public tilbake::bench::Null::CallbackService {
+  grpc::ServerUnaryReactor* Call(grpc::CallbackServerContext* context,
+                                 const tilbake::bench::NullRequest*,
+                                 tilbake::bench::NullResponse*) override {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// A value of about a stored rating's size.
+const std::string& Payload() {
+  static const auto* payload =
+      new std::string(Rating("x", 0, 0).SerializeAsString());
+  return *payload;
+}
+
+Result RawPuts(const std::string& dir, int threads, bool sync, int total) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return {};
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions write;
+  write.sync = sync;
+  Result r = Drive(
+      absl::StrCat("raw RocksDB put, ", sync ? "synced" : "not synced"),
+      threads, total, [&](int worker, int i) {
+        return db->Put(write, absl::StrCat("k", worker, "-", i), Payload())
+            .ok();
+      });
+  db->Close().PermitUncheckedError();
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+// Puts in batches of 1000, not synced: the storage engine's bulk limit.
+Result RawBatchedPuts(const std::string& dir, int total) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return {};
+  std::unique_ptr<rocksdb::DB> db(raw);
+  const absl::Time start = absl::Now();
+  int done = 0;
+  const absl::Time deadline =
+      start + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
+  while (done < total && absl::Now() < deadline) {
+    rocksdb::WriteBatch batch;
+    for (int i = 0; i < 1000; ++i, ++done) {
+      batch.Put(absl::StrCat("b", done), Payload()).PermitUncheckedError();
+    }
+    db->Write(rocksdb::WriteOptions(), &batch).PermitUncheckedError();
+  }
+  Result r;
+  r.name = "raw RocksDB batched puts (1000, not synced)";
+  r.in_flight = 1;
+  r.calls = done;
+  r.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  db->Close().PermitUncheckedError();
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int requests = absl::GetFlag(FLAGS_requests);
+  const std::string work = absl::GetFlag(FLAGS_work_dir);
+  const std::string stamp = absl::StrCat(absl::ToUnixMicros(absl::Now()));
   std::vector<Result> results;
+  std::map<int, double> null_rate, raw_sync_rate, raw_nosync_rate;
+
+  // The transport limit: a null unary service, same stack, same client.
+  {
+    NullService service;
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 << 20);
+    auto stub = tilbake::bench::Null::NewStub(
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                  grpc::InsecureChannelCredentials(), args));
+    tilbake::bench::NullRequest request;
+    request.set_payload(Payload());
+    for (int in_flight : {1, 8, 64}) {
+      Result r = Drive("null gRPC unary (transport limit)", in_flight, requests,
+                       [&](int, int) {
+                         grpc::ClientContext context;
+                         tilbake::bench::NullResponse response;
+                         return stub->Call(&context, request, &response).ok();
+                       });
+      null_rate[in_flight] = r.per_second();
+      results.push_back(r);
+    }
+    server->Shutdown();
+  }
+  // The storage limit: raw RocksDB puts of a rating-sized value.
+  for (int in_flight : {1, 8, 64}) {
+    Result synced = RawPuts(absl::StrCat(work, "/tilbake-raw-", stamp),
+                            in_flight, true, requests);
+    raw_sync_rate[in_flight] = synced.per_second();
+    results.push_back(synced);
+    Result unsynced = RawPuts(absl::StrCat(work, "/tilbake-raw-", stamp),
+                              in_flight, false, requests);
+    raw_nosync_rate[in_flight] = unsynced.per_second();
+    results.push_back(unsynced);
+  }
+  Result batched =
+      RawBatchedPuts(absl::StrCat(work, "/tilbake-raw-", stamp), 200000);
+  const double batched_rate = batched.per_second();
+  results.push_back(batched);
+
   for (const auto& [mode, durability] :
        {std::pair{"fsync", tilbake::storage::Durability::kFsync},
         std::pair{"os", tilbake::storage::Durability::kOs}}) {
     const std::string dir =
-        absl::StrCat(absl::GetFlag(FLAGS_work_dir), "/tilbake-bench-", mode,
-                     "-", absl::ToUnixMicros(absl::Now()));
+        absl::StrCat(work, "/tilbake-bench-", mode, "-", stamp);
     tilbake::app::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.data_dir = dir;
     options.durability = durability;
+    options.log_requests = false;
     auto server = tilbake::app::Server::Start(options);
     if (!server.ok()) {
       std::fprintf(stderr, "cannot start server: %s\n",
@@ -133,40 +259,79 @@ int main(int argc, char** argv) {
     }
     auto client = Client::Connect(
         {.target = absl::StrCat("127.0.0.1:", (*server)->port())});
+    const bool synced = durability == tilbake::storage::Durability::kFsync;
     for (int in_flight : {1, 8, 64}) {
       const std::string run = absl::StrCat(mode, in_flight);
-      results.push_back(
+      Result r =
           Drive(absl::StrCat("SubmitRating durability=", mode), in_flight,
                 requests, [&](int worker, int i) {
                   return client->SubmitRating(Rating(run, worker, i)).ok();
-                }));
+                });
+      r.limit = "null gRPC";
+      r.ratio = r.per_second() / null_rate[in_flight];
+      r.limit2 = synced ? "raw synced put" : "raw put";
+      r.ratio2 = r.per_second() / (synced ? raw_sync_rate[in_flight]
+                                          : raw_nosync_rate[in_flight]);
+      results.push_back(r);
     }
-    if (durability == tilbake::storage::Durability::kFsync) {
+    if (synced) {
       // Read back the full 20-session episodes written at 8 in flight.
       const int episodes = std::max(1, requests / 8 / kSessionsPerEpisode);
-      results.push_back(
+      Result get =
           Drive("GetEpisode (20 sessions)", 8, requests, [&](int w, int j) {
             return client
                 ->GetEpisode("bench",
                              absl::StrCat("fsync8-", w, "-", j % episodes))
                 .ok();
-          }));
+          });
+      get.limit = "null gRPC";
+      get.ratio = get.per_second() / null_rate[8];
+      results.push_back(get);
+      // One import stream of whole episodes, acknowledged (and synced) once.
+      const int records = std::max(kSessionsPerEpisode, requests * 5);
+      int next = 0;
+      const absl::Time start = absl::Now();
+      auto imported = client->ImportRatings([&](v1::ImportRatingsRequest* r) {
+        if (next == records) return false;
+        r->set_record_number(next);
+        *r->mutable_record() = Rating("import", 0, next++);
+        return true;
+      });
+      Result import;
+      import.name = "ImportRatings, one stream (fsync)";
+      import.in_flight = 1;
+      import.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+      import.calls = imported.ok() ? static_cast<int>(imported->stored()) : 0;
+      import.errors =
+          imported.ok() ? static_cast<int>(imported->rejected()) : 1;
+      import.limit = "raw batched put";
+      import.ratio = import.per_second() / batched_rate;
+      results.push_back(import);
     }
     (*server)->Shutdown(absl::Seconds(5));
     std::filesystem::remove_all(dir);
   }
 
-  std::printf("%-36s %9s %7s %7s %10s %9s %9s\n", "benchmark", "in_flight",
-              "calls", "errors", "calls/s", "p50_ms", "p99_ms");
+  std::printf("%-44s %4s %7s %5s %9s %9s %9s  %s\n", "benchmark", "in", "calls",
+              "errs", "per_s", "p50_ms", "p99_ms", "ratio to limit");
   std::vector<std::string> json;
   for (const Result& r : results) {
-    std::printf("%-36s %9d %7d %7d %10.0f %9.3f %9.3f\n", r.name.c_str(),
+    std::string ratios;
+    if (!r.limit.empty()) {
+      absl::StrAppend(&ratios,
+                      absl::StrFormat("%.0f%% of %s", 100 * r.ratio, r.limit));
+    }
+    if (!r.limit2.empty()) {
+      absl::StrAppend(
+          &ratios, absl::StrFormat(", %.0f%% of %s", 100 * r.ratio2, r.limit2));
+    }
+    std::printf("%-44s %4d %7d %5d %9.0f %9.3f %9.3f  %s\n", r.name.c_str(),
                 r.in_flight, r.calls, r.errors, r.per_second(), r.p50_ms,
-                r.p99_ms);
+                r.p99_ms, ratios.c_str());
     json.push_back(absl::StrFormat(
-        R"({"name":"%s","in_flight":%d,"calls":%d,"errors":%d,"calls_per_second":%.1f,"p50_ms":%.3f,"p99_ms":%.3f})",
+        R"({"name":"%s","in_flight":%d,"calls":%d,"errors":%d,"per_second":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"limit":"%s","ratio":%.4f,"limit2":"%s","ratio2":%.4f})",
         r.name, r.in_flight, r.calls, r.errors, r.per_second(), r.p50_ms,
-        r.p99_ms));
+        r.p99_ms, r.limit, r.ratio, r.limit2, r.ratio2));
   }
   std::ofstream(absl::GetFlag(FLAGS_json_out))
       << "[\n  " << absl::StrJoin(json, ",\n  ") << "\n]\n";

@@ -228,6 +228,22 @@ class RocksStore final : public Store {
   }
 
   absl::Status Apply(const WriteSet& changes) override {
+    return Write(changes, write_options_);
+  }
+
+  absl::Status ApplyDeferred(const WriteSet& changes) override {
+    rocksdb::WriteOptions deferred = write_options_;
+    deferred.sync = false;
+    return Write(changes, deferred);
+  }
+
+  absl::Status SyncWal() override {
+    if (!write_options_.sync) return absl::OkStatus();
+    return FromRocks(db_->SyncWAL(), "syncing the write-ahead log");
+  }
+
+  absl::Status Write(const WriteSet& changes,
+                     const rocksdb::WriteOptions& options) {
     rocksdb::WriteBatch batch;
     for (const domain::Episode& e : changes.episodes) {
       RETURN_IF_ERROR(FromRocks(
@@ -265,7 +281,7 @@ class RocksStore final : public Store {
                                 EncodeSums(sums)),
                     "batching aggregate delta"));
     }
-    return FromRocks(db_->Write(write_options_, &batch), "writing batch");
+    return FromRocks(db_->Write(options, &batch), "writing batch");
   }
 
   absl::StatusOr<std::vector<std::pair<analytics::CellKey, analytics::Sums>>>

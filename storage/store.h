@@ -142,6 +142,15 @@ class Store {
   // Writes `changes` atomically, durable per StoreOptions::durability before
   // it returns OK.
   virtual absl::Status Apply(const WriteSet& changes) = 0;
+
+  // Writes `changes` atomically into the write-ahead log without waiting
+  // for the disk: durable only after a later SyncWal() returns OK. For bulk
+  // imports, which acknowledge many records at once.
+  virtual absl::Status ApplyDeferred(const WriteSet& changes) = 0;
+
+  // Makes every write so far durable (fsync of the WAL); a no-op with
+  // Durability::kOs.
+  virtual absl::Status SyncWal() = 0;
 };
 
 }  // namespace tilbake::storage

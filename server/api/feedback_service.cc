@@ -32,7 +32,10 @@ class ImportReactor final
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // The client has finished sending (or gone away).
-      Finish(grpc::Status::OK);
+      // One fsync for every record of the stream, before acknowledging any.
+      // If it fails, nothing is acknowledged: a retry replays what was
+      // written, by idempotency key.
+      Finish(ToGrpcStatus(core_->SyncDeferred()));
       return;
     }
     response_->set_received(response_->received() + 1);
@@ -43,7 +46,9 @@ class ImportReactor final
           " records; send the rest in another stream"));
     } else {
       v1::SubmitRatingResponse result;
-      status = SubmitOne(*core_, request_.record(), &result, limits_.metrics);
+      // Written to the WAL now, made durable once for the whole stream.
+      status = SubmitOne(*core_, request_.record(), &result, limits_.metrics,
+                         /*deferred=*/true);
       if (status.ok()) {
         if (result.replayed()) {
           response_->set_replayed(response_->replayed() + 1);
@@ -78,10 +83,13 @@ class ImportReactor final
 absl::Status SubmitOne(core::RatingService& core,
                        const v1::SubmitRatingRequest& request,
                        v1::SubmitRatingResponse* response,
-                       metrics::ServiceMetrics* metrics) {
+                       metrics::ServiceMetrics* metrics, bool deferred) {
   ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request.rating()));
-  ASSIGN_OR_RETURN(core::SubmitResult result,
-                   core.Submit(std::move(rating), request.idempotency_key()));
+  ASSIGN_OR_RETURN(
+      core::SubmitResult result,
+      deferred
+          ? core.SubmitDeferred(std::move(rating), request.idempotency_key())
+          : core.Submit(std::move(rating), request.idempotency_key()));
   *response->mutable_administration() = ToProto(result);
   response->set_replayed(result.replayed);
   if (metrics != nullptr && !result.replayed) {

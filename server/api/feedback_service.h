@@ -62,10 +62,11 @@ class FeedbackService final : public v1::Feedback::CallbackService {
 // The whole of SubmitRating without gRPC: used by the unary handler and by
 // each record of an import stream. Counts newly stored ratings and their
 // alerts in `metrics` when it is not null.
+// With `deferred`, the write is durable only after core.SyncDeferred().
 absl::Status SubmitOne(core::RatingService& core,
                        const v1::SubmitRatingRequest& request,
                        v1::SubmitRatingResponse* response,
-                       metrics::ServiceMetrics* metrics);
+                       metrics::ServiceMetrics* metrics, bool deferred = false);
 
 }  // namespace tilbake::api
 

@@ -260,6 +260,18 @@ absl::CivilDay RatingService::Today() const {
 
 absl::StatusOr<SubmitResult> RatingService::Submit(
     domain::Rating rating, const std::string& idempotency_key) {
+  return SubmitImpl(std::move(rating), idempotency_key, /*deferred=*/false);
+}
+
+absl::StatusOr<SubmitResult> RatingService::SubmitDeferred(
+    domain::Rating rating, const std::string& idempotency_key) {
+  return SubmitImpl(std::move(rating), idempotency_key, /*deferred=*/true);
+}
+
+absl::Status RatingService::SyncDeferred() { return store_->SyncWal(); }
+
+absl::StatusOr<SubmitResult> RatingService::SubmitImpl(
+    domain::Rating rating, const std::string& idempotency_key, bool deferred) {
   RETURN_IF_ERROR(CheckIdentifier("idempotency_key", idempotency_key));
   RETURN_IF_ERROR(CheckRatingFields(rating, Today()));
   absl::StatusOr<const scoring::InstrumentDefinition*> definition =
@@ -294,12 +306,12 @@ absl::StatusOr<SubmitResult> RatingService::Submit(
   absl::MutexLock lock_a(a);
   std::optional<absl::MutexLock> lock_b;
   if (b != a) lock_b.emplace(b);
-  return SubmitLocked(rating, *score, idempotency_key);
+  return SubmitLocked(rating, *score, idempotency_key, deferred);
 }
 
 absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
     const Rating& rating, const scoring::Score& score,
-    const std::string& idempotency_key) {
+    const std::string& idempotency_key, bool deferred) {
   const std::string id = domain::AdministrationId(rating);
   ASSIGN_OR_RETURN(std::optional<storage::IdempotencyEntry> known,
                    store_->GetIdempotency(rating.tenant_id, idempotency_key));
@@ -352,7 +364,8 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
   changes.aggregates_tenant = rating.tenant_id;
   AddSubmission(changes.episodes.front(), old_first, stored, administration,
                 *catalog_, changes.aggregates);
-  RETURN_IF_ERROR(store_->Apply(changes));
+  RETURN_IF_ERROR(deferred ? store_->ApplyDeferred(changes)
+                           : store_->Apply(changes));
 
   EpisodeView view{changes.episodes.front(), std::move(stored)};
   view.administrations.push_back(std::move(administration));

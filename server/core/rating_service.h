@@ -68,6 +68,12 @@ class RatingService {
   absl::StatusOr<SubmitResult> Submit(domain::Rating rating,
                                       const std::string& idempotency_key);
 
+  // As Submit, but the write is durable only after SyncDeferred() returns
+  // OK: a bulk import acknowledges its records together, with one fsync.
+  absl::StatusOr<SubmitResult> SubmitDeferred(
+      domain::Rating rating, const std::string& idempotency_key);
+  absl::Status SyncDeferred();
+
   // NotFound if the tenant has no such episode.
   absl::StatusOr<EpisodeView> GetEpisode(absl::string_view tenant_id,
                                          absl::string_view episode_id) const;
@@ -87,9 +93,13 @@ class RatingService {
   static constexpr size_t kLockStripes = 64;
   absl::Mutex& StripeFor(absl::string_view tenant, absl::string_view id) const;
 
+  absl::StatusOr<SubmitResult> SubmitImpl(domain::Rating rating,
+                                          const std::string& idempotency_key,
+                                          bool deferred);
   absl::StatusOr<SubmitResult> SubmitLocked(const domain::Rating& rating,
                                             const scoring::Score& score,
-                                            const std::string& idempotency_key);
+                                            const std::string& idempotency_key,
+                                            bool deferred);
   absl::CivilDay Today() const;
 
   // The engine's view of administrations (series, measures, scores).

@@ -38,6 +38,10 @@ ABSL_FLAG(bool, log_requests, true, "Log one line per RPC.");
 ABSL_FLAG(bool, rebuild_aggregates, false,
           "Recompute every trend aggregate from the stored ratings and "
           "endings before serving.");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Where Admin.CreateBackup (tilbake backup) writes backups; empty: "
+          "backups off.");
+ABSL_FLAG(uint32_t, backups_to_keep, 7, "Backups kept after each new one.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
 
@@ -79,6 +83,8 @@ int main(int argc, char** argv) {
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.log_requests = absl::GetFlag(FLAGS_log_requests);
   options.rebuild_aggregates = absl::GetFlag(FLAGS_rebuild_aggregates);
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  options.backups_to_keep = absl::GetFlag(FLAGS_backups_to_keep);
 
   auto server = tilbake::app::Server::Start(options);
   if (!server.ok()) {

@@ -62,6 +62,15 @@ struct StorageStats {
   double wal_sync_seconds_p99 = 0;
 };
 
+// A backup made by Store::CreateBackup.
+struct BackupSummary {
+  uint32_t backup_id = 0;
+  int64_t created_unix_seconds = 0;
+  uint64_t bytes = 0;
+  uint32_t files = 0;
+  uint32_t backups_kept = 0;
+};
+
 // One atomic change. Apply writes all of it in one RocksDB write batch or
 // nothing; records replace any stored record with the same key.
 struct WriteSet {
@@ -138,6 +147,18 @@ class Store {
       const std::map<std::string, analytics::Cells>& cells) = 0;
 
   virtual absl::StatusOr<StorageStats> Stats() const = 0;
+
+  // A consistent backup of the whole database into `backup_dir` (RocksDB's
+  // BackupEngine: incremental, files shared between backups), taken while
+  // writes go on; then keeps only the newest `keep` backups.
+  virtual absl::StatusOr<BackupSummary> CreateBackup(
+      const std::string& backup_dir, uint32_t keep) = 0;
+
+  // Restores the newest backup in `backup_dir` into `data_dir`, which must
+  // not exist or be empty (FailedPrecondition otherwise: a restore never
+  // overwrites data). Run with the server stopped.
+  static absl::Status RestoreLatestBackup(const std::string& backup_dir,
+                                          const std::string& data_dir);
 
   // Writes `changes` atomically, durable per StoreOptions::durability before
   // it returns OK.

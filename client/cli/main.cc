@@ -22,6 +22,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/plot.h"
 #include "client/sdk/client.h"
+#include "storage/store.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tilbake-server address.");
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
@@ -63,6 +64,9 @@ ABSL_FLAG(int, depth, 0, "With --group_by=org_unit: levels to group by.");
 ABSL_FLAG(std::string, age_band, "", "under-6, child, adolescent or adult.");
 ABSL_FLAG(bool, split, false, "trends: also intake below / above the cutoff.");
 ABSL_FLAG(std::string, out, "", "plot: the SVG file to write.");
+ABSL_FLAG(uint32_t, keep, 0, "backup: backups to keep (0: the server's).");
+ABSL_FLAG(std::string, backup_dir, "", "restore: the backup directory.");
+ABSL_FLAG(std::string, data_dir, "", "restore: an empty data directory.");
 
 namespace {
 
@@ -93,6 +97,9 @@ Commands:
                  --group_by=org_unit,clinician,instrument,age_band --depth
                  --split]
   report         --tenant --from --to [--org_unit]: the quality report
+  backup         [--keep=N]: a backup into the server's --backup_dir
+  restore        --backup_dir --data_dir: restore the newest backup into an
+                 empty directory (offline; the server must be stopped)
   plot episode   --tenant --episode --out=FILE.svg: scores, target, cutoff
   plot trend     (the trends flags) --out=FILE.svg: mean change by bucket
   health         SERVING or NOT_SERVING (exit 0 only when serving)
@@ -392,6 +399,31 @@ int Plot(Client& client, const std::string& what) {
   return EXIT_SUCCESS;
 }
 
+int Backup(Client& client) {
+  auto backup = client.CreateBackup(absl::GetFlag(FLAGS_keep));
+  if (!backup.ok()) return Fail(backup.status());
+  Print(*backup,
+        absl::StrCat("backup ", backup->backup_id(), ": ", backup->files(),
+                     " files, ", backup->bytes(), " bytes; ",
+                     backup->backups_kept(), " backups kept\n"));
+  return EXIT_SUCCESS;
+}
+
+int Restore() {
+  if (absl::Status s =
+          RequireAll({{"backup_dir", absl::GetFlag(FLAGS_backup_dir)},
+                      {"data_dir", absl::GetFlag(FLAGS_data_dir)}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  absl::Status status = tilbake::storage::Store::RestoreLatestBackup(
+      absl::GetFlag(FLAGS_backup_dir), absl::GetFlag(FLAGS_data_dir));
+  if (!status.ok()) return Fail(status);
+  std::cout << "restored the newest backup into "
+            << absl::GetFlag(FLAGS_data_dir) << "\n";
+  return EXIT_SUCCESS;
+}
+
 int Report(Client& client) {
   v1::QualityReportRequest request;
   if (absl::Status s =
@@ -450,6 +482,8 @@ int main(int argc, char** argv) {
   if (command == "rule-sets" && args.size() == 2) return RuleSets(*client);
   if (command == "trends" && args.size() == 2) return Trends(*client);
   if (command == "report" && args.size() == 2) return Report(*client);
+  if (command == "backup" && args.size() == 2) return Backup(*client);
+  if (command == "restore" && args.size() == 2) return Restore();
   if (command == "plot" && args.size() == 3) return Plot(*client, args[2]);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command
             << "\n\n"

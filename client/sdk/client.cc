@@ -33,17 +33,20 @@ std::unique_ptr<Client> Client::Connect(const ClientOptions& options) {
       options.target, grpc::InsecureChannelCredentials(), args);
   return std::make_unique<Client>(v1::Feedback::NewStub(channel), options,
                                   grpc::health::v1::Health::NewStub(channel),
-                                  v1::Trends::NewStub(channel));
+                                  v1::Trends::NewStub(channel),
+                                  v1::Admin::NewStub(channel));
 }
 
 Client::Client(std::unique_ptr<v1::Feedback::StubInterface> stub,
                ClientOptions options,
                std::unique_ptr<grpc::health::v1::Health::StubInterface> health,
-               std::unique_ptr<v1::Trends::StubInterface> trends)
+               std::unique_ptr<v1::Trends::StubInterface> trends,
+               std::unique_ptr<v1::Admin::StubInterface> admin)
     : stub_(std::move(stub)),
       options_(std::move(options)),
       health_(std::move(health)),
-      trends_(std::move(trends)) {}
+      trends_(std::move(trends)),
+      admin_(std::move(admin)) {}
 
 absl::StatusOr<bool> Client::Health() {
   if (health_ == nullptr) {
@@ -204,6 +207,24 @@ absl::StatusOr<v1::QualityReport> Client::GetQualityReport(
   });
   if (!status.ok()) return status;
   return report;
+}
+
+}  // namespace tilbake::client
+
+namespace tilbake::client {
+
+absl::StatusOr<v1::CreateBackupResponse> Client::CreateBackup(uint32_t keep) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  grpc::ClientContext context;
+  // A large database takes a while to copy the first time.
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(30)));
+  v1::CreateBackupRequest request;
+  request.set_keep(keep);
+  v1::CreateBackupResponse response;
+  absl::Status status =
+      FromGrpc(admin_->CreateBackup(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
 }
 
 }  // namespace tilbake::client

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tilbake/v1/admin.grpc.pb.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
 #include "tilbake/v1/trends.grpc.pb.h"
 
@@ -42,7 +43,11 @@ class Client {
   Client(
       std::unique_ptr<v1::Feedback::StubInterface> stub, ClientOptions options,
       std::unique_ptr<grpc::health::v1::Health::StubInterface> health = nullptr,
-      std::unique_ptr<v1::Trends::StubInterface> trends = nullptr);
+      std::unique_ptr<v1::Trends::StubInterface> trends = nullptr,
+      std::unique_ptr<v1::Admin::StubInterface> admin = nullptr);
+
+  // A backup into the server's --backup_dir; one attempt (not retried).
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup(uint32_t keep = 0);
 
   // Every row of a trend query (read from the server's stream).
   absl::StatusOr<std::vector<v1::TrendRow>> QueryTrends(
@@ -96,6 +101,7 @@ class Client {
   ClientOptions options_;
   std::unique_ptr<grpc::health::v1::Health::StubInterface> health_;
   std::unique_ptr<v1::Trends::StubInterface> trends_;
+  std::unique_ptr<v1::Admin::StubInterface> admin_;
 };
 
 }  // namespace tilbake::client

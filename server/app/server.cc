@@ -15,6 +15,7 @@
 #include "grpcpp/server_builder.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
+#include "server/api/admin_service.h"
 #include "server/api/feedback_service.h"
 #include "server/api/rpc_observer.h"
 #include "server/api/trends_service.h"
@@ -23,6 +24,7 @@
 #include "server/core/aggregation.h"
 #include "server/core/trends.h"
 #include "server/metrics/service_metrics.h"
+#include "tilbake/v1/admin.pb.h"
 #include "tilbake/v1/feedback.pb.h"
 #include "tilbake/v1/trends.pb.h"
 
@@ -75,6 +77,7 @@ struct Server::State {
   std::unique_ptr<api::FeedbackService> feedback;
   std::unique_ptr<core::TrendService> trends;
   std::unique_ptr<api::TrendsService> trends_api;
+  std::unique_ptr<api::AdminService> admin;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   int metrics_port = 0;
@@ -154,6 +157,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                                        state->rule_sets.get());
   state->trends_api = std::make_unique<api::TrendsService>(
       state->trends.get(), state->catalog.get(), state->rule_sets.get());
+  state->admin = std::make_unique<api::AdminService>(
+      state->store.get(),
+      api::BackupOptions{options.backup_dir, options.backups_to_keep});
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.metrics = state->metrics.get(),
@@ -167,6 +173,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(state->feedback.get());
   builder.RegisterService(state->trends_api.get());
+  builder.RegisterService(state->admin.get());
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
@@ -215,6 +222,7 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->server.reset();
   state_->exposer.reset();  // Before the store its collector reads.
   state_->feedback.reset();
+  state_->admin.reset();
   state_->trends_api.reset();
   state_->trends.reset();
   state_->core.reset();

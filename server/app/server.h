@@ -34,6 +34,9 @@ struct ServerOptions {
   bool log_requests = true;
   // Recompute every trend aggregate from the raw ratings before serving.
   bool rebuild_aggregates = false;
+  // Where Admin.CreateBackup writes (empty: backups off), and how many to keep.
+  std::string backup_dir;
+  uint32_t backups_to_keep = 7;
   // Records per ImportRatings stream.
   int64_t max_import_records = 1'000'000;
   // "Now", for recorded_at and date checks; tests inject a fixed clock.

@@ -1,12 +1,18 @@
 # The two commands of the README quick start, and a few more.
 #   make run   install what is missing, build Release, start the server on
 #              127.0.0.1:50051 with its data under ./var/
-#   make test  install what is missing, build, run every test (ctest)
+#   make test  install what is missing, build, run every test (ctest), then
+#              a bounded fuzzing run (clang, libFuzzer, AddressSanitizer)
 BUILD_DIR ?= build
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:50051
 
-.PHONY: deps build run test bench format format-check clean
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 120
+# A fixed seed and run count make the CI run the same every time.
+FUZZ_RUNS ?= 1000000
+
+.PHONY: deps build run test bench fuzz format format-check clean
 
 deps:
 	deploy/install-deps.sh
@@ -21,10 +27,21 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --timeout 600
+	$(MAKE) fuzz
 
 bench: build
 	$(BUILD_DIR)/bench/tilbake-bench --json_out=bench-results.json
 	$(BUILD_DIR)/bench/tilbake-trend-bench --json_out=trend-bench.json
+
+# A clang build with AddressSanitizer and libFuzzer, then a bounded run.
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTILBAKE_BUILD_FUZZERS=ON -DTILBAKE_BUILD_TESTS=OFF -DTILBAKE_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target rating_fuzzer
+	rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz/rating_fuzzer -seed=1 -runs=$(FUZZ_RUNS) \
+	  -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -print_final_stats=1 $(FUZZ_DIR)/corpus fuzz/corpus/rating
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -23,6 +23,8 @@ PACKAGES=(
   libgmock-dev             # GoogleMock (generated gRPC mock stubs)
   prometheus-cpp-dev       # prometheus-cpp 1.0 (metrics exposer)
   clang-format             # formatting check (.clang-format: Google)
+  clang                    # the fuzzing build (libFuzzer)
+  libclang-rt-14-dev       # libFuzzer and AddressSanitizer runtimes
   prometheus               # monitoring test: a real Prometheus + promtool
   curl                     # the monitoring test queries Prometheus's HTTP API
   systemd                  # systemd-analyze verifies deploy/systemd/tilbake.service

@@ -22,6 +22,11 @@ constexpr int kMaxBuckets = 520;  // Ten years of weeks.
 
 double D(int64_t v) { return static_cast<double>(v); }
 
+// Adds `from` into `to`, field by field (shorter stored layouts add zeros).
+void AddInto(Sums& to, const Sums& from) {
+  for (size_t i = 0; i < from.size() && i < to.size(); ++i) to[i] += from[i];
+}
+
 // Outcome sums of one intake class, plus the SD-scaled effect size sums that
 // need the instrument of each cell.
 struct OutcomeAccumulator {
@@ -220,16 +225,12 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
     for (const auto& [key, sums] : cells) {
       Accumulator* a = group_of(key);
       if (a == nullptr) continue;
-      auto add = [&sums](Sums& to) {
-        for (size_t i = 0; i < sums.size() && i < to.size(); ++i)
-          to[i] += sums[i];
-      };
       switch (kind) {
         case CellKind::kAdministration:
-          add(a->admin);
+          AddInto(a->admin, sums);
           break;
         case CellKind::kSession:
-          add(a->session);
+          AddInto(a->session, sums);
           break;
         case CellKind::kEpisode: {
           const std::optional<double> sd = rules.Sd(key.instrument_id);

@@ -59,6 +59,13 @@ class CliTest : public ::testing::Test {
         answers, " --key=", key);
   }
 
+  // Closes episode e-1 on 2026-03-10 with `ending` (planned, unilateral).
+  CliRun CloseE1(const std::string& ending) const {
+    return Tilbake(absl::StrCat("close-episode ", Server(),
+                                " --tenant=tenant-a --episode=e-1 --ending=",
+                                ending, " --end_date=2026-03-10"));
+  }
+
   testing::TestServer server_;
   testing::TempDir dir_;
 };
@@ -141,10 +148,7 @@ TEST_F(CliTest, ImportReportsRejectedLinesAndIsSafeToRerun) {
 
 TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--skipped", "cli-1")).exit_code, 0);
-  CliRun close =
-      Tilbake(absl::StrCat("close-episode ", Server(),
-                           " --tenant=tenant-a --episode=e-1"
-                           " --ending=unilateral --end_date=2026-03-10"));
+  CliRun close = CloseE1("unilateral");
   EXPECT_EQ(close.exit_code, 0) << close.output;
   EXPECT_THAT(close.output, HasSubstr("ending:     unilateral on 2026-03-10"));
   CliRun instruments = Tilbake(absl::StrCat("instruments ", Server()));
@@ -166,11 +170,7 @@ TEST_F(CliTest, EpisodeShowsCategoriesZonesAlertsAndOutcome) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
   ASSERT_EQ(
       Tilbake(SubmitArgs(2, "--items=6.5,6.5,6.5,6.5", "cli-2")).exit_code, 0);
-  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", Server(),
-                                 " --tenant=tenant-a --episode=e-1"
-                                 " --ending=planned --end_date=2026-03-10"))
-                .exit_code,
-            0);
+  ASSERT_EQ(CloseE1("planned").exit_code, 0);
   CliRun episode = Tilbake(
       absl::StrCat("episode ", Server(), " --tenant=tenant-a --episode=e-1"));
   ASSERT_EQ(episode.exit_code, 0) << episode.output;
@@ -215,11 +215,7 @@ TEST_F(CliTest, TrendsAndReportPrintTables) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
   ASSERT_EQ(
       Tilbake(SubmitArgs(2, "--items=6.5,6.5,6.5,6.5", "cli-2")).exit_code, 0);
-  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", Server(),
-                                 " --tenant=tenant-a --episode=e-1"
-                                 " --ending=planned --end_date=2026-03-10"))
-                .exit_code,
-            0);
+  ASSERT_EQ(CloseE1("planned").exit_code, 0);
   const std::string period =
       " --tenant=tenant-a --from=2026-03-01 --to=2026-03-31";
   CliRun trends = Tilbake(absl::StrCat("trends ", Server(), period,
@@ -264,11 +260,7 @@ TEST_F(CliTest, PlotsWriteSvg) {
   }
   EXPECT_EQ(dots, 2u);
 
-  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", Server(),
-                                 " --tenant=tenant-a --episode=e-1"
-                                 " --ending=planned --end_date=2026-03-10"))
-                .exit_code,
-            0);
+  ASSERT_EQ(CloseE1("planned").exit_code, 0);
   const std::string trend_svg = dir_.Sub("trend.svg");
   CliRun trend = Tilbake(absl::StrCat(
       "plot trend ", Server(),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/identifiers.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/json_util.h"
 #include "scoring/evaluation.h"
 #include "scoring/score.h"
@@ -64,6 +65,13 @@ void Exercise(const tilbake::v1::SubmitRatingRequest& request) {
 }
 
 }  // namespace
+
+// Protobuf logs every rejected input (e.g. invalid UTF-8); silence it so a
+// real crash report is not buried in the output.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tilbake::v1::SubmitRatingRequest request;

@@ -7,26 +7,6 @@
 #include "common/status_macros.h"
 
 namespace tilbake::api {
-namespace {
-
-using scoring::Tenths;
-
-// Values arrive as the rater's decimal (7.3) and are kept as tenths (73).
-absl::StatusOr<Tenths> ToTenths(double value, absl::string_view field) {
-  if (!std::isfinite(value) || std::fabs(value) > 1e6) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a usable number"));
-  }
-  const double tenths = value * 10.0;
-  const double rounded = std::round(tenths);
-  if (std::fabs(tenths - rounded) > 1e-6) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", value, " has more than one decimal"));
-  }
-  return static_cast<Tenths>(rounded);
-}
-
-double FromTenths(Tenths tenths) { return tenths / 10.0; }
 
 absl::StatusOr<absl::CivilDay> FromProto(const v1::Date& date,
                                          absl::string_view field) {
@@ -51,6 +31,31 @@ v1::Date ToProto(absl::CivilDay day) {
   date.set_day(day.day());
   return date;
 }
+
+namespace {
+
+// The helpers below overload these names; keep the public ones in the set.
+using api::FromProto;
+using api::ToProto;
+
+using scoring::Tenths;
+
+// Values arrive as the rater's decimal (7.3) and are kept as tenths (73).
+absl::StatusOr<Tenths> ToTenths(double value, absl::string_view field) {
+  if (!std::isfinite(value) || std::fabs(value) > 1e6) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not a usable number"));
+  }
+  const double tenths = value * 10.0;
+  const double rounded = std::round(tenths);
+  if (std::fabs(tenths - rounded) > 1e-6) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", value, " has more than one decimal"));
+  }
+  return static_cast<Tenths>(rounded);
+}
+
+double FromTenths(Tenths tenths) { return tenths / 10.0; }
 
 absl::StatusOr<domain::EpisodeType> FromProto(v1::EpisodeType type) {
   switch (type) {

@@ -16,6 +16,11 @@ namespace tilbake::api {
 // date, at most one decimal); the core checks the rest. Errors are
 // InvalidArgument naming the field, e.g. "rating.session_date: …".
 absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating);
+// A real calendar date; InvalidArgument naming `field` when missing or not
+// a date (2026-02-30 is refused, not moved to March).
+absl::StatusOr<absl::CivilDay> FromProto(const v1::Date& date,
+                                         absl::string_view field);
+v1::Date ToProto(absl::CivilDay day);
 absl::StatusOr<domain::Ending> FromProto(const v1::Ending& ending);
 
 v1::Administration ToProto(const domain::Administration& administration);

@@ -5,29 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/api/convert.h"
 #include "server/api/status_mapping.h"
 
 namespace tilbake::api {
 namespace {
 
-absl::StatusOr<absl::CivilDay> DayFromProto(const v1::Date& date,
-                                            absl::string_view field) {
-  const absl::CivilDay day(date.year(), date.month(), date.day());
-  if (date.year() == 0 || day.year() != date.year() ||
-      day.month() != date.month() || day.day() != date.day()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": give a calendar date"));
-  }
-  return day;
-}
-
-v1::Date DayToProto(absl::CivilDay day) {
-  v1::Date date;
-  date.set_year(static_cast<int32_t>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
+// The helpers below overload these names; keep convert.h's in the set.
+using api::FromProto;
+using api::ToProto;
 
 // Proto enums mirror scoring::AgeBand's order (both start UNSPECIFIED).
 scoring::AgeBand AgeBandFromProto(v1::AgeBand band) {
@@ -51,8 +37,8 @@ absl::StatusOr<core::TrendQuery> QueryFromProto(
     }
     q.age_band = AgeBandFromProto(r.age_band());
   }
-  ASSIGN_OR_RETURN(q.from, DayFromProto(r.from(), "from"));
-  ASSIGN_OR_RETURN(q.to, DayFromProto(r.to(), "to"));
+  ASSIGN_OR_RETURN(q.from, FromProto(r.from(), "from"));
+  ASSIGN_OR_RETURN(q.to, FromProto(r.to(), "to"));
   switch (r.bucket()) {
     case v1::TREND_BUCKET_WEEK:
       q.bucket = core::BucketSize::kWeek;
@@ -160,8 +146,8 @@ v1::TrendRow ToProto(const core::TrendRow& r, const std::string& rule_set) {
   out.set_clinician_id(r.clinician_id);
   out.set_instrument_id(r.instrument_id);
   out.set_age_band(AgeBandToProto(r.age_band));
-  *out.mutable_bucket_start() = DayToProto(r.start);
-  *out.mutable_bucket_end() = DayToProto(r.end);
+  *out.mutable_bucket_start() = ToProto(r.start);
+  *out.mutable_bucket_end() = ToProto(r.end);
   *out.mutable_activity() = ToProto(r.activity);
   *out.mutable_all() = ToProto(r.all);
   *out.mutable_intake_below_cutoff() = ToProto(r.intake_below_cutoff);
@@ -251,8 +237,8 @@ absl::StatusOr<v1::QualityReport> BuildQualityReport(
   report.set_rule_set(rule_sets.ForTenant(request.tenant_id()).name);
   if (!totals.empty()) {
     const core::TrendRow& t = totals.front();
-    *report.mutable_from() = DayToProto(t.start);
-    *report.mutable_to() = DayToProto(t.end);
+    *report.mutable_from() = ToProto(t.start);
+    *report.mutable_to() = ToProto(t.end);
     const v1::ActivityFigures a = ToProto(t.activity);
     report.set_episodes_started(a.episodes_started());
     report.set_sessions(a.sessions());

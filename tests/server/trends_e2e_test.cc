@@ -108,9 +108,10 @@ TEST_F(TrendsE2eTest, BadRequestsNameTheField) {
   v1::QueryTrendsRequest request = March();
   request.mutable_to()->set_month(2);
   request.mutable_to()->set_day(30);
-  EXPECT_THAT(client_->QueryTrends(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       ::testing::HasSubstr("to: give a calendar date")));
+  EXPECT_THAT(
+      client_->QueryTrends(request),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::HasSubstr("to: 2026-2-30 is not a calendar date")));
   request = March();
   request.set_org_unit("Not/Lower");
   EXPECT_THAT(client_->QueryTrends(request),

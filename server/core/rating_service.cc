@@ -452,7 +452,10 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
     RETURN_IF_ERROR(store_->Apply(changes));
     AddToReferenceCacheLocked(tenant_id, added);
   }
-  RETURN_IF_ERROR(Evaluate(view));
+  // The evaluations above still hold: the reference now includes this
+  // episode, and a closed episode's evaluation takes its own part out again.
+  // Only the outcome is new, as frozen.
+  view.outcomes = outcomes;
   return view;
 }
 

@@ -346,6 +346,24 @@ TEST_F(RatingServiceTest, TargetsAppearOnceTenEpisodesHaveClosed) {
   ASSERT_THAT(own, IsOk());
   EXPECT_THAT(own->evaluations[1].expected->reason,
               HasSubstr("9 reference episodes reached session 2"));
+
+  // Closing with targets in play: the close's answer equals a later read
+  // (the reference then holds the episode, and its own part is taken out).
+  ASSERT_THAT(Submit(OrsWithTotal("eleventh", 1, 200), "eleventh-1"), IsOk());
+  ASSERT_THAT(Submit(OrsWithTotal("eleventh", 2, 230), "eleventh-2"), IsOk());
+  auto closed = service_->CloseEpisode(
+      "tenant-a", "eleventh",
+      {domain::EndingType::kPlanned, absl::CivilDay(2026, 3, 20)});
+  ASSERT_THAT(closed, IsOk());
+  auto read = service_->GetEpisode("tenant-a", "eleventh");
+  ASSERT_THAT(read, IsOk());
+  ASSERT_TRUE(closed->evaluations[1].expected->available);
+  EXPECT_DOUBLE_EQ(closed->evaluations[1].expected->target, 24.0);
+  EXPECT_EQ(closed->evaluations[1].zone, scoring::Zone::kRed);  // 23.0 < 24.0
+  EXPECT_EQ(read->evaluations[1].expected->target,
+            closed->evaluations[1].expected->target);
+  EXPECT_EQ(read->evaluations[1].zone, closed->evaluations[1].zone);
+  EXPECT_EQ(read->outcomes, closed->outcomes);
 }
 
 TEST_F(RatingServiceTest, AClosedEpisodeReportsItsOutcome) {

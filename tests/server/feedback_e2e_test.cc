@@ -310,6 +310,10 @@ TEST_F(FeedbackE2eTest, ScoresCarryTheRuleEnginesEvaluation) {
   EXPECT_THAT(o.effect_size(), DoubleEq(6.0 / 7.0));
   EXPECT_EQ(o.change_category(), v1::CHANGE_CATEGORY_RELIABLE_RECOVERY);
   EXPECT_EQ(closed->rule_set(), "jt-5");
+  // What the close answered is what a later read derives.
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*closed, Episode()))
+      << closed->DebugString();
 }
 
 TEST_F(FeedbackE2eTest, ListsRuleSetsWithTheirSources) {

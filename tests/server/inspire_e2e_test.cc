@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/proto_builders.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_server.h"
 
@@ -25,20 +26,10 @@ const char* const kChime[] = {"connectedness", "hope", "identity", "meaning",
 v1::SubmitRatingRequest Request(const std::string& instrument,
                                 const std::string& version, int session,
                                 const std::string& key) {
-  v1::SubmitRatingRequest request;
-  request.set_idempotency_key(key);
-  v1::Rating* r = request.mutable_rating();
-  r->set_tenant_id("tenant-a");
-  r->set_episode_id("e-1");
-  r->set_client_id("c-17");
-  r->set_clinician_id("k-4");
-  r->set_org_unit("rus/team-sor");
-  r->set_session_number(session);
-  r->mutable_session_date()->set_year(2026);
-  r->mutable_session_date()->set_month(3);
-  r->mutable_session_date()->set_day(2 + 7 * (session - 1));
-  r->set_instrument_id(instrument);
-  r->set_instrument_version(version);
+  v1::SubmitRatingRequest request =
+      testing::RatingRequest(instrument, session, key);
+  request.mutable_rating()->set_org_unit("rus/team-sor");
+  request.mutable_rating()->set_instrument_version(version);
   return request;
 }
 

@@ -37,6 +37,8 @@ inline constexpr char kReferenceFamily[] = "trajectory_reference";
 inline constexpr char kAggregatesFamily[] = "aggregates";
 
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
+// Present while a server has the database open; deleted on a clean close.
+inline constexpr char kOpenMarkerKey[] = "tilbake/open";
 
 std::string Episode(absl::string_view tenant, absl::string_view episode);
 

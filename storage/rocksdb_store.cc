@@ -8,9 +8,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
@@ -57,20 +60,67 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(message);
 }
 
+// Whether RocksDB takes writes. RocksDB's own callbacks (on its threads)
+// set and clear the error; Health() reads it.
+class WriteHealth final : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* error) override {
+    if (error == nullptr || error->ok()) return;
+    Set(error->ToString());
+  }
+
+  void OnErrorRecoveryEnd(
+      const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (info.new_bg_error.ok()) Clear();
+  }
+
+  void Set(const std::string& error) {
+    absl::MutexLock lock(&mu_);
+    if (error_.has_value()) return;
+    error_ = error;
+    LogEvent(LogLevel::kError, "storage_refusing_writes", {{"error", error}});
+  }
+
+  void Clear() {
+    absl::MutexLock lock(&mu_);
+    if (!error_.has_value()) return;
+    error_.reset();
+    LogEvent(LogLevel::kInfo, "storage_writable_again");
+  }
+
+  std::optional<std::string> error() const {
+    absl::MutexLock lock(&mu_);
+    return error_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::optional<std::string> error_ ABSL_GUARDED_BY(mu_);
+};
+
 class RocksStore final : public Store {
  public:
   RocksStore(std::unique_ptr<rocksdb::DB> db,
              std::vector<rocksdb::ColumnFamilyHandle*> handles,
              const StoreOptions& options,
-             std::shared_ptr<rocksdb::Statistics> statistics)
+             std::shared_ptr<rocksdb::Statistics> statistics,
+             std::shared_ptr<WriteHealth> health)
       : db_(std::move(db)),
         handles_(std::move(handles)),
         options_(options),
-        statistics_(std::move(statistics)) {
+        statistics_(std::move(statistics)),
+        health_(std::move(health)) {
     write_options_.sync = options.durability == Durability::kFsync;
   }
 
   ~RocksStore() override {
+    if (health_->error() == std::nullopt) {
+      // A clean close: the next open need not report a crash.
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      db_->Delete(sync, meta(), keys::kOpenMarkerKey).PermitUncheckedError();
+    }
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       db_->DestroyColumnFamilyHandle(handle);
     }
@@ -112,6 +162,43 @@ class RocksStore final : public Store {
           absl::StrCat(options_.path, " has schema version ", version,
                        " and no migration to ", kSchemaVersion, " exists"));
     }
+    return absl::OkStatus();
+  }
+
+  // Notes whether the last process closed the database, and marks it open.
+  absl::Status MarkOpen() {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), meta(), keys::kOpenMarkerKey, &value);
+    if (!s.IsNotFound()) {
+      RETURN_IF_ERROR(FromRocks(s, "reading the open marker"));
+      unclean_ = true;
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocks(db_->Put(sync, meta(), keys::kOpenMarkerKey, "1"),
+                     absl::StrCat("writing to ", options_.path));
+  }
+
+  bool opened_after_unclean_shutdown() const override { return unclean_; }
+
+  absl::Status Health() const override {
+    std::optional<std::string> error = health_->error();
+    if (!error.has_value()) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        "storage refuses writes after an error (", *error, ") in ",
+        options_.path, "; free disk space or make it writable"));
+  }
+
+  absl::Status Resume() override {
+    if (!health_->error().has_value()) return absl::OkStatus();
+    rocksdb::Status s = db_->Resume();
+    if (s.IsBusy()) {
+      // RocksDB is already recovering on its own (it retries a full disk).
+      return absl::UnavailableError("storage is recovering from a write error");
+    }
+    RETURN_IF_ERROR(FromRocks(s, "resuming writes"));
+    health_->Clear();
     return absl::OkStatus();
   }
 
@@ -444,6 +531,8 @@ class RocksStore final : public Store {
   StoreOptions options_;
   rocksdb::WriteOptions write_options_;
   std::shared_ptr<rocksdb::Statistics> statistics_;  // For WAL sync timing.
+  std::shared_ptr<WriteHealth> health_;
+  bool unclean_ = false;
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
@@ -497,6 +586,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.statistics = rocksdb::CreateDBStatistics();
   db_options.statistics->set_stats_level(
       rocksdb::StatsLevel::kExceptTimeForMutex);
+  auto health = std::make_shared<WriteHealth>();
+  db_options.listeners.push_back(health);
+  if (options.env != nullptr) db_options.env = options.env;
 
   // A newer server may have added families: open every one that exists, or
   // RocksDB refuses; the schema check below then says what is wrong.
@@ -530,8 +622,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", options.path)));
   auto store = std::make_unique<RocksStore>(std::unique_ptr<rocksdb::DB>(raw),
                                             std::move(handles), options,
-                                            db_options.statistics);
+                                            db_options.statistics, health);
   RETURN_IF_ERROR(store->CheckOrInitSchema());
+  RETURN_IF_ERROR(store->MarkOpen());
   return store;
 }
 

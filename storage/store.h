@@ -16,6 +16,10 @@
 #include "domain/types.h"
 #include "scoring/trajectory.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace tilbake::storage {
 
 // When a write is acknowledged.
@@ -28,6 +32,9 @@ struct StoreOptions {
   // Directory of the RocksDB database. Created if missing.
   std::string path;
   Durability durability = Durability::kFsync;
+  // The file system RocksDB uses; null = the real one. Tests pass a wrapper
+  // that injects disk-full and read-only failures. Must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // Maps an idempotency key to the administration it created.
@@ -147,6 +154,21 @@ class Store {
       const std::map<std::string, analytics::Cells>& cells) = 0;
 
   virtual absl::StatusOr<StorageStats> Stats() const = 0;
+
+  // OK while the database takes writes. After a write or background error
+  // (disk full, read-only file system, I/O error) RocksDB refuses every
+  // write until the cause is fixed and Resume() succeeds; then this returns
+  // Unavailable saying why. Cheap: reads a flag.
+  virtual absl::Status Health() const = 0;
+
+  // Tries to leave the refusing state (RocksDB's Resume: flushes what it
+  // could not write and re-checks the disk). OK when healthy again.
+  virtual absl::Status Resume() = 0;
+
+  // True when the previous process using this directory did not close it
+  // (a crash, a kill -9 or a power loss): RocksDB replayed its write-ahead
+  // log on open. An online backup restored counts as one too.
+  virtual bool opened_after_unclean_shutdown() const = 0;
 
   // A consistent backup of the whole database into `backup_dir` (RocksDB's
   // BackupEngine: incremental, files shared between backups), taken while

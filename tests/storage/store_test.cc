@@ -8,6 +8,7 @@
 #include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "tests/testing/builders.h"
+#include "tests/testing/faulty_file_system.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -133,6 +134,97 @@ TEST(StoreTest, DataSurvivesReopen) {
   auto episode = store->GetEpisode("tenant-a", "e-1");
   ASSERT_THAT(episode, IsOk());
   EXPECT_TRUE(episode->has_value());
+}
+
+TEST(StoreTest, ReportsWhetherTheLastProcessClosedTheDatabase) {
+  TempDir dir;
+  const std::string data = dir.Sub("data");
+  const std::string crashed = dir.Sub("crashed");
+  {
+    auto store = OpenOrDie(data);
+    ASSERT_NE(store, nullptr);
+    EXPECT_FALSE(store->opened_after_unclean_shutdown());  // A new database.
+    ASSERT_THAT(store->Apply({{EpisodeOf(testing::OrsRating())}, {}, {}}),
+                IsOk());
+    // The files as a crash right now would leave them.
+    std::filesystem::copy(data, crashed);
+  }
+  auto reopened = OpenOrDie(data);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_FALSE(reopened->opened_after_unclean_shutdown());
+
+  auto recovered = OpenOrDie(crashed);
+  ASSERT_NE(recovered, nullptr);
+  EXPECT_TRUE(recovered->opened_after_unclean_shutdown());
+  auto episode = recovered->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(episode, IsOk());
+  EXPECT_TRUE(episode->has_value());  // Replayed from the write-ahead log.
+}
+
+// The first session of episode `episode_id`, as one write.
+WriteSet EpisodeWrite(const std::string& episode_id) {
+  domain::Rating rating = testing::OrsRating();
+  rating.episode_id = episode_id;
+  return {{EpisodeOf(rating)}, {Scored(rating)}, {}};
+}
+
+TEST(StoreTest, DiskFullRefusesWritesUntilResumedAndLosesNothingAcked) {
+  TempDir dir;
+  testing::FaultyFileSystem disk;
+  {
+    auto store = Store::Open({.path = dir.path(), .env = disk.env()});
+    ASSERT_THAT(store, IsOk());
+    ASSERT_THAT((*store)->Apply(EpisodeWrite("before")), IsOk());
+    EXPECT_THAT((*store)->Health(), IsOk());
+
+    disk.Set(testing::DiskFault::kNoSpace);
+    EXPECT_THAT((*store)->Apply(EpisodeWrite("during")),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("No space left on device")));
+    EXPECT_THAT((*store)->Health(),
+                StatusIs(absl::StatusCode::kUnavailable,
+                         HasSubstr("no space left on device")));
+    // Still refused while the disk is full, and still readable.
+    EXPECT_THAT((*store)->Resume(), ::testing::Not(IsOk()));
+    EXPECT_THAT((*store)->Apply(EpisodeWrite("still-full")),
+                ::testing::Not(IsOk()));
+    EXPECT_THAT((*store)->GetEpisode("tenant-a", "before"), IsOk());
+
+    disk.Set(testing::DiskFault::kNone);
+    // RocksDB may already be recovering on its own (then Resume() says it
+    // is busy); either way the store is writable again within moments.
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (!(*store)->Resume().ok() && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_THAT((*store)->Health(), IsOk());
+    ASSERT_THAT((*store)->Apply(EpisodeWrite("after")), IsOk());
+  }
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  for (const char* id : {"before", "after"}) {
+    auto episode = store->GetEpisode("tenant-a", id);
+    ASSERT_THAT(episode, IsOk());
+    EXPECT_TRUE(episode->has_value()) << id;
+    EXPECT_THAT(*store->ListAdministrations("tenant-a", id), SizeIs(1)) << id;
+  }
+  for (const char* id : {"during", "still-full"}) {
+    auto episode = store->GetEpisode("tenant-a", id);
+    ASSERT_THAT(episode, IsOk());
+    EXPECT_FALSE(episode->has_value()) << id;
+    EXPECT_THAT(*store->ListAdministrations("tenant-a", id), SizeIs(0)) << id;
+  }
+}
+
+TEST(StoreTest, ReadOnlyDataDirectoryIsAClearErrorAtOpen) {
+  TempDir dir;
+  { ASSERT_NE(OpenOrDie(dir.path()), nullptr); }
+  testing::FaultyFileSystem disk;
+  disk.Set(testing::DiskFault::kReadOnly);
+  EXPECT_THAT(Store::Open({.path = dir.path(), .env = disk.env()}),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       ::testing::AllOf(HasSubstr(dir.path()),
+                                        HasSubstr("read-only file system"))));
 }
 
 TEST(StoreTest, SecondOpenOfTheSameDirectoryIsUnavailable) {

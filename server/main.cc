@@ -42,6 +42,20 @@ ABSL_FLAG(std::string, backup_dir, "",
           "Where Admin.CreateBackup (tilbake backup) writes backups; empty: "
           "backups off.");
 ABSL_FLAG(uint32_t, backups_to_keep, 7, "Backups kept after each new one.");
+ABSL_FLAG(int, max_in_flight, 256,
+          "Calls touching storage at once; more are refused with "
+          "RESOURCE_EXHAUSTED (load shedding).");
+ABSL_FLAG(int, max_import_streams, 8,
+          "ImportRatings streams open at once; more are refused with "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "Largest request message accepted; larger is RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, grpc_memory_mb, 512,
+          "Memory gRPC may use for connections and messages before it "
+          "refuses new calls.");
+ABSL_FLAG(int, storage_check_seconds, 1,
+          "How often storage health is checked (health NOT_SERVING while "
+          "the disk refuses writes) and recovery retried.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
 
@@ -85,6 +99,13 @@ int main(int argc, char** argv) {
   options.rebuild_aggregates = absl::GetFlag(FLAGS_rebuild_aggregates);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.backups_to_keep = absl::GetFlag(FLAGS_backups_to_keep);
+  options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  options.max_import_streams = absl::GetFlag(FLAGS_max_import_streams);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.grpc_memory_bytes =
+      static_cast<int64_t>(absl::GetFlag(FLAGS_grpc_memory_mb)) << 20;
+  options.storage_check_interval =
+      absl::Seconds(absl::GetFlag(FLAGS_storage_check_seconds));
 
   auto server = tilbake::app::Server::Start(options);
   if (!server.ok()) {

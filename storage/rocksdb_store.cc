@@ -64,10 +64,18 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 // set and clear the error; Health() reads it.
 class WriteHealth final : public rocksdb::EventListener {
  public:
+  struct Error {
+    std::string message;
+    // A full disk: RocksDB itself retries once space is free (every few
+    // seconds, through its SstFileManager); a manual Resume() meanwhile
+    // would fail and could leave it stuck.
+    bool no_space = false;
+  };
+
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
                          rocksdb::Status* error) override {
     if (error == nullptr || error->ok()) return;
-    Set(error->ToString());
+    Set({error->ToString(), error->IsNoSpace()});
   }
 
   void OnErrorRecoveryEnd(
@@ -75,11 +83,12 @@ class WriteHealth final : public rocksdb::EventListener {
     if (info.new_bg_error.ok()) Clear();
   }
 
-  void Set(const std::string& error) {
+  void Set(Error error) {
     absl::MutexLock lock(&mu_);
     if (error_.has_value()) return;
-    error_ = error;
-    LogEvent(LogLevel::kError, "storage_refusing_writes", {{"error", error}});
+    LogEvent(LogLevel::kError, "storage_refusing_writes",
+             {{"error", error.message}});
+    error_ = std::move(error);
   }
 
   void Clear() {
@@ -89,14 +98,14 @@ class WriteHealth final : public rocksdb::EventListener {
     LogEvent(LogLevel::kInfo, "storage_writable_again");
   }
 
-  std::optional<std::string> error() const {
+  std::optional<Error> error() const {
     absl::MutexLock lock(&mu_);
     return error_;
   }
 
  private:
   mutable absl::Mutex mu_;
-  std::optional<std::string> error_ ABSL_GUARDED_BY(mu_);
+  std::optional<Error> error_ ABSL_GUARDED_BY(mu_);
 };
 
 class RocksStore final : public Store {
@@ -183,15 +192,20 @@ class RocksStore final : public Store {
   bool opened_after_unclean_shutdown() const override { return unclean_; }
 
   absl::Status Health() const override {
-    std::optional<std::string> error = health_->error();
+    std::optional<WriteHealth::Error> error = health_->error();
     if (!error.has_value()) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat(
-        "storage refuses writes after an error (", *error, ") in ",
+        "storage refuses writes after an error (", error->message, ") in ",
         options_.path, "; free disk space or make it writable"));
   }
 
   absl::Status Resume() override {
-    if (!health_->error().has_value()) return absl::OkStatus();
+    std::optional<WriteHealth::Error> error = health_->error();
+    if (!error.has_value()) return absl::OkStatus();
+    if (error->no_space) {
+      return absl::UnavailableError(
+          "waiting for free disk space; storage resumes on its own");
+    }
     rocksdb::Status s = db_->Resume();
     if (s.IsBusy()) {
       // RocksDB is already recovering on its own (it retries a full disk).

@@ -161,8 +161,11 @@ class Store {
   // Unavailable saying why. Cheap: reads a flag.
   virtual absl::Status Health() const = 0;
 
-  // Tries to leave the refusing state (RocksDB's Resume: flushes what it
-  // could not write and re-checks the disk). OK when healthy again.
+  // Tries to leave the refusing state. OK when healthy again. After a full
+  // disk, RocksDB retries by itself once space is free (within seconds) and
+  // this only reports; after other errors it asks RocksDB to resume. If
+  // writes stay refused after the cause is fixed, restart the server: every
+  // acknowledged write is in the write-ahead log.
   virtual absl::Status Resume() = 0;
 
   // True when the previous process using this directory did not close it

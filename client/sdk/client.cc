@@ -83,7 +83,7 @@ absl::Status Client::CallWithRetry(
       break;
     }
     absl::SleepFor(backoff * absl::Uniform(jitter, 0.5, 1.5));
-    backoff *= 2;
+    backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return FromGrpc(status);
 }

@@ -23,8 +23,10 @@ struct ClientOptions {
   // Attempts for a call that fails with a retryable code (UNAVAILABLE,
   // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). 1 = no retry.
   int max_attempts = 4;
-  // Wait before the 2nd attempt; doubles each time, with jitter.
+  // Wait before the 2nd attempt; doubles each time up to max_backoff, with
+  // jitter (so clients shed together do not come back together).
   absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(5);
 };
 
 // The C++ SDK for tilbake.v1.Feedback. Typed calls with deadlines and

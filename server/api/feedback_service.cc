@@ -19,14 +19,39 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Runs `work` (returning absl::Status) in an admitted call slot and finishes
+// the call. The slot is freed before the answer goes out, so a client that
+// has its answer can count on the slot being free.
+template <typename Work>
+grpc::ServerUnaryReactor* RunAdmitted(grpc::CallbackServerContext* context,
+                                      AdmissionControl* admission, Work work) {
+  absl::Status status;
+  {
+    absl::StatusOr<AdmissionControl::Ticket> ticket =
+        Admit(*context, admission);
+    status = ticket.ok() ? work() : ticket.status();
+  }
+  return Finish(context, status);
+}
+
 // Reads an import stream record by record. Each record is submitted on its
 // own, so a bad one is reported and the good ones are stored.
 class ImportReactor final
     : public grpc::ServerReadReactor<v1::ImportRatingsRequest> {
  public:
-  ImportReactor(core::RatingService* core, const FeedbackLimits& limits,
+  ImportReactor(grpc::CallbackServerContext* context, core::RatingService* core,
+                const FeedbackLimits& limits,
                 v1::ImportRatingsResponse* response)
       : core_(core), limits_(limits), response_(response) {
+    absl::StatusOr<AdmissionControl::Ticket> ticket =
+        Admit(*context, limits.admission, /*import_stream=*/true);
+    if (!ticket.ok()) {
+      Finish(ToGrpcStatus(ticket.status()));  // Before reading any record.
+      return;
+    }
+    ticket_ = *std::move(ticket);
+    // Tells the client the stream is admitted before its first record.
+    StartSendInitialMetadata();
     StartRead(&request_);
   }
 
@@ -35,7 +60,9 @@ class ImportReactor final
       // One fsync for every record of the stream, before acknowledging any.
       // If it fails, nothing is acknowledged: a retry replays what was
       // written, by idempotency key.
-      Finish(ToGrpcStatus(core_->SyncDeferred()));
+      const absl::Status synced = core_->SyncDeferred();
+      ticket_ = AdmissionControl::Ticket();  // Free before the answer.
+      Finish(ToGrpcStatus(synced));
       return;
     }
     response_->set_received(response_->received() + 1);
@@ -76,6 +103,7 @@ class ImportReactor final
   const FeedbackLimits limits_;
   v1::ImportRatingsResponse* response_;
   v1::ImportRatingsRequest request_;
+  AdmissionControl::Ticket ticket_;  // Released when the reactor is deleted.
 };
 
 }  // namespace
@@ -109,35 +137,40 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
     grpc::CallbackServerContext* context,
     const v1::SubmitRatingRequest* request,
     v1::SubmitRatingResponse* response) {
-  return Finish(context,
-                SubmitOne(*core_, *request, response, limits_.metrics));
+  return RunAdmitted(context, limits_.admission, [&] {
+    return SubmitOne(*core_, *request, response, limits_.metrics);
+  });
 }
 
 grpc::ServerReadReactor<v1::ImportRatingsRequest>*
 FeedbackService::ImportRatings(grpc::CallbackServerContext* context,
                                v1::ImportRatingsResponse* response) {
-  return new ImportReactor(core_, limits_, response);
+  return new ImportReactor(context, core_, limits_, response);
 }
 
 grpc::ServerUnaryReactor* FeedbackService::GetEpisode(
     grpc::CallbackServerContext* context, const v1::GetEpisodeRequest* request,
     v1::GetEpisodeResponse* response) {
-  absl::StatusOr<core::EpisodeView> view =
-      core_->GetEpisode(request->tenant_id(), request->episode_id());
-  if (view.ok()) *response->mutable_episode() = ToProto(*view);
-  return Finish(context, view.status());
+  return RunAdmitted(context, limits_.admission, [&] {
+    absl::StatusOr<core::EpisodeView> view =
+        core_->GetEpisode(request->tenant_id(), request->episode_id());
+    if (view.ok()) *response->mutable_episode() = ToProto(*view);
+    return view.status();
+  });
 }
 
 grpc::ServerUnaryReactor* FeedbackService::CloseEpisode(
     grpc::CallbackServerContext* context,
     const v1::CloseEpisodeRequest* request,
     v1::CloseEpisodeResponse* response) {
-  absl::StatusOr<domain::Ending> ending = FromProto(request->ending());
-  if (!ending.ok()) return Finish(context, ending.status());
-  absl::StatusOr<core::EpisodeView> view =
-      core_->CloseEpisode(request->tenant_id(), request->episode_id(), *ending);
-  if (view.ok()) *response->mutable_episode() = ToProto(*view);
-  return Finish(context, view.status());
+  return RunAdmitted(context, limits_.admission, [&] {
+    ASSIGN_OR_RETURN(domain::Ending ending, FromProto(request->ending()));
+    ASSIGN_OR_RETURN(core::EpisodeView view,
+                     core_->CloseEpisode(request->tenant_id(),
+                                         request->episode_id(), ending));
+    *response->mutable_episode() = ToProto(view);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* FeedbackService::ListInstruments(

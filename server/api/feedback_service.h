@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "server/api/admission.h"
 #include "server/core/rating_service.h"
 #include "server/metrics/service_metrics.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
@@ -15,6 +16,8 @@ struct FeedbackLimits {
   // Records one ImportRatings stream may carry; more is RESOURCE_EXHAUSTED
   // for the excess records (the ones before are kept).
   int64_t max_import_records = 1'000'000;
+  // Load shedding for calls that touch storage; null = no limit.
+  AdmissionControl* admission = nullptr;
 };
 
 // tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert

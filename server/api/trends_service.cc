@@ -193,15 +193,25 @@ class RowWriter final : public grpc::ServerWriteReactor<v1::TrendRow> {
 
 TrendsService::TrendsService(const core::TrendService* trends,
                              const scoring::InstrumentCatalog* catalog,
-                             const scoring::RuleSetRegistry* rule_sets)
-    : trends_(trends), catalog_(catalog), rule_sets_(rule_sets) {}
+                             const scoring::RuleSetRegistry* rule_sets,
+                             AdmissionControl* admission)
+    : trends_(trends),
+      catalog_(catalog),
+      rule_sets_(rule_sets),
+      admission_(admission) {}
 
 grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
     grpc::CallbackServerContext* context,
     const v1::QueryTrendsRequest* request) {
-  absl::StatusOr<core::TrendQuery> query = QueryFromProto(*request);
-  absl::StatusOr<std::vector<core::TrendRow>> rows =
-      query.ok() ? trends_->Query(*query) : query.status();
+  absl::StatusOr<std::vector<core::TrendRow>> rows;
+  {
+    // Held while the rows are computed; streaming them needs no storage.
+    absl::StatusOr<AdmissionControl::Ticket> ticket =
+        Admit(*context, admission_);
+    absl::StatusOr<core::TrendQuery> query =
+        ticket.ok() ? QueryFromProto(*request) : ticket.status();
+    rows = query.ok() ? trends_->Query(*query) : query.status();
+  }
   if (!rows.ok()) return new RowWriter({}, ToGrpcStatus(rows.status()));
   const std::string rule_set = rule_sets_->ForTenant(request->tenant_id()).name;
   std::vector<v1::TrendRow> out;
@@ -306,8 +316,15 @@ absl::StatusOr<v1::QualityReport> BuildQualityReport(
 grpc::ServerUnaryReactor* TrendsService::GetQualityReport(
     grpc::CallbackServerContext* context,
     const v1::QualityReportRequest* request, v1::QualityReport* response) {
-  absl::StatusOr<v1::QualityReport> report =
-      BuildQualityReport(*trends_, *catalog_, *rule_sets_, *request);
+  absl::StatusOr<v1::QualityReport> report;
+  {
+    // Freed before the answer goes out.
+    absl::StatusOr<AdmissionControl::Ticket> ticket =
+        Admit(*context, admission_);
+    report = ticket.ok() ? BuildQualityReport(*trends_, *catalog_, *rule_sets_,
+                                              *request)
+                         : ticket.status();
+  }
   if (report.ok()) *response = *std::move(report);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(report.status()));

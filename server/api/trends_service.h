@@ -3,6 +3,7 @@
 
 #include "absl/status/statusor.h"
 #include "scoring/instrument.h"
+#include "server/api/admission.h"
 #include "server/core/trends.h"
 #include "tilbake/v1/trends.grpc.pb.h"
 
@@ -12,9 +13,11 @@ namespace tilbake::api {
 // outlive it. Thread-safe.
 class TrendsService final : public v1::Trends::CallbackService {
  public:
+  // `admission` (may be null: no limit) sheds load.
   TrendsService(const core::TrendService* trends,
                 const scoring::InstrumentCatalog* catalog,
-                const scoring::RuleSetRegistry* rule_sets);
+                const scoring::RuleSetRegistry* rule_sets,
+                AdmissionControl* admission = nullptr);
 
   grpc::ServerWriteReactor<v1::TrendRow>* QueryTrends(
       grpc::CallbackServerContext* context,
@@ -29,6 +32,7 @@ class TrendsService final : public v1::Trends::CallbackService {
   const core::TrendService* trends_;
   const scoring::InstrumentCatalog* catalog_;
   const scoring::RuleSetRegistry* rule_sets_;
+  AdmissionControl* admission_;
 };
 
 // The quality report without gRPC (used by the handler and tests).

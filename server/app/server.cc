@@ -1,6 +1,7 @@
 #include "server/app/server.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -10,12 +11,14 @@
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 #include "server/api/admin_service.h"
+#include "server/api/admission.h"
 #include "server/api/feedback_service.h"
 #include "server/api/rpc_observer.h"
 #include "server/api/trends_service.h"
@@ -69,6 +72,7 @@ struct Server::State {
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<metrics::ServiceMetrics> metrics;
+  std::unique_ptr<api::AdmissionControl> admission;
   std::unique_ptr<prometheus::Exposer> exposer;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
@@ -81,9 +85,31 @@ struct Server::State {
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   int metrics_port = 0;
+  std::thread storage_watcher;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
 };
+
+void Server::WatchStorage(State& state, absl::Duration interval) {
+  bool serving = true;
+  absl::MutexLock lock(&state.mu);
+  while (!state.shut_down) {
+    // Wakes early when Shutdown() sets shut_down.
+    state.mu.AwaitWithTimeout(absl::Condition(&state.shut_down), interval);
+    if (state.shut_down) break;
+    absl::Status health = state.store->Health();
+    // Try to leave the refusing state; the log keeps the original error.
+    if (!health.ok() && state.store->Resume().ok()) health = absl::OkStatus();
+    if (health.ok() != serving) {
+      serving = health.ok();
+      state.server->GetHealthCheckService()->SetServingStatus(serving);
+      LogEvent(serving ? LogLevel::kInfo : LogLevel::kError,
+               serving ? "health_serving" : "health_not_serving",
+               {{"reason", serving ? "storage writable again"
+                                   : std::string(health.message())}});
+    }
+  }
+}
 
 // Serves /metrics: the registry, storage and process figures.
 absl::Status Server::StartExposer(const std::string& listen, State& state) {
@@ -138,8 +164,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                             options.tenant_rule_sets}));
   state->rule_sets =
       std::make_unique<scoring::RuleSetRegistry>(std::move(rule_sets));
-  ASSIGN_OR_RETURN(state->store, storage::Store::Open(
-                                     {options.data_dir, options.durability}));
+  ASSIGN_OR_RETURN(state->store,
+                   storage::Store::Open({.path = options.data_dir,
+                                         .durability = options.durability,
+                                         .env = options.storage_env}));
+  if (state->store->opened_after_unclean_shutdown()) {
+    // RocksDB replayed the write-ahead log: every acknowledged write is
+    // back. Worth a line: crashes should be rare and explained.
+    LogEvent(LogLevel::kWarning, "recovered_after_unclean_shutdown",
+             {{"data_dir", options.data_dir}});
+  }
   state->core = std::make_unique<core::RatingService>(
       state->store.get(), state->catalog.get(), state->rule_sets.get(),
       options.clock);
@@ -155,15 +189,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   state->trends = std::make_unique<core::TrendService>(state->store.get(),
                                                        state->rule_sets.get());
+  state->admission = std::make_unique<api::AdmissionControl>(
+      api::AdmissionLimits{.max_in_flight = options.max_in_flight,
+                           .max_import_streams = options.max_import_streams},
+      state->metrics.get());
   state->trends_api = std::make_unique<api::TrendsService>(
-      state->trends.get(), state->catalog.get(), state->rule_sets.get());
+      state->trends.get(), state->catalog.get(), state->rule_sets.get(),
+      state->admission.get());
   state->admin = std::make_unique<api::AdminService>(
       state->store.get(),
       api::BackupOptions{options.backup_dir, options.backups_to_keep});
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.metrics = state->metrics.get(),
-                          .max_import_records = options.max_import_records});
+                          .max_import_records = options.max_import_records,
+                          .admission = state->admission.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -171,6 +211,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &state->port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  grpc::ResourceQuota quota("tilbake-server");
+  quota.Resize(static_cast<size_t>(options.grpc_memory_bytes));
+  builder.SetResourceQuota(quota);
   builder.RegisterService(state->feedback.get());
   builder.RegisterService(state->trends_api.get());
   builder.RegisterService(state->admin.get());
@@ -186,6 +229,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         absl::StrCat("cannot listen on ", options.listen));
   }
   state->server->GetHealthCheckService()->SetServingStatus(true);
+  state->storage_watcher =
+      std::thread([&state = *state, interval = options.storage_check_interval] {
+        WatchStorage(state, interval);
+      });
   LogEvent(
       LogLevel::kInfo, "server_started",
       {{"listen", options.listen},
@@ -197,7 +244,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         options.durability == storage::Durability::kFsync ? "fsync" : "os"},
        {"instruments", absl::StrCat(state->catalog->definitions().size())},
        {"rule_sets", absl::StrCat(state->rule_sets->rule_sets().size())},
-       {"default_rule_set", options.default_rule_set}});
+       {"default_rule_set", options.default_rule_set},
+       {"max_in_flight", absl::StrCat(options.max_in_flight)},
+       {"recovered_after_unclean_shutdown",
+        state->store->opened_after_unclean_shutdown() ? "true" : "false"}});
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
@@ -216,6 +266,7 @@ void Server::Shutdown(absl::Duration deadline) {
     state_->shut_down = true;
   }
   LogEvent(LogLevel::kInfo, "server_stopping");
+  state_->storage_watcher.join();  // Saw shut_down; never flips health again.
   state_->server->GetHealthCheckService()->SetServingStatus(false);
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
   state_->server->Wait();
@@ -224,6 +275,7 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->feedback.reset();
   state_->admin.reset();
   state_->trends_api.reset();
+  state_->admission.reset();
   state_->trends.reset();
   state_->core.reset();
   state_->store.reset();  // Closes the database.

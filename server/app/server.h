@@ -27,7 +27,13 @@ struct ServerOptions {
   // Plaintext gRPC is refused on non-loopback addresses unless this is set
   // (TLS arrives with the security work).
   bool allow_plaintext_non_loopback = false;
+  // Largest request message (bigger: RESOURCE_EXHAUSTED), and the memory
+  // gRPC may hold for connections and messages before refusing new calls.
   int max_message_bytes = 4 << 20;
+  int64_t grpc_memory_bytes = int64_t{512} << 20;
+  // Load shedding (see api::AdmissionLimits).
+  int max_in_flight = 256;
+  int max_import_streams = 8;
   // Prometheus scrape address (host:port, port 0 picks one); empty = off.
   std::string metrics_listen;
   // One structured log line per RPC.
@@ -39,6 +45,11 @@ struct ServerOptions {
   uint32_t backups_to_keep = 7;
   // Records per ImportRatings stream.
   int64_t max_import_records = 1'000'000;
+  // How often storage health is checked and, while the disk refuses
+  // writes, recovery retried (health is NOT_SERVING meanwhile).
+  absl::Duration storage_check_interval = absl::Seconds(1);
+  // RocksDB's file system; null = the real one (tests inject faults).
+  rocksdb::Env* storage_env = nullptr;
   // "Now", for recorded_at and date checks; tests inject a fixed clock.
   core::RatingService::Clock clock = [] { return absl::Now(); };
 };
@@ -69,6 +80,8 @@ class Server {
   explicit Server(std::unique_ptr<State> state);
   static absl::Status StartExposer(const std::string& listen, State& state);
   static absl::Status RebuildAggregatesNow(State& state);
+  // Keeps health in step with storage until shutdown (its own thread).
+  static void WatchStorage(State& state, absl::Duration interval);
   std::unique_ptr<State> state_;
 };
 

@@ -116,6 +116,33 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry,
                       .Register(registry);
   import_accepted_ = &imports.Add({{"result", "accepted"}});
   import_rejected_ = &imports.Add({{"result", "rejected"}});
+
+  auto& in_flight =
+      prometheus::BuildGauge()
+          .Name("tilbake_calls_in_flight")
+          .Help(
+              "Calls admitted and not yet finished, by kind (an import "
+              "stream is also a call); see --max_in_flight.")
+          .Register(registry);
+  calls_in_flight_ = &in_flight.Add({{"kind", "call"}});
+  import_streams_open_ = &in_flight.Add({{"kind", "import_stream"}});
+  auto& shed = prometheus::BuildCounter()
+                   .Name("tilbake_calls_shed_total")
+                   .Help(
+                       "Calls refused with RESOURCE_EXHAUSTED by load "
+                       "shedding, by kind.")
+                   .Register(registry);
+  calls_shed_ = &shed.Add({{"kind", "call"}});
+  import_streams_shed_ = &shed.Add({{"kind", "import_stream"}});
+}
+
+void ServiceMetrics::CallsInFlight(int calls, int import_streams) {
+  calls_in_flight_->Set(calls);
+  import_streams_open_->Set(import_streams);
+}
+
+void ServiceMetrics::CallShed(bool import_stream) {
+  (import_stream ? import_streams_shed_ : calls_shed_)->Increment();
 }
 
 const ServiceMetrics::Method& ServiceMetrics::FindMethod(
@@ -192,6 +219,14 @@ class StorageCollector final : public prometheus::Collectable {
     out.push_back(Gauge("tilbake_rocksdb_background_errors",
                         "Background errors (non-zero: writes may be stopped).",
                         static_cast<double>(stats->background_errors)));
+    out.push_back(Gauge("tilbake_storage_writable",
+                        "1 while the database takes writes; 0 after a disk "
+                        "full or I/O error, until it recovers.",
+                        store_->Health().ok() ? 1 : 0));
+    out.push_back(Gauge("tilbake_storage_opened_after_crash",
+                        "1 when this start replayed the write-ahead log of a "
+                        "process that did not close the database.",
+                        store_->opened_after_unclean_shutdown() ? 1 : 0));
     prometheus::MetricFamily sync;
     sync.name = "tilbake_rocksdb_wal_sync_seconds";
     sync.help = "Duration of write-ahead-log fsyncs since start.";

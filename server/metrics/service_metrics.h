@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "storage/store.h"
@@ -43,6 +44,9 @@ class ServiceMetrics {
   // An alert raised on a newly stored administration.
   void AlertRaised(absl::string_view kind, absl::string_view colour);
   void ImportRecord(bool accepted);
+  // Load shedding (api::AdmissionControl): what is in flight, what was shed.
+  void CallsInFlight(int calls, int import_streams);
+  void CallShed(bool import_stream);
 
  private:
   struct Method {
@@ -58,6 +62,10 @@ class ServiceMetrics {
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> alerts_;
   prometheus::Counter* import_accepted_ = nullptr;
   prometheus::Counter* import_rejected_ = nullptr;
+  prometheus::Gauge* calls_in_flight_ = nullptr;
+  prometheus::Gauge* import_streams_open_ = nullptr;
+  prometheus::Counter* calls_shed_ = nullptr;
+  prometheus::Counter* import_streams_shed_ = nullptr;
 };
 
 // Storage figures read from the store at each scrape:

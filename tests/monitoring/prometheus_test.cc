@@ -165,7 +165,7 @@ TEST(PrometheusTest, ARealPrometheusSeesTheCountersMove) {
 // Every tilbake_ metric the dashboard and the alert rules use is one the
 // server exports: a renamed metric cannot silently blank a panel.
 TEST(PrometheusTest, DashboardsAndAlertsUseExportedMetrics) {
-  testing::TestServer server(/*with_metrics=*/true);
+  testing::TestServer server(testing::TestServer::WithMetrics());
   const std::string exported = HttpGet(
       absl::StrCat("http://127.0.0.1:", server.metrics_port(), "/metrics"));
   ASSERT_THAT(exported, HasSubstr("tilbake_build_info"));

@@ -25,8 +25,7 @@ enum class DiskFault {
 class FaultyFileSystem {
  public:
   FaultyFileSystem()
-      : fs_(std::make_shared<Wrapper>(rocksdb::FileSystem::Default(),
-                                      &fault_)),
+      : fs_(std::make_shared<Wrapper>(rocksdb::FileSystem::Default(), &fault_)),
         env_(rocksdb::NewCompositeEnv(fs_)) {}
 
   void Set(DiskFault fault) { fault_.store(fault); }
@@ -102,6 +101,19 @@ class FaultyFileSystem {
           FileSystemWrapper::NewWritableFile(name, options, &file, dbg);
       if (s.ok()) *result = std::make_unique<File>(std::move(file), fault_);
       return s;
+    }
+
+    // A full disk also says so when asked (RocksDB waits for free space
+    // before it retries).
+    rocksdb::IOStatus GetFreeSpace(const std::string& path,
+                                   const rocksdb::IOOptions& options,
+                                   uint64_t* free,
+                                   rocksdb::IODebugContext* dbg) override {
+      if (fault_->load() == DiskFault::kNoSpace) {
+        *free = 0;
+        return rocksdb::IOStatus::OK();
+      }
+      return FileSystemWrapper::GetFreeSpace(path, options, free, dbg);
     }
 
     rocksdb::IOStatus LockFile(const std::string& name,

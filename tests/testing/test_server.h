@@ -1,8 +1,10 @@
 #ifndef TILBAKE_TESTS_TESTING_TEST_SERVER_H_
 #define TILBAKE_TESTS_TESTING_TEST_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "client/sdk/client.h"
@@ -17,10 +19,17 @@ namespace tilbake::testing {
 // real RocksDB in a temp directory and the fixed test clock.
 class TestServer {
  public:
-  // `with_metrics` also serves /metrics on a free port. Off by default:
-  // stopping the exposer (civetweb) takes about two seconds.
-  explicit TestServer(bool with_metrics = false) : with_metrics_(with_metrics) {
+  using Configure = std::function<void(app::ServerOptions&)>;
+
+  // `configure` changes the options (limits, fault injection) before each
+  // start. WithMetrics() also serves /metrics on a free port: off by default
+  // because stopping the exposer (civetweb) takes about two seconds.
+  explicit TestServer(Configure configure = {})
+      : configure_(std::move(configure)) {
     Start();
+  }
+  static Configure WithMetrics() {
+    return [](app::ServerOptions& o) { o.metrics_listen = "127.0.0.1:0"; };
   }
 
   // Stops the server (closing the database) and starts a new one on the
@@ -50,15 +59,15 @@ class TestServer {
     app::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.data_dir = data_dir_;
-    if (with_metrics_) options.metrics_listen = "127.0.0.1:0";
     options.log_requests = false;
     options.clock = [] { return Now(); };
+    if (configure_) configure_(options);
     auto server = app::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
 
-  bool with_metrics_;
+  Configure configure_;
   TempDir dir_;
   std::string data_dir_ = dir_.Sub("data");
   std::unique_ptr<app::Server> server_;

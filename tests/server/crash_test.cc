@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <iostream>
 #include <memory>
 #include <set>
 #include <string>
@@ -71,6 +72,74 @@ class Target {
   std::shared_ptr<client::Client> client_ ABSL_GUARDED_BY(mu_);
 };
 
+// After the server stopped: every stored rating has its idempotency entry,
+// every episode's state matches its ratings, there are `expected` ratings,
+// and the incremental aggregates equal a rebuild from the raw ratings.
+void ExpectNothingHalfWrittenAndAggregatesRebuildable(const std::string& data,
+                                                      int expected) {
+  auto store = storage::Store::Open({data});
+  ASSERT_THAT(store, IsOk());
+  auto catalog = config::LoadInstrumentCatalog("");
+  ASSERT_THAT(catalog, IsOk());
+  int scanned = 0;
+  ASSERT_THAT(
+      (*store)->ScanEpisodes(
+          [&](const domain::Episode& episode,
+              const std::vector<domain::Administration>& all) {
+            for (const domain::Administration& a : all) {
+              ++scanned;
+              auto key = (*store)->GetIdempotency(a.rating.tenant_id,
+                                                  a.idempotency_key);
+              if (!key.ok() || !key->has_value() ||
+                  (*key)->administration_id !=
+                      domain::AdministrationId(a.rating)) {
+                return absl::DataLossError(absl::StrCat(
+                    "no idempotency entry for ", a.idempotency_key));
+              }
+            }
+            if (episode.last_session_date != all.back().rating.session_date) {
+              return absl::DataLossError("episode state behind its ratings");
+            }
+            return absl::OkStatus();
+          }),
+      IsOk());
+  EXPECT_EQ(scanned, expected);
+  auto rebuilt = core::RebuildAggregates(**store, *catalog);
+  ASSERT_THAT(rebuilt, IsOk());
+  auto incremental = (*store)->ReadAllAggregates("tenant-a");
+  ASSERT_THAT(incremental, IsOk());
+  analytics::Cells nonzero;
+  for (const auto& [key, sums] : *incremental) {
+    if (std::any_of(sums.begin(), sums.end(),
+                    [](int64_t v) { return v != 0; })) {
+      nonzero[key] = sums;
+    }
+  }
+  EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
+}
+
+// Every planned episode of `writers` × `episodes` has each of its 2 ×
+// kSessions ratings exactly once; returns how many ratings were read.
+int ExpectEachRatingOnce(client::Client& client, int writers, int episodes) {
+  int stored = 0;
+  for (int w = 0; w < writers; ++w) {
+    for (int e = 0; e < episodes; ++e) {
+      auto episode =
+          client.GetEpisode("tenant-a", absl::StrCat("w", w, "-e", e));
+      EXPECT_THAT(episode, IsOk());
+      if (!episode.ok()) continue;
+      std::set<std::string> ids;
+      for (const auto& a : episode->administrations()) {
+        EXPECT_TRUE(ids.insert(a.administration_id()).second)
+            << "duplicate " << a.administration_id();
+      }
+      EXPECT_EQ(ids.size(), static_cast<size_t>(2 * kSessions));
+      stored += episode->administrations_size();
+    }
+  }
+  return stored;
+}
+
 TEST(CrashTest, AcknowledgedRatingsSurviveKillNineExactlyOnce) {
   testing::TempDir dir;
   const std::string data = dir.Sub("data");
@@ -123,6 +192,8 @@ TEST(CrashTest, AcknowledgedRatingsSurviveKillNineExactlyOnce) {
         dir.Sub(absl::StrCat("server-", kills, ".log")));
     port = server->WaitForPort();
     ASSERT_TRUE(port.has_value()) << server->log();
+    EXPECT_THAT(server->log(),
+                ::testing::HasSubstr("recovered_after_unclean_shutdown"));
     target.Set(*port);
   }
   for (std::thread& t : writers) t.join();
@@ -131,68 +202,104 @@ TEST(CrashTest, AcknowledgedRatingsSurviveKillNineExactlyOnce) {
   EXPECT_EQ(kills, 3);
   // The kills interrupted calls in flight (so retries were exercised).
   EXPECT_GT(failed_attempts.load(), 0);
+  std::cout << "kills=" << kills << " acknowledged=" << acknowledged
+            << " failed_attempts=" << failed_attempts << "\n";
 
   // Every episode has each planned rating exactly once.
   auto client = target.Get();
-  int stored = 0;
-  for (int w = 0; w < kWriters; ++w) {
-    for (int e = 0; e < kEpisodesPerWriter; ++e) {
-      auto episode =
-          client->GetEpisode("tenant-a", absl::StrCat("w", w, "-e", e));
-      ASSERT_THAT(episode, IsOk());
-      std::set<std::string> ids;
-      for (const auto& a : episode->administrations()) {
-        EXPECT_TRUE(ids.insert(a.administration_id()).second)
-            << "duplicate " << a.administration_id();
-      }
-      EXPECT_EQ(ids.size(), static_cast<size_t>(2 * kSessions));
-      stored += episode->administrations_size();
-    }
-  }
+  const int stored =
+      ExpectEachRatingOnce(*client, kWriters, kEpisodesPerWriter);
   EXPECT_EQ(stored, kRatings);
   client.reset();
   ASSERT_EQ(server->StopWith(SIGTERM), 0);
 
-  // Nothing half-written, and aggregates equal a rebuild from raw ratings.
-  auto store = storage::Store::Open({data});
-  ASSERT_THAT(store, IsOk());
-  auto catalog = config::LoadInstrumentCatalog("");
-  ASSERT_THAT(catalog, IsOk());
-  int scanned = 0;
-  ASSERT_THAT(
-      (*store)->ScanEpisodes(
-          [&](const domain::Episode& episode,
-              const std::vector<domain::Administration>& all) {
-            for (const domain::Administration& a : all) {
-              ++scanned;
-              auto key = (*store)->GetIdempotency(a.rating.tenant_id,
-                                                  a.idempotency_key);
-              if (!key.ok() || !key->has_value() ||
-                  (*key)->administration_id !=
-                      domain::AdministrationId(a.rating)) {
-                return absl::DataLossError(absl::StrCat(
-                    "no idempotency entry for ", a.idempotency_key));
-              }
-            }
-            if (episode.last_session_date != all.back().rating.session_date) {
-              return absl::DataLossError("episode state behind its ratings");
-            }
-            return absl::OkStatus();
-          }),
-      IsOk());
-  EXPECT_EQ(scanned, kRatings);
-  auto rebuilt = core::RebuildAggregates(**store, *catalog);
-  ASSERT_THAT(rebuilt, IsOk());
-  auto incremental = (*store)->ReadAllAggregates("tenant-a");
-  ASSERT_THAT(incremental, IsOk());
-  analytics::Cells nonzero;
-  for (const auto& [key, sums] : *incremental) {
-    if (std::any_of(sums.begin(), sums.end(),
-                    [](int64_t v) { return v != 0; })) {
-      nonzero[key] = sums;
-    }
+  ExpectNothingHalfWrittenAndAggregatesRebuildable(data, kRatings);
+}
+
+// ImportRatings streams cut by kill -9 part-way: a stream is acknowledged
+// only as a whole, so the importer sends the whole stream again (same
+// idempotency keys) until it is; records that reached the log before the
+// kill replay instead of doubling. Bounded: 3 streams × 80 records, 2 kills.
+TEST(CrashTest, ImportStreamsCutMidwayAreResentWithoutDoubles) {
+  constexpr int kImporters = 3;
+  constexpr int kEpisodesPerImporter = 4;
+  constexpr int kRecords = kEpisodesPerImporter * kSessions * 2;  // 80
+  testing::TempDir dir;
+  const std::string data = dir.Sub("data");
+  auto server = std::make_unique<ServerProcess>(TILBAKE_SERVER_PATH, data,
+                                                dir.Sub("server-0.log"));
+  std::optional<int> port = server->WaitForPort();
+  ASSERT_TRUE(port.has_value()) << server->log();
+  Target target;
+  target.Set(*port);
+
+  std::atomic<int> sent{0};  // Records handed to a stream, all attempts.
+  std::atomic<int> cut_streams{0};
+  std::atomic<int> replayed{0};
+  std::atomic<bool> gave_up{false};
+  std::vector<std::thread> importers;
+  for (int w = 0; w < kImporters; ++w) {
+    importers.emplace_back([&, w] {
+      for (int attempt = 0; attempt < 200; ++attempt) {
+        int next = 0;
+        auto result =
+            target.Get()->ImportRatings([&](v1::ImportRatingsRequest* request) {
+              if (next == kRecords) return false;
+              const int e = next / (2 * kSessions);
+              const int s = (next % (2 * kSessions)) / 2 + 1;
+              request->set_record_number(++next);
+              *request->mutable_record() = Planned(w, e, s, next % 2 == 0);
+              ++sent;
+              // Paced, so a kill lands while streams are open.
+              absl::SleepFor(absl::Milliseconds(1));
+              return true;
+            });
+        if (result.ok()) {
+          EXPECT_EQ(result->rejected(), 0);
+          EXPECT_EQ(result->stored() + result->replayed(), kRecords);
+          replayed += result->replayed();
+          return;
+        }
+        ++cut_streams;
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+      gave_up = true;
+    });
   }
-  EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
+
+  int kills = 0;
+  for (int threshold : {kImporters * kRecords / 3, kImporters * kRecords}) {
+    // Every stream is about a third sent (first kill) or two thirds into
+    // its second attempt (second kill): open, none acknowledged.
+    for (int i = 0; i < 4000 && sent.load() < threshold; ++i) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    server->StopWith(SIGKILL);
+    ++kills;
+    server = std::make_unique<ServerProcess>(
+        TILBAKE_SERVER_PATH, data,
+        dir.Sub(absl::StrCat("server-", kills, ".log")));
+    port = server->WaitForPort();
+    ASSERT_TRUE(port.has_value()) << server->log();
+    EXPECT_THAT(server->log(),
+                ::testing::HasSubstr("recovered_after_unclean_shutdown"));
+    target.Set(*port);
+  }
+  for (std::thread& t : importers) t.join();
+  ASSERT_FALSE(gave_up.load());
+  EXPECT_EQ(kills, 2);
+  EXPECT_GE(cut_streams.load(), kImporters);  // Each was cut at least once.
+  // Records of cut streams had reached the log: resending replayed them.
+  EXPECT_GT(replayed.load(), 0);
+  std::cout << "kills=" << kills << " cut_streams=" << cut_streams
+            << " records_sent=" << sent << " replayed=" << replayed << "\n";
+
+  auto client = target.Get();
+  EXPECT_EQ(ExpectEachRatingOnce(*client, kImporters, kEpisodesPerImporter),
+            kImporters * kRecords);
+  client.reset();
+  ASSERT_EQ(server->StopWith(SIGTERM), 0);
+  ExpectNothingHalfWrittenAndAggregatesRebuildable(data, kImporters * kRecords);
 }
 
 }  // namespace

@@ -126,15 +126,30 @@ v1::Importance ToProto(scoring::Importance importance) {
   return v1::IMPORTANCE_UNSPECIFIED;
 }
 
+// Input limits, far above any real form (the longest instrument has 29
+// items), so hostile or broken input is refused before it costs anything.
+constexpr int kMaxItemsPerRating = 64;
+constexpr size_t kMaxItemKeyLength = 64;
+constexpr size_t kMaxSkipReasonLength = 200;
+
 absl::StatusOr<scoring::Answers> AnswersFromProto(const v1::Rating& rating) {
   scoring::Answers answers;
   switch (rating.answers_case()) {
     case v1::Rating::kItems: {
       answers.format = scoring::AnswerFormat::kItems;
       const v1::ItemAnswers& items = rating.items();
+      if (items.items_size() > kMaxItemsPerRating) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("rating.items.items: ", items.items_size(),
+                         " answers; at most ", kMaxItemsPerRating));
+      }
       for (int i = 0; i < items.items_size(); ++i) {
         const v1::ItemAnswer& in = items.items(i);
         const std::string field = absl::StrCat("rating.items.items[", i, "]");
+        if (in.key().size() > kMaxItemKeyLength) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              field, ".key: longer than ", kMaxItemKeyLength, " characters"));
+        }
         scoring::ItemAnswer item;
         item.key = in.key();
         if (in.has_value()) {
@@ -159,6 +174,11 @@ absl::StatusOr<scoring::Answers> AnswersFromProto(const v1::Rating& rating) {
       return answers;
     }
     case v1::Rating::kSkipped:
+      if (rating.skipped().reason().size() > kMaxSkipReasonLength) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("rating.skipped.reason: longer than ",
+                         kMaxSkipReasonLength, " characters"));
+      }
       answers.format = scoring::AnswerFormat::kSkipped;
       answers.skip_reason = rating.skipped().reason();
       return answers;

@@ -89,6 +89,16 @@ TEST_F(FeedbackE2eTest, BadInputGetsTheRightStatusNamingTheField) {
   auto two_decimals = OrsRequest(2, "k-dec", {5.15, 6, 7, 8});
   auto version = OrsRequest(2, "k-ver");
   version.mutable_rating()->set_instrument_version("9");
+  auto many_items = OrsRequest(2, "k-many", std::vector<double>(65, 5.0));
+  auto long_key = OrsRequest(2, "k-long-item");
+  long_key.mutable_rating()->mutable_items()->mutable_items(0)->set_key(
+      std::string(65, 'k'));
+  auto long_reason = OrsRequest(2, "k-reason");
+  long_reason.mutable_rating()->mutable_skipped()->set_reason(
+      std::string(201, 'r'));
+  auto huge = OrsRequest(2, "k-huge");  // Over the 4 MiB message limit.
+  huge.mutable_rating()->mutable_skipped()->set_reason(
+      std::string(5 << 20, 'r'));
   const std::vector<Row> rows = {
       {"ItemAboveTen", OrsRequest(2, "k-big", {5, 6, 10.5, 8}),
        absl::StatusCode::kInvalidArgument,
@@ -105,6 +115,16 @@ TEST_F(FeedbackE2eTest, BadInputGetsTheRightStatusNamingTheField) {
        absl::StatusCode::kAlreadyExists, "idempotency_key: already used"},
       {"UnconfiguredVersion", version, absl::StatusCode::kFailedPrecondition,
        "rating.instrument_version"},
+      {"TooManyItems", many_items, absl::StatusCode::kInvalidArgument,
+       "rating.items.items: 65 answers; at most 64"},
+      {"LongItemKey", long_key, absl::StatusCode::kInvalidArgument,
+       "rating.items.items[0].key: longer than 64 characters"},
+      {"LongSkipReason", long_reason, absl::StatusCode::kInvalidArgument,
+       "rating.skipped.reason: longer than 200 characters"},
+      {"LongIdempotencyKey", OrsRequest(2, std::string(129, 'k')),
+       absl::StatusCode::kInvalidArgument, "idempotency_key"},
+      {"MessageTooLarge", huge, absl::StatusCode::kResourceExhausted,
+       "message larger than max"},
   };
   // SubmitRating fills in a key when none is given; call the stub the way
   // a journal system without our SDK would, through a raw channel.

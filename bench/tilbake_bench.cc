@@ -275,13 +275,24 @@ int main(int argc, char** argv) {
       results.push_back(r);
     }
     if (synced) {
-      // Read back the full 20-session episodes written at 8 in flight.
-      const int episodes = std::max(1, requests / 8 / kSessionsPerEpisode);
+      // Read back the full 20-session episodes written at 8 in flight
+      // (workers share the calls, so which ones are full is looked up).
+      std::vector<std::string> full;
+      for (int w = 0; w < 8; ++w) {
+        for (int e = 0; e * kSessionsPerEpisode < requests; ++e) {
+          const std::string id = absl::StrCat("fsync8-", w, "-", e);
+          auto episode = client->GetEpisode("bench", id);
+          if (episode.ok() &&
+              episode->administrations_size() == kSessionsPerEpisode) {
+            full.push_back(id);
+          }
+        }
+      }
+      if (full.empty()) full.push_back("none");
       Result get =
           Drive("GetEpisode (20 sessions)", 8, requests, [&](int w, int j) {
             return client
-                ->GetEpisode("bench",
-                             absl::StrCat("fsync8-", w, "-", j % episodes))
+                ->GetEpisode("bench", full[(w * 7919 + j) % full.size()])
                 .ok();
           });
       get.limit = "null gRPC";

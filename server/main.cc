@@ -45,6 +45,9 @@ ABSL_FLAG(uint32_t, backups_to_keep, 7, "Backups kept after each new one.");
 ABSL_FLAG(int, max_in_flight, 256,
           "Calls touching storage at once; more are refused with "
           "RESOURCE_EXHAUSTED (load shedding).");
+ABSL_FLAG(int, worker_threads, 64,
+          "Threads running calls that wait for the disk (so synced writes "
+          "share fsyncs).");
 ABSL_FLAG(int, max_import_streams, 8,
           "ImportRatings streams open at once; more are refused with "
           "RESOURCE_EXHAUSTED.");
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
   options.backups_to_keep = absl::GetFlag(FLAGS_backups_to_keep);
   options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   options.max_import_streams = absl::GetFlag(FLAGS_max_import_streams);
+  options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.grpc_memory_bytes =
       static_cast<int64_t>(absl::GetFlag(FLAGS_grpc_memory_mb)) << 20;

@@ -12,6 +12,7 @@ AdmissionControl::Ticket& AdmissionControl::Ticket::operator=(
     if (owner_ != nullptr) owner_->Release(import_stream_);
     owner_ = std::exchange(other.owner_, nullptr);
     import_stream_ = other.import_stream_;
+    calls_at_admission_ = other.calls_at_admission_;
   }
   return *this;
 }
@@ -31,7 +32,7 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::AdmitCall() {
   }
   ++calls_;
   Observe();
-  return Ticket(this, /*import_stream=*/false);
+  return Ticket(this, /*import_stream=*/false, calls_);
 }
 
 absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::AdmitImportStream() {
@@ -46,7 +47,7 @@ absl::StatusOr<AdmissionControl::Ticket> AdmissionControl::AdmitImportStream() {
   ++calls_;
   ++import_streams_;
   Observe();
-  return Ticket(this, /*import_stream=*/true);
+  return Ticket(this, /*import_stream=*/true, calls_);
 }
 
 absl::Status AdmissionControl::Shed(bool import_stream, absl::string_view what,

@@ -32,12 +32,19 @@ class AdmissionControl {
     Ticket& operator=(Ticket&& other) noexcept;
     ~Ticket();
 
+    // Calls in flight when this one was admitted, itself included (1: it
+    // was alone; 0 for an empty ticket).
+    int calls_at_admission() const { return calls_at_admission_; }
+
    private:
     friend class AdmissionControl;
-    Ticket(AdmissionControl* owner, bool import_stream)
-        : owner_(owner), import_stream_(import_stream) {}
+    Ticket(AdmissionControl* owner, bool import_stream, int calls)
+        : owner_(owner),
+          import_stream_(import_stream),
+          calls_at_admission_(calls) {}
     AdmissionControl* owner_ = nullptr;
     bool import_stream_ = false;
+    int calls_at_admission_ = 0;
   };
 
   // `metrics` (may be null) gets the in-flight gauges and shed counts.

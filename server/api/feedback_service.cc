@@ -19,19 +19,32 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// Runs `work` (returning absl::Status) in an admitted call slot and finishes
-// the call. The slot is freed before the answer goes out, so a client that
-// has its answer can count on the slot being free.
+// Runs `work` (returning absl::Status) in an admitted call slot, on
+// `workers` when given, and finishes the call. `work` must capture by value
+// (it may run after the handler returned). The slot is freed before the
+// answer goes out, so a client that has its answer can count on it.
 template <typename Work>
 grpc::ServerUnaryReactor* RunAdmitted(grpc::CallbackServerContext* context,
-                                      AdmissionControl* admission, Work work) {
-  absl::Status status;
-  {
-    absl::StatusOr<AdmissionControl::Ticket> ticket =
-        Admit(*context, admission);
-    status = ticket.ok() ? work() : ticket.status();
+                                      const FeedbackLimits& limits, Work work) {
+  absl::StatusOr<AdmissionControl::Ticket> ticket =
+      Admit(*context, limits.admission);
+  if (!ticket.ok()) return Finish(context, ticket.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const bool alone = ticket->calls_at_admission() <= 1;
+  auto run = [reactor, ticket = *std::move(ticket),
+              work = std::move(work)]() mutable {
+    const absl::Status status = work();
+    ticket = AdmissionControl::Ticket();
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  // Alone, the call runs here: handing it to a worker would only add a
+  // thread switch, and one blocked callback thread leaves the others free.
+  if (limits.workers == nullptr || alone) {
+    run();
+  } else {
+    limits.workers->Schedule(std::move(run));
   }
-  return Finish(context, status);
+  return reactor;
 }
 
 // Reads an import stream record by record. Each record is submitted on its
@@ -137,7 +150,7 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
     grpc::CallbackServerContext* context,
     const v1::SubmitRatingRequest* request,
     v1::SubmitRatingResponse* response) {
-  return RunAdmitted(context, limits_.admission, [&] {
+  return RunAdmitted(context, limits_, [this, request, response] {
     return SubmitOne(*core_, *request, response, limits_.metrics);
   });
 }
@@ -151,7 +164,7 @@ FeedbackService::ImportRatings(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* FeedbackService::GetEpisode(
     grpc::CallbackServerContext* context, const v1::GetEpisodeRequest* request,
     v1::GetEpisodeResponse* response) {
-  return RunAdmitted(context, limits_.admission, [&] {
+  return RunAdmitted(context, limits_, [this, request, response] {
     absl::StatusOr<core::EpisodeView> view =
         core_->GetEpisode(request->tenant_id(), request->episode_id());
     if (view.ok()) *response->mutable_episode() = ToProto(*view);
@@ -163,7 +176,7 @@ grpc::ServerUnaryReactor* FeedbackService::CloseEpisode(
     grpc::CallbackServerContext* context,
     const v1::CloseEpisodeRequest* request,
     v1::CloseEpisodeResponse* response) {
-  return RunAdmitted(context, limits_.admission, [&] {
+  return RunAdmitted(context, limits_, [this, request, response] {
     ASSIGN_OR_RETURN(domain::Ending ending, FromProto(request->ending()));
     ASSIGN_OR_RETURN(core::EpisodeView view,
                      core_->CloseEpisode(request->tenant_id(),

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "common/worker_pool.h"
 #include "server/api/admission.h"
 #include "server/core/rating_service.h"
 #include "server/metrics/service_metrics.h"
@@ -18,6 +19,9 @@ struct FeedbackLimits {
   int64_t max_import_records = 1'000'000;
   // Load shedding for calls that touch storage; null = no limit.
   AdmissionControl* admission = nullptr;
+  // Where unary calls that touch storage run (they block on the disk);
+  // null = on gRPC's own callback threads.
+  WorkerPool* workers = nullptr;
 };
 
 // tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert

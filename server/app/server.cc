@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/worker_pool.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -73,6 +74,7 @@ struct Server::State {
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<metrics::ServiceMetrics> metrics;
   std::unique_ptr<api::AdmissionControl> admission;
+  std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<prometheus::Exposer> exposer;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
@@ -199,11 +201,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   state->admin = std::make_unique<api::AdminService>(
       state->store.get(),
       api::BackupOptions{options.backup_dir, options.backups_to_keep});
+  state->workers = std::make_unique<WorkerPool>(options.worker_threads);
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.metrics = state->metrics.get(),
                           .max_import_records = options.max_import_records,
-                          .admission = state->admission.get()});
+                          .admission = state->admission.get(),
+                          .workers = state->workers.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -271,6 +275,7 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
   state_->server->Wait();
   state_->server.reset();
+  state_->workers.reset();  // Runs what is queued; then no call is left.
   state_->exposer.reset();  // Before the store its collector reads.
   state_->feedback.reset();
   state_->admin.reset();

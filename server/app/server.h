@@ -34,6 +34,9 @@ struct ServerOptions {
   // Load shedding (see api::AdmissionLimits).
   int max_in_flight = 256;
   int max_import_streams = 8;
+  // Threads that run calls which wait for the disk, so that many synced
+  // writes can share one fsync (RocksDB's group commit).
+  int worker_threads = 64;
   // Prometheus scrape address (host:port, port 0 picks one); empty = off.
   std::string metrics_listen;
   // One structured log line per RPC.

@@ -90,7 +90,11 @@ class RatingService {
   const scoring::RuleSetRegistry& rule_sets() const { return *rules_; }
 
  private:
-  static constexpr size_t kLockStripes = 64;
+  // A submission holds two stripes while its write waits for the disk, so
+  // with few stripes unrelated submissions queue behind each other's fsync
+  // (64 stripes capped 64 calls in flight at about 4 000 ratings/s with
+  // idle CPUs). 4096 mutexes are 32 KiB.
+  static constexpr size_t kLockStripes = 4096;
   absl::Mutex& StripeFor(absl::string_view tenant, absl::string_view id) const;
 
   absl::StatusOr<SubmitResult> SubmitImpl(domain::Rating rating,

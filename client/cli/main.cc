@@ -4,6 +4,7 @@
 // 2 bad usage; 3 an import stored some records and rejected others.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "client/cli/cli_support.h"
 #include "client/cli/plot.h"
+#include "client/csv/vendor_csv.h"
 #include "client/sdk/client.h"
 #include "storage/store.h"
 
@@ -34,6 +36,12 @@ ABSL_FLAG(std::string, client, "", "Client pseudonym.");
 ABSL_FLAG(std::string, clinician, "", "Clinician id.");
 ABSL_FLAG(std::string, org_unit, "",
           "Org unit path, e.g. psykisk-helse/team-nord.");
+ABSL_FLAG(std::string, format, "jsonl",
+          "import: jsonl (SubmitRatingRequest per line) or csv (the FIT "
+          "vendors' layout, docs/import.md).");
+ABSL_FLAG(std::string, org_unit_prefix, "",
+          "import --format csv: prepended to the org unit made from "
+          "Service_Location.");
 ABSL_FLAG(std::string, episode_type, "individual",
           "individual, couple, family or group.");
 ABSL_FLAG(int, session, 0, "Session number (1 = first).");
@@ -87,7 +95,9 @@ Commands:
   submit         one administration: --tenant --episode --client --clinician
                  --org_unit --session --date --instrument and one of
                  --items / --total / --skipped [--rater --age --key]
-  import FILE    JSON lines, one SubmitRatingRequest per line
+  import FILE    JSON lines, one SubmitRatingRequest per line; or with
+                 --format=csv --tenant [--org_unit_prefix --org_unit] the
+                 FIT vendors' CSV layout (docs/import.md)
   episode        --tenant --episode: every administration and its score
   close-episode  --tenant --episode --ending planned|unilateral --end_date
   instruments    the instruments the server scores [--family]
@@ -210,19 +220,75 @@ int Submit(Client& client) {
   return EXIT_SUCCESS;
 }
 
+// Streams `records` through ImportRatings, showing progress on a terminal.
+absl::StatusOr<v1::ImportRatingsResponse> Stream(
+    Client& client, const std::vector<v1::ImportRatingsRequest>& records) {
+  const bool progress = isatty(STDERR_FILENO);
+  size_t next = 0;
+  auto response = client.ImportRatings([&](v1::ImportRatingsRequest* request) {
+    if (next == records.size()) return false;
+    *request = records[next++];
+    if (progress && (next % 500 == 0 || next == records.size())) {
+      std::cerr << "\rsent " << next << " of " << records.size() << " records"
+                << std::flush;
+    }
+    return true;
+  });
+  if (progress && !records.empty()) std::cerr << "\n";
+  return response;
+}
+
+int ImportCsv(Client& client, const std::string& contents) {
+  if (absl::Status s = Require("tenant", absl::GetFlag(FLAGS_tenant));
+      !s.ok()) {
+    return Fail(s);
+  }
+  auto converted = tilbake::csv::ConvertVendorCsv(
+      contents, {.tenant_id = absl::GetFlag(FLAGS_tenant),
+                 .org_unit_prefix = absl::GetFlag(FLAGS_org_unit_prefix),
+                 .default_org_unit = absl::GetFlag(FLAGS_org_unit)});
+  if (!converted.ok()) return Fail(converted.status());
+  for (const std::string& warning : converted->warnings) {
+    std::cerr << "tilbake: warning: " << warning << "\n";
+  }
+  auto response = Stream(client, converted->records);
+  if (!response.ok()) return Fail(response.status());
+  // Rows refused here and records refused by the server, by line.
+  for (const tilbake::csv::RowError& error : converted->errors) {
+    v1::ImportError* e = response->add_errors();
+    e->set_record_number(error.line);
+    e->set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+    e->set_message(error.message);
+  }
+  std::sort(response->mutable_errors()->begin(),
+            response->mutable_errors()->end(),
+            [](const v1::ImportError& a, const v1::ImportError& b) {
+              return a.record_number() < b.record_number();
+            });
+  response->set_rejected(response->rejected() +
+                         static_cast<int64_t>(converted->errors.size()));
+  if (!absl::GetFlag(FLAGS_json)) {
+    std::cout << converted->rows << " rows, " << converted->errors.size()
+              << " refused before sending; records: ";
+  }
+  Print(*response, cli::RenderImport(*response));
+  return response->rejected() > 0 ? kExitPartial : EXIT_SUCCESS;
+}
+
 int Import(Client& client, const std::string& path) {
   std::ifstream in(path);
   if (!in) return Fail(absl::NotFoundError(absl::StrCat("cannot read ", path)));
   std::stringstream contents;
   contents << in.rdbuf();
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "csv") return ImportCsv(client, contents.str());
+  if (format != "jsonl") {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--format: \"", format, "\" is not one of jsonl, csv")));
+  }
   auto records = cli::ParseImportLines(contents.str());
   if (!records.ok()) return Fail(records.status());
-  size_t next = 0;
-  auto response = client.ImportRatings([&](v1::ImportRatingsRequest* request) {
-    if (next == records->size()) return false;
-    *request = (*records)[next++];
-    return true;
-  });
+  auto response = Stream(client, *records);
   if (!response.ok()) return Fail(response.status());
   Print(*response, cli::RenderImport(*response));
   return response->rejected() > 0 ? kExitPartial : EXIT_SUCCESS;

@@ -146,6 +146,53 @@ TEST_F(CliTest, ImportReportsRejectedLinesAndIsSafeToRerun) {
   EXPECT_THAT(bad_json.output, HasSubstr("line 1: not a SubmitRatingRequest"));
 }
 
+TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
+  const std::string example =
+      absl::StrCat(TILBAKE_EXAMPLES_DIR, "/fit-import.csv");
+  const std::string args = absl::StrCat(
+      "import --format=csv --tenant=tenant-a --org_unit_prefix=psykisk-helse ",
+      Server(), " ", example);
+  CliRun first = Tilbake(args);
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  // 4 rows, each an ORS and an SRS (one skipped).
+  EXPECT_THAT(first.output,
+              HasSubstr("4 rows, 0 refused before sending; records: received "
+                        "8, stored 8, already stored 0, rejected 0"));
+  CliRun rerun = Tilbake(args);
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
+  EXPECT_THAT(rerun.output, HasSubstr("stored 0, already stored 8"));
+
+  CliRun episode = Tilbake(absl::StrCat("episode ", Server(),
+                                        " --tenant=tenant-a --episode=case-1001"
+                                        " --json"));
+  EXPECT_EQ(episode.exit_code, 0) << episode.output;
+  EXPECT_THAT(episode.output,
+              HasSubstr("\"org_unit\": \"psykisk-helse/team-nord\""));
+  EXPECT_THAT(episode.output, HasSubstr("\"total\": 17.4"));  // 4.1+5+4.4+3.9
+
+  // A bad row is reported by its line; the good rows are stored; names in
+  // the file are dropped with a warning.
+  const std::string path = dir_.Sub("vendor.csv");
+  std::ofstream(path)
+      << "Service_Location,Provider_Email,Client_ID,Client_FirstName,Case_ID,"
+         "Session_ID,Session_Date,ORSQ1,ORSQ2,ORSQ3,ORSQ4,Total_ORS\n"
+         "Team Vest,k@x.example,p-7,Ingrid,case-7,1,2026-04-01,5,5,5,5,\n"
+         "Team Vest,k@x.example,p-7,Ingrid,case-7,2,2026-04-08,5,5,,5,\n"
+         "Team Vest,k@x.example,p-7,Ingrid,case-7,3,2026-04-15,5,5,11,5,\n";
+  CliRun partial = Tilbake(absl::StrCat(
+      "import --format=csv --tenant=tenant-a ", Server(), " ", path));
+  EXPECT_EQ(partial.exit_code, 3) << partial.output;
+  EXPECT_THAT(partial.output, HasSubstr("3 rows, 1 refused before sending"));
+  EXPECT_THAT(partial.output, HasSubstr("line 3: ORS: 3 of 4 items given"));
+  EXPECT_THAT(partial.output,
+              HasSubstr("line 4: rating.items[2] (social): 11.0 is above"));
+  EXPECT_THAT(partial.output,
+              HasSubstr("warning: 3 row(s) carried client names"));
+  CliRun wrong =
+      Tilbake(absl::StrCat("import --format=xml ", Server(), " ", path));
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+}
+
 TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--skipped", "cli-1")).exit_code, 0);
   CliRun close = CloseE1("unilateral");

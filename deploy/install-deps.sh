@@ -28,6 +28,9 @@ PACKAGES=(
   prometheus               # monitoring test: a real Prometheus + promtool
   curl                     # the monitoring test queries Prometheus's HTTP API
   systemd                  # systemd-analyze verifies deploy/systemd/tilbake.service
+  python3                  # the Python SDK (client/python) and its tests
+  python3-grpcio           # gRPC 1.51 for Python
+  python3-protobuf         # protobuf 3.21 for Python (matches protoc)
 )
 
 missing=()

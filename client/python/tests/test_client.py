@@ -1,0 +1,185 @@
+"""The Python SDK against a real tilbake-server (a child process on a free
+loopback port, RocksDB in a temp directory). Run by ctest (PythonSdk) with
+PYTHONPATH=build/client/python and TILBAKE_SERVER=the server binary."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+import grpc
+
+from tilbake import Client, TilbakeError, rating
+from tilbake.v1 import feedback_pb2, trends_pb2
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "examples",
+                       "submit_and_read.py")
+
+
+class Server:
+    """tilbake-server as a child process; port read from its start line."""
+
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="tilbake-py-")
+        self.process = subprocess.Popen(
+            [os.environ["TILBAKE_SERVER"], "--listen=127.0.0.1:0",
+             f"--data_dir={self.dir.name}/data", "--metrics_listen=",
+             "--log_requests=false"],
+            stderr=subprocess.PIPE, text=True)
+        self.log = []
+        port = None
+        for line in self.process.stderr:  # Bounded: the server exits on error.
+            self.log.append(line)
+            match = re.search(r"event=server_started .*\bport=(\d+)", line)
+            if match:
+                port = int(match.group(1))
+                break
+        if port is None:
+            raise RuntimeError("server did not start:\n" + "".join(self.log))
+        # Keep draining stderr so the server never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in self.process.stderr],
+                         daemon=True).start()
+        self.address = f"127.0.0.1:{port}"
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=60)
+        self.dir.cleanup()
+        return code
+
+
+def ors(session, items, episode="e-1", **extra):
+    return rating(tenant="tenant-a", episode=episode, client="c-17",
+                  clinician="k-4", org_unit="psykisk-helse/team-nord",
+                  session=session, date=f"2026-03-0{1 + session}",
+                  instrument="ors", items=items, **extra)
+
+
+class ClientTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        if code != 0:
+            raise AssertionError(f"server exited {code} on SIGTERM")
+
+    def setUp(self):
+        self.client = Client(self.server.address, max_attempts=1)
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_submit_scores_and_the_episode_reads_back(self):
+        stored = self.client.submit(ors(1, [5.1, 6.0, 7.3, 8.9],
+                                        episode="e-read"))
+        self.assertFalse(stored.replayed)
+        self.assertAlmostEqual(stored.administration.score.total, 27.3)
+        episode = self.client.get_episode("tenant-a", "e-read")
+        self.assertEqual(len(episode.administrations), 1)
+        self.assertAlmostEqual(episode.administrations[0].score.total, 27.3)
+        self.assertEqual(episode.administrations[0].rating.client_id, "c-17")
+
+    def test_a_retry_with_the_same_key_is_replayed_not_doubled(self):
+        form = ors(1, [4, 5, 6, 7], episode="e-retry")
+        first = self.client.submit(form, idempotency_key="py-key-1")
+        again = self.client.submit(form, idempotency_key="py-key-1")
+        self.assertFalse(first.replayed)
+        self.assertTrue(again.replayed)
+        self.assertEqual(
+            len(self.client.get_episode("tenant-a", "e-retry")
+                .administrations), 1)
+        with self.assertRaises(TilbakeError) as caught:
+            self.client.submit(ors(1, [1, 1, 1, 1], episode="e-retry"),
+                               idempotency_key="py-key-1")
+        self.assertEqual(caught.exception.code,
+                         grpc.StatusCode.ALREADY_EXISTS)
+
+    def test_bad_input_names_the_field(self):
+        with self.assertRaises(TilbakeError) as caught:
+            self.client.submit(ors(1, [5, 6, 10.5, 8], episode="e-bad"))
+        self.assertEqual(caught.exception.code,
+                         grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("rating.items[2] (social): 10.5 is above the maximum "
+                      "10.0", caught.exception.message)
+        with self.assertRaises(TilbakeError) as missing:
+            self.client.get_episode("tenant-a", "e-404")
+        self.assertEqual(missing.exception.code, grpc.StatusCode.NOT_FOUND)
+
+    def test_import_stores_good_records_and_reports_bad_ones(self):
+        records = [
+            feedback_pb2.SubmitRatingRequest(
+                idempotency_key=f"py-imp-{n}",
+                rating=ors(n, items, episode="e-import"))
+            for n, items in ((1, [5, 5, 5, 5]), (2, [5, 5, 12, 5]),
+                             (3, [6, 6, 6, 6]))
+        ]
+        response = self.client.import_ratings(records)
+        self.assertEqual((response.received, response.stored,
+                          response.replayed, response.rejected), (3, 2, 0, 1))
+        self.assertEqual(response.errors[0].record_number, 2)
+        again = self.client.import_ratings(records)
+        self.assertEqual((again.stored, again.replayed), (0, 2))
+
+    def test_instruments_and_health(self):
+        ids = {d.id for d in self.client.list_instruments("fit")}
+        self.assertTrue({"ors", "srs", "cors", "csrs"} <= ids)
+        self.assertTrue(self.client.health())
+
+    def test_close_then_trends_and_the_quality_report(self):
+        for session, items in ((1, [4, 5, 5, 6]), (2, [6, 7, 7, 6])):
+            self.client.submit(
+                rating(tenant="tenant-t", episode="e-trend", client="c-9",
+                       clinician="k-1", org_unit="dept/team", session=session,
+                       date=f"2026-04-0{session}", instrument="ors",
+                       items=items))
+        closed = self.client.close_episode("tenant-t", "e-trend",
+                                           ending="planned",
+                                           end_date="2026-04-10")
+        self.assertTrue(closed.HasField("ending"))
+        request = trends_pb2.QueryTrendsRequest(
+            tenant_id="tenant-t", instrument_ids=["ors"],
+            bucket=trends_pb2.TREND_BUCKET_WHOLE_PERIOD)
+        getattr(request, "from").CopyFrom(feedback_pb2.Date(year=2026,
+                                                            month=1, day=1))
+        request.to.CopyFrom(feedback_pb2.Date(year=2026, month=6, day=30))
+        rows = self.client.query_trends(request)
+        self.assertEqual(len(rows), 1)
+        # Intake 20.0, last 26.0: one series, mean change +6.0.
+        self.assertEqual(rows[0].all.series, 1)
+        self.assertAlmostEqual(rows[0].all.mean_intake, 20.0)
+        self.assertAlmostEqual(rows[0].all.mean_change, 6.0)
+        report = self.client.quality_report("tenant-t", "2026-01-01",
+                                            "2026-06-30")
+        self.assertEqual(report.sessions, 2)
+        self.assertEqual([o.instrument_id for o in report.outcomes], ["ors"])
+
+    def test_the_rating_helper_wants_one_answer_format(self):
+        with self.assertRaises(ValueError):
+            rating(tenant="t", episode="e", client="c", clinician="k",
+                   org_unit="d", session=1, date="2026-01-01",
+                   instrument="ors", items=[1, 2, 3, 4], total=10)
+        with self.assertRaises(ValueError):
+            ors(1, [1, 2, 3, 4], rater="neighbour")
+
+    def test_the_example_script_runs(self):
+        env = dict(os.environ)
+        result = subprocess.run(
+            [sys.executable, EXAMPLE, "--server", self.server.address,
+             "--tenant", "tenant-example"],
+            capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # ORS 4.1 + 5.0 + 4.4 + 3.9 = 17.4; the session-2 SRS is 34.0.
+        self.assertIn("session 1 ors  total  17.4", result.stdout)
+        self.assertIn("session 2 srs  total  34.0", result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

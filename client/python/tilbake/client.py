@@ -1,0 +1,229 @@
+"""A small convenience layer over the generated tilbake.v1 stubs.
+
+Typed calls with a deadline each, retries with jittered exponential backoff
+on UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED (a retried
+submission reuses its idempotency key, so it is never stored twice), and
+errors raised as TilbakeError with the server's gRPC code and message (which
+names the offending field). Anything not wrapped here is reachable through
+the stubs: client.feedback, client.trends, client.admin.
+"""
+
+import datetime
+import random
+import secrets
+import time
+from typing import Iterable, List, Optional, Sequence, Union
+
+import grpc
+
+from tilbake.v1 import admin_pb2, admin_pb2_grpc
+from tilbake.v1 import feedback_pb2, feedback_pb2_grpc
+from tilbake.v1 import trends_pb2, trends_pb2_grpc
+
+_RETRYABLE = (
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+)
+
+DateLike = Union[str, datetime.date, feedback_pb2.Date]
+
+
+class TilbakeError(Exception):
+    """A call the server refused (or could not be reached for)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+
+
+def to_date(value: DateLike) -> feedback_pb2.Date:
+    """'2026-11-02', a datetime.date or a v1 Date -> v1 Date."""
+    if isinstance(value, feedback_pb2.Date):
+        return value
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    return feedback_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+_RELATIONS = {
+    "parent": feedback_pb2.Rater.RELATION_PARENT,
+    "carer": feedback_pb2.Rater.RELATION_CARER,
+    "partner": feedback_pb2.Rater.RELATION_PARTNER,
+    "sibling": feedback_pb2.Rater.RELATION_SIBLING,
+    "other-family": feedback_pb2.Rater.RELATION_OTHER_FAMILY,
+    "teacher": feedback_pb2.Rater.RELATION_TEACHER,
+    "other": feedback_pb2.Rater.RELATION_OTHER,
+}
+
+
+def rating(*, tenant: str, episode: str, client: str, clinician: str,
+           org_unit: str, session: int, date: DateLike, instrument: str,
+           items: Optional[Sequence[Optional[float]]] = None,
+           total: Optional[float] = None, skipped: bool = False,
+           age: Optional[int] = None, rater: str = "client",
+           rater_id: str = "") -> feedback_pb2.Rating:
+    """One administration, answered by exactly one of `items` (format A; None
+    for an unanswered item), `total` (format B) or `skipped`. `rater` is
+    "client" or a collateral's relation (parent, carer, partner, sibling,
+    other-family, teacher, other)."""
+    if (items is not None) + (total is not None) + bool(skipped) != 1:
+        raise ValueError("give exactly one of items, total or skipped=True")
+    r = feedback_pb2.Rating(
+        tenant_id=tenant, episode_id=episode, client_id=client,
+        clinician_id=clinician, org_unit=org_unit, session_number=session,
+        session_date=to_date(date), instrument_id=instrument)
+    if items is not None:
+        for value in items:
+            answer = r.items.items.add()
+            if value is not None:
+                answer.value = value
+    elif total is not None:
+        r.total_only.total = total
+    else:
+        r.skipped.SetInParent()
+    if age is not None:
+        r.client_age_years = age
+    if rater == "client":
+        r.rater.kind = feedback_pb2.Rater.KIND_CLIENT
+    else:
+        if rater not in _RELATIONS:
+            raise ValueError(f"rater: {rater!r} is not client or one of "
+                             f"{', '.join(_RELATIONS)}")
+        r.rater.kind = feedback_pb2.Rater.KIND_COLLATERAL
+        r.rater.relation = _RELATIONS[rater]
+        r.rater.rater_id = rater_id
+    return r
+
+
+class Client:
+    """tilbake.v1 over one channel. Thread-safe (gRPC channels are)."""
+
+    def __init__(self, target: str = "127.0.0.1:50051", *,
+                 deadline: float = 10.0, max_attempts: int = 4,
+                 initial_backoff: float = 0.2, max_backoff: float = 5.0,
+                 credentials: Optional[grpc.ChannelCredentials] = None):
+        """A plaintext channel to `target` unless `credentials` are given
+        (grpc.ssl_channel_credentials(...))."""
+        options = [("grpc.max_receive_message_length", 64 << 20)]
+        self.channel = (grpc.secure_channel(target, credentials, options)
+                        if credentials else
+                        grpc.insecure_channel(target, options))
+        self.feedback = feedback_pb2_grpc.FeedbackStub(self.channel)
+        self.trends = trends_pb2_grpc.TrendsStub(self.channel)
+        self.admin = admin_pb2_grpc.AdminStub(self.channel)
+        # grpc.health.v1 without generated code: the request is empty and
+        # the response's field 1 is the status (1 = SERVING).
+        self._health_check = self.channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=lambda _: b"",
+            response_deserializer=lambda data: data)
+        self.deadline = deadline
+        self.max_attempts = max(1, max_attempts)
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _call(self, method, request):
+        backoff = self.initial_backoff
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return method(request, timeout=self.deadline)
+            except grpc.RpcError as error:
+                if (error.code() not in _RETRYABLE
+                        or attempt == self.max_attempts):
+                    raise TilbakeError(error.code(), error.details()) from None
+            time.sleep(backoff * random.uniform(0.5, 1.5))
+            backoff = min(backoff * 2, self.max_backoff)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def new_idempotency_key() -> str:
+        return "py-" + secrets.token_hex(16)
+
+    def submit(self, rating: feedback_pb2.Rating,
+               idempotency_key: Optional[str] = None
+               ) -> feedback_pb2.SubmitRatingResponse:
+        """Stores one administration and returns it scored. Without a key one
+        is chosen; every retry of this call reuses it."""
+        request = feedback_pb2.SubmitRatingRequest(
+            idempotency_key=idempotency_key or self.new_idempotency_key(),
+            rating=rating)
+        return self._call(self.feedback.SubmitRating, request)
+
+    def import_ratings(
+            self, records: Iterable[feedback_pb2.SubmitRatingRequest]
+    ) -> feedback_pb2.ImportRatingsResponse:
+        """One ImportRatings stream; record numbers count from 1. Not
+        retried: a stream is acknowledged whole, so send it again (same
+        keys) if it fails; stored records then come back as replayed."""
+
+        def stream():
+            for number, record in enumerate(records, start=1):
+                yield feedback_pb2.ImportRatingsRequest(record_number=number,
+                                                        record=record)
+
+        try:
+            return self.feedback.ImportRatings(stream())
+        except grpc.RpcError as error:
+            raise TilbakeError(error.code(), error.details()) from None
+
+    def get_episode(self, tenant: str, episode: str) -> feedback_pb2.Episode:
+        request = feedback_pb2.GetEpisodeRequest(tenant_id=tenant,
+                                                 episode_id=episode)
+        return self._call(self.feedback.GetEpisode, request).episode
+
+    def close_episode(self, tenant: str, episode: str, *, ending: str,
+                      end_date: DateLike) -> feedback_pb2.Episode:
+        """`ending` is "planned" (or mutual) or "unilateral" (dropout)."""
+        types = {"planned": feedback_pb2.ENDING_TYPE_PLANNED,
+                 "unilateral": feedback_pb2.ENDING_TYPE_UNILATERAL}
+        if ending not in types:
+            raise ValueError("ending: give 'planned' or 'unilateral'")
+        request = feedback_pb2.CloseEpisodeRequest(
+            tenant_id=tenant, episode_id=episode,
+            ending=feedback_pb2.Ending(type=types[ending],
+                                       end_date=to_date(end_date)))
+        return self._call(self.feedback.CloseEpisode, request).episode
+
+    def list_instruments(self, family: str = ""
+                         ) -> List[feedback_pb2.InstrumentDefinition]:
+        request = feedback_pb2.ListInstrumentsRequest(family=family)
+        return list(self._call(self.feedback.ListInstruments,
+                               request).instruments)
+
+    def query_trends(self, request: trends_pb2.QueryTrendsRequest
+                     ) -> List[trends_pb2.TrendRow]:
+        """Every row of a trend query (the server streams them)."""
+        def read(req, timeout):
+            return list(self.trends.QueryTrends(req, timeout=timeout))
+        return self._call(read, request)
+
+    def quality_report(self, tenant: str, start: DateLike, end: DateLike,
+                       org_unit: str = "") -> trends_pb2.QualityReport:
+        request = trends_pb2.QualityReportRequest(tenant_id=tenant,
+                                                  org_unit=org_unit)
+        getattr(request, "from").CopyFrom(to_date(start))
+        request.to.CopyFrom(to_date(end))
+        return self._call(self.trends.GetQualityReport, request)
+
+    def create_backup(self, keep: int = 0) -> admin_pb2.CreateBackupResponse:
+        return self._call(self.admin.CreateBackup,
+                          admin_pb2.CreateBackupRequest(keep=keep))
+
+    def health(self) -> bool:
+        """True when the server reports SERVING (one attempt, no retry)."""
+        try:
+            data = self._health_check(b"", timeout=self.deadline)
+        except grpc.RpcError as error:
+            raise TilbakeError(error.code(), error.details()) from None
+        return data == b"\x08\x01"

@@ -6,6 +6,8 @@
 // and os durability at 1, 8 and 64 calls in flight, ImportRatings streaming,
 // GetEpisode. Each figure is printed with its ratio to the limit it is held
 // against. Every loop is bounded in count and in time. Writes JSON too.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -54,8 +56,19 @@ struct Result {
   double seconds = 0;
   double p50_ms = 0;
   double p99_ms = 0;
+  // CPU seconds of this process (client and server together) per wall
+  // second during the run: 2.0 = both cores busy.
+  double cpu_cores = 0;
   double per_second() const { return seconds > 0 ? calls / seconds : 0; }
 };
+
+// User + system CPU seconds this process has used so far.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 double Percentile(std::vector<double>& ms, double p) {
   if (ms.empty()) return 0;
@@ -98,6 +111,7 @@ Result Drive(const std::string& name, int in_flight, int total, Call call) {
   std::vector<std::vector<double>> latencies(in_flight);
   std::vector<std::thread> threads;
   const absl::Time start = absl::Now();
+  const double cpu_start = ProcessCpuSeconds();
   for (int w = 0; w < in_flight; ++w) {
     threads.emplace_back([&, w] {
       for (int j = 0; next.fetch_add(1) < total && absl::Now() < deadline;
@@ -113,6 +127,7 @@ Result Drive(const std::string& name, int in_flight, int total, Call call) {
   result.name = name;
   result.in_flight = in_flight;
   result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  result.cpu_cores = (ProcessCpuSeconds() - cpu_start) / result.seconds;
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   result.calls = static_cast<int>(all.size());
@@ -323,8 +338,9 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir);
   }
 
-  std::printf("%-44s %4s %7s %5s %9s %9s %9s  %s\n", "benchmark", "in", "calls",
-              "errs", "per_s", "p50_ms", "p99_ms", "ratio to limit");
+  std::printf("%-44s %4s %7s %5s %9s %9s %9s %5s  %s\n", "benchmark", "in",
+              "calls", "errs", "per_s", "p50_ms", "p99_ms", "cpu",
+              "ratio to limit");
   std::vector<std::string> json;
   for (const Result& r : results) {
     std::string ratios;
@@ -336,13 +352,13 @@ int main(int argc, char** argv) {
       absl::StrAppend(
           &ratios, absl::StrFormat(", %.0f%% of %s", 100 * r.ratio2, r.limit2));
     }
-    std::printf("%-44s %4d %7d %5d %9.0f %9.3f %9.3f  %s\n", r.name.c_str(),
-                r.in_flight, r.calls, r.errors, r.per_second(), r.p50_ms,
-                r.p99_ms, ratios.c_str());
+    std::printf("%-44s %4d %7d %5d %9.0f %9.3f %9.3f %5.2f  %s\n",
+                r.name.c_str(), r.in_flight, r.calls, r.errors, r.per_second(),
+                r.p50_ms, r.p99_ms, r.cpu_cores, ratios.c_str());
     json.push_back(absl::StrFormat(
-        R"({"name":"%s","in_flight":%d,"calls":%d,"errors":%d,"per_second":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"limit":"%s","ratio":%.4f,"limit2":"%s","ratio2":%.4f})",
+        R"({"name":"%s","in_flight":%d,"calls":%d,"errors":%d,"per_second":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"cpu_cores":%.2f,"limit":"%s","ratio":%.4f,"limit2":"%s","ratio2":%.4f})",
         r.name, r.in_flight, r.calls, r.errors, r.per_second(), r.p50_ms,
-        r.p99_ms, r.limit, r.ratio, r.limit2, r.ratio2));
+        r.p99_ms, r.cpu_cores, r.limit, r.ratio, r.limit2, r.ratio2));
   }
   std::ofstream(absl::GetFlag(FLAGS_json_out))
       << "[\n  " << absl::StrJoin(json, ",\n  ") << "\n]\n";

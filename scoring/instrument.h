@@ -62,6 +62,8 @@ struct InstrumentDefinition {
   // kSectionMeans: the sections, and the one whose score is the total.
   std::vector<SectionDefinition> sections;
   std::string primary_section;
+  // The SNOMED CT concept of the total score; empty when none exists.
+  std::string snomed_ct_code;
 
   bool scored() const { return method != ScoringMethod::kUnscored; }
   // Range of the total under kSumOfItems (sum of item minima / maxima).

@@ -617,6 +617,7 @@ v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d) {
   out.set_family(d.family);
   out.set_title(d.title);
   out.set_measures(d.measures);
+  out.set_snomed_ct_code(d.snomed_ct_code);
   out.set_scored(d.scored());
   out.set_higher_is_better(d.higher_is_better);
   out.set_accepts_total_only(d.accepts_total_only);

@@ -46,6 +46,7 @@ absl::StatusOr<scoring::InstrumentDefinition> ToDefinition(
   d.family = c.family();
   d.title = c.title();
   d.measures = c.measures();
+  d.snomed_ct_code = c.snomed_ct_code();
   ASSIGN_OR_RETURN(d.method, Named(ToMethod(c.scoring()), "scoring"));
   d.higher_is_better = c.higher_is_better();
   d.accepts_total_only = c.accepts_total_only();

@@ -225,6 +225,11 @@ TEST_F(FeedbackE2eTest, ListsTheFitInstrumentsAndReportsHealth) {
   EXPECT_THAT(ors.total_max(), DoubleEq(40.0));
   EXPECT_THAT(ors.items(0).step(), DoubleEq(0.1));
   EXPECT_FALSE((*instruments)[5].scored());  // ycors
+  // SNOMED CT concepts of the totals where one exists (none for the GSRS).
+  std::vector<std::string> snomed;
+  for (const auto& d : *instruments) snomed.push_back(d.snomed_ct_code());
+  EXPECT_THAT(snomed, ElementsAre("718458005", "718762000", "", "716613004",
+                                  "720482000", ""));
   EXPECT_THAT(*client_->ListInstruments("inspire"), SizeIs(4));
   EXPECT_THAT(*client_->ListInstruments("no-such-family"), SizeIs(0));
   EXPECT_THAT(client_->Health(), IsOk());

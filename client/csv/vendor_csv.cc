@@ -15,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "common/stable_key.h"
 
 namespace tilbake::csv {
 namespace {
@@ -135,29 +136,16 @@ absl::StatusOr<v1::EpisodeType> ParseEpisodeType(absl::string_view value) {
                    "\" is not one of individual, couple, family, group"));
 }
 
-// FNV-1a, 64 bits: stable across runs, builds and machines (unlike
-// absl::Hash), so a re-import derives the same keys.
-uint64_t StableHash(absl::string_view text, uint64_t seed) {
-  uint64_t hash = 14695981039346656037ull ^ seed;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-// The idempotency key of one form in one row: readable when it fits the
-// identifier rules, else a hash of the same identity.
+// The idempotency key of one form in one row, from its identity.
 std::string KeyFor(const v1::Rating& r) {
-  const std::string identity = absl::StrCat(
-      "csv:", r.episode_id(), ":s", r.session_number(), ":", r.instrument_id(),
-      r.rater().kind() == v1::Rater::KIND_COLLATERAL
-          ? absl::StrCat(":r", static_cast<int>(r.rater().relation()), "-",
-                         r.rater().rater_id())
-          : "");
-  if (identity.size() <= 128) return identity;
-  return absl::StrFormat("csv-%016x%016x", StableHash(identity, 0),
-                         StableHash(identity, 0x9e3779b97f4a7c15ull));
+  return StableKey(
+      "csv",
+      absl::StrCat(
+          r.episode_id(), ":s", r.session_number(), ":", r.instrument_id(),
+          r.rater().kind() == v1::Rater::KIND_COLLATERAL
+              ? absl::StrCat(":r", static_cast<int>(r.rater().relation()), "-",
+                             r.rater().rater_id())
+              : ""));
 }
 
 // One instrument's group of columns in a row (ORS or SRS).

@@ -23,6 +23,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/plot.h"
 #include "client/csv/vendor_csv.h"
+#include "client/fhir/fhir.h"
 #include "client/sdk/client.h"
 #include "storage/store.h"
 
@@ -36,9 +37,10 @@ ABSL_FLAG(std::string, client, "", "Client pseudonym.");
 ABSL_FLAG(std::string, clinician, "", "Clinician id.");
 ABSL_FLAG(std::string, org_unit, "",
           "Org unit path, e.g. psykisk-helse/team-nord.");
-ABSL_FLAG(std::string, format, "jsonl",
-          "import: jsonl (SubmitRatingRequest per line) or csv (the FIT "
-          "vendors' layout, docs/import.md).");
+ABSL_FLAG(std::string, format, "",
+          "import: jsonl (default; SubmitRatingRequest per line), csv (the "
+          "FIT vendors' layout, docs/import.md) or fhir (QuestionnaireResponse"
+          "s, docs/fhir.md); export: fhir (default) or json.");
 ABSL_FLAG(std::string, org_unit_prefix, "",
           "import --format csv: prepended to the org unit made from "
           "Service_Location.");
@@ -71,7 +73,8 @@ ABSL_FLAG(std::string, group_by, "instrument",
 ABSL_FLAG(int, depth, 0, "With --group_by=org_unit: levels to group by.");
 ABSL_FLAG(std::string, age_band, "", "under-6, child, adolescent or adult.");
 ABSL_FLAG(bool, split, false, "trends: also intake below / above the cutoff.");
-ABSL_FLAG(std::string, out, "", "plot: the SVG file to write.");
+ABSL_FLAG(std::string, out, "",
+          "plot: the SVG file to write; export: the file (default stdout).");
 ABSL_FLAG(uint32_t, keep, 0, "backup: backups to keep (0: the server's).");
 ABSL_FLAG(std::string, backup_dir, "", "restore: the backup directory.");
 ABSL_FLAG(std::string, data_dir, "", "restore: an empty data directory.");
@@ -97,7 +100,12 @@ Commands:
                  --items / --total / --skipped [--rater --age --key]
   import FILE    JSON lines, one SubmitRatingRequest per line; or with
                  --format=csv --tenant [--org_unit_prefix --org_unit] the
-                 FIT vendors' CSV layout (docs/import.md)
+                 FIT vendors' CSV layout (docs/import.md); or with
+                 --format=fhir --tenant FHIR R4 QuestionnaireResponses
+                 (a Bundle, one resource, or NDJSON; docs/fhir.md)
+  export         --tenant --episode [--format=fhir|json --out=FILE]: the
+                 episode as a FHIR R4 Bundle (QuestionnaireResponses and
+                 survey Observations) or as the API's JSON
   episode        --tenant --episode: every administration and its score
   close-episode  --tenant --episode --ending planned|unilateral --end_date
   instruments    the instruments the server scores [--family]
@@ -238,6 +246,36 @@ absl::StatusOr<v1::ImportRatingsResponse> Stream(
   return response;
 }
 
+// Sends `records`, then prints the server's answer with the entries refused
+// before sending (`refused`: number and reason, by line or resource) merged
+// in by number. `read` says what was read ("4 rows", "6 resources").
+int SendAndReport(Client& client,
+                  const std::vector<v1::ImportRatingsRequest>& records,
+                  const std::vector<std::pair<int, std::string>>& refused,
+                  const std::string& read) {
+  auto response = Stream(client, records);
+  if (!response.ok()) return Fail(response.status());
+  for (const auto& [number, message] : refused) {
+    v1::ImportError* e = response->add_errors();
+    e->set_record_number(number);
+    e->set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+    e->set_message(message);
+  }
+  std::sort(response->mutable_errors()->begin(),
+            response->mutable_errors()->end(),
+            [](const v1::ImportError& a, const v1::ImportError& b) {
+              return a.record_number() < b.record_number();
+            });
+  response->set_rejected(response->rejected() +
+                         static_cast<int64_t>(refused.size()));
+  if (!absl::GetFlag(FLAGS_json)) {
+    std::cout << read << ", " << refused.size()
+              << " refused before sending; records: ";
+  }
+  Print(*response, cli::RenderImport(*response));
+  return response->rejected() > 0 ? kExitPartial : EXIT_SUCCESS;
+}
+
 int ImportCsv(Client& client, const std::string& contents) {
   if (absl::Status s = Require("tenant", absl::GetFlag(FLAGS_tenant));
       !s.ok()) {
@@ -251,28 +289,62 @@ int ImportCsv(Client& client, const std::string& contents) {
   for (const std::string& warning : converted->warnings) {
     std::cerr << "tilbake: warning: " << warning << "\n";
   }
-  auto response = Stream(client, converted->records);
-  if (!response.ok()) return Fail(response.status());
-  // Rows refused here and records refused by the server, by line.
-  for (const tilbake::csv::RowError& error : converted->errors) {
-    v1::ImportError* e = response->add_errors();
-    e->set_record_number(error.line);
-    e->set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
-    e->set_message(error.message);
+  std::vector<std::pair<int, std::string>> refused;
+  for (const auto& error : converted->errors) {
+    refused.emplace_back(error.line, error.message);
   }
-  std::sort(response->mutable_errors()->begin(),
-            response->mutable_errors()->end(),
-            [](const v1::ImportError& a, const v1::ImportError& b) {
-              return a.record_number() < b.record_number();
-            });
-  response->set_rejected(response->rejected() +
-                         static_cast<int64_t>(converted->errors.size()));
-  if (!absl::GetFlag(FLAGS_json)) {
-    std::cout << converted->rows << " rows, " << converted->errors.size()
-              << " refused before sending; records: ";
+  return SendAndReport(client, converted->records, refused,
+                       absl::StrCat(converted->rows, " rows"));
+}
+
+int ImportFhir(Client& client, const std::string& contents) {
+  if (absl::Status s = Require("tenant", absl::GetFlag(FLAGS_tenant));
+      !s.ok()) {
+    return Fail(s);
   }
-  Print(*response, cli::RenderImport(*response));
-  return response->rejected() > 0 ? kExitPartial : EXIT_SUCCESS;
+  auto converted = tilbake::fhir::ImportQuestionnaireResponses(
+      contents, absl::GetFlag(FLAGS_tenant));
+  if (!converted.ok()) return Fail(converted.status());
+  std::vector<std::pair<int, std::string>> refused;
+  for (const auto& error : converted->errors) {
+    refused.emplace_back(error.number, error.message);
+  }
+  return SendAndReport(client, converted->records, refused,
+                       absl::StrCat(converted->resources, " resources"));
+}
+
+// An episode as FHIR (a Bundle) or as the API's JSON.
+int Export(Client& client) {
+  if (absl::Status s = RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
+                                   {"episode", absl::GetFlag(FLAGS_episode)}});
+      !s.ok())
+    return Fail(s);
+  std::string format = absl::GetFlag(FLAGS_format);
+  if (format.empty()) format = "fhir";
+  if (format != "fhir" && format != "json") {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--format: \"", format, "\" is not one of fhir, json")));
+  }
+  auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
+                                   absl::GetFlag(FLAGS_episode));
+  if (!episode.ok()) return Fail(episode.status());
+  std::string text;
+  if (format == "json") {
+    text = cli::ToJson(*episode) + "\n";
+  } else {
+    auto instruments = client.ListInstruments();
+    if (!instruments.ok()) return Fail(instruments.status());
+    auto bundle = tilbake::fhir::EpisodeToBundle(*episode, *instruments);
+    if (!bundle.ok()) return Fail(bundle.status());
+    text = *bundle + "\n";
+  }
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    std::cout << text;
+  } else if (!(std::ofstream(out) << text)) {
+    return Fail(absl::UnavailableError(absl::StrCat("cannot write ", out)));
+  }
+  return EXIT_SUCCESS;
 }
 
 int Import(Client& client, const std::string& path) {
@@ -282,9 +354,10 @@ int Import(Client& client, const std::string& path) {
   contents << in.rdbuf();
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format == "csv") return ImportCsv(client, contents.str());
-  if (format != "jsonl") {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--format: \"", format, "\" is not one of jsonl, csv")));
+  if (format == "fhir") return ImportFhir(client, contents.str());
+  if (!format.empty() && format != "jsonl") {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--format: \"", format, "\" is not one of jsonl, csv, fhir")));
   }
   auto records = cli::ParseImportLines(contents.str());
   if (!records.ok()) return Fail(records.status());
@@ -540,6 +613,7 @@ int main(int argc, char** argv) {
   if (command == "submit" && args.size() == 2) return Submit(*client);
   if (command == "import" && args.size() == 3) return Import(*client, args[2]);
   if (command == "episode" && args.size() == 2) return ShowEpisode(*client);
+  if (command == "export" && args.size() == 2) return Export(*client);
   if (command == "close-episode" && args.size() == 2) {
     return CloseEpisode(*client);
   }

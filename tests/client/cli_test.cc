@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -191,6 +192,49 @@ TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
   CliRun wrong =
       Tilbake(absl::StrCat("import --format=xml ", Server(), " ", path));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+}
+
+TEST_F(CliTest, ExportsAnEpisodeAsFhirAndImportsItIntoAnotherTenant) {
+  ASSERT_EQ(
+      Tilbake(absl::StrCat("import --format=csv --tenant=tenant-a ", Server(),
+                           " ", TILBAKE_EXAMPLES_DIR, "/fit-import.csv"))
+          .exit_code,
+      0);
+  const std::string bundle = dir_.Sub("case-1001.fhir.json");
+  CliRun exported = Tilbake(
+      absl::StrCat("export ", Server(),
+                   " --tenant=tenant-a --episode=case-1001 --out=", bundle));
+  EXPECT_EQ(exported.exit_code, 0) << exported.output;
+  std::ifstream in(bundle);
+  const std::string json((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_THAT(json, HasSubstr("\"resourceType\": \"Bundle\""));
+  EXPECT_THAT(json, HasSubstr("\"716613004\""));  // SNOMED CT: ORS total.
+  EXPECT_THAT(json, HasSubstr("\"720482000\""));  // SNOMED CT: SRS total.
+
+  // Three sessions: two ORS and two SRS answered, one SRS skipped, one ORS.
+  const std::string args = absl::StrCat(
+      "import --format=fhir --tenant=tenant-b ", Server(), " ", bundle);
+  CliRun imported = Tilbake(args);
+  EXPECT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_THAT(imported.output,
+              HasSubstr("6 resources, 0 refused before sending; records: "
+                        "received 6, stored 6"));
+  EXPECT_THAT(Tilbake(args).output, HasSubstr("stored 0, already stored 6"));
+
+  CliRun a = Tilbake(absl::StrCat("export --format=json ", Server(),
+                                  " --tenant=tenant-a --episode=case-1001"));
+  CliRun b = Tilbake(absl::StrCat("export --format=json ", Server(),
+                                  " --tenant=tenant-b --episode=case-1001"));
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  for (const char* total :
+       {"\"total\": 17.4", "\"total\": 36.1", "\"total\": 21.5",
+        "\"total\": 37", "\"total\": 24.2"}) {
+    EXPECT_THAT(a.output, HasSubstr(total)) << total;
+    EXPECT_THAT(b.output, HasSubstr(total)) << total;
+  }
+  EXPECT_THAT(b.output, HasSubstr("\"tenant_id\": \"tenant-b\""));
 }
 
 TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -50,14 +48,6 @@ absl::StatusOr<int32_t> PointsToTenths(double points) {
         absl::StrCat(points, " is not a whole number of tenths"));
   }
   return static_cast<int32_t>(rounded);
-}
-
-absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 absl::StatusOr<std::vector<std::string>> ListTextProtoFiles(

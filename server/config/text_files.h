@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "google/protobuf/message.h"
 
@@ -18,8 +19,7 @@ namespace tilbake::config {
 absl::Status ParseTextProto(absl::string_view source, absl::string_view text,
                             google::protobuf::Message* message);
 
-// The whole file. NotFound naming the path if it cannot be read.
-absl::StatusOr<std::string> ReadTextFile(const std::string& path);
+using ::tilbake::ReadTextFile;  // common/files.h
 
 // The *.textpb files directly in `dir`, sorted. NotFound if `dir` cannot be
 // listed.

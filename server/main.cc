@@ -13,8 +13,9 @@
 #include "server/app/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "gRPC address (host:port). Plaintext is loopback-only unless "
-          "--allow_plaintext_non_loopback.");
+          "gRPC address (host:port). Plaintext is loopback-only: elsewhere "
+          "give --tls_cert and --tls_key (or --allow_plaintext_non_loopback "
+          "behind a TLS-terminating proxy).");
 ABSL_FLAG(std::string, data_dir, "./var/data", "RocksDB data directory.");
 ABSL_FLAG(std::string, durability, "fsync",
           "fsync: the WAL is synced before a rating is acknowledged (survives "
@@ -28,6 +29,13 @@ ABSL_FLAG(std::string, default_rule_set, "jt-5",
           "Rule set of tenants not named in --tenant_rule_sets.");
 ABSL_FLAG(std::string, tenant_rule_sets, "",
           "File mapping tenants to rule sets (TenantRuleSetsFile textproto).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "TLS: the server's certificate chain (PEM). With --tls_key, gRPC "
+          "is served over TLS.");
+ABSL_FLAG(std::string, tls_key, "", "TLS: the server's private key (PEM).");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "Mutual TLS: clients must present a certificate signed by this CA "
+          "(PEM).");
 ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
           "Serve plaintext gRPC on a non-loopback address.");
 ABSL_FLAG(int64_t, max_import_records, 1'000'000,
@@ -94,6 +102,9 @@ int main(int argc, char** argv) {
   options.rule_sets_dir = absl::GetFlag(FLAGS_rule_sets_dir);
   options.default_rule_set = absl::GetFlag(FLAGS_default_rule_set);
   options.tenant_rule_sets = absl::GetFlag(FLAGS_tenant_rule_sets);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.allow_plaintext_non_loopback =
       absl::GetFlag(FLAGS_allow_plaintext_non_loopback);
   options.max_import_records = absl::GetFlag(FLAGS_max_import_records);

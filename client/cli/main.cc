@@ -28,6 +28,12 @@
 #include "storage/store.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tilbake-server address.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "TLS: the CA that signed the server's certificate (PEM). Any of "
+          "--tls_ca, --tls_cert, --tls_key turns TLS on.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "Mutual TLS: this client's certificate (PEM).");
+ABSL_FLAG(std::string, tls_key, "", "Mutual TLS: this client's key (PEM).");
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
 ABSL_FLAG(int, deadline_seconds, 10, "Deadline of each call.");
 ABSL_FLAG(int, attempts, 4, "Attempts for calls that fail transiently.");
@@ -123,6 +129,7 @@ Commands:
   health         SERVING or NOT_SERVING (exit 0 only when serving)
 
 Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
+              --tls_ca=CA.pem [--tls_cert=C.pem --tls_key=K.pem] for TLS
 Run `tilbake --helpfull` for every flag.)";
 
 int Fail(const absl::Status& status) {
@@ -608,7 +615,12 @@ int main(int argc, char** argv) {
   options.target = absl::GetFlag(FLAGS_server);
   options.deadline = absl::Seconds(absl::GetFlag(FLAGS_deadline_seconds));
   options.max_attempts = absl::GetFlag(FLAGS_attempts);
-  std::unique_ptr<Client> client = Client::Connect(options);
+  options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  absl::StatusOr<std::unique_ptr<Client>> opened = Client::Open(options);
+  if (!opened.ok()) return Fail(opened.status());
+  std::unique_ptr<Client> client = *std::move(opened);
 
   if (command == "submit" && args.size() == 2) return Submit(*client);
   if (command == "import" && args.size() == 3) return Import(*client, args[2]);

@@ -4,8 +4,10 @@
 #include <string>
 
 #include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -24,17 +26,63 @@ bool Retryable(grpc::StatusCode code) {
          code == grpc::StatusCode::RESOURCE_EXHAUSTED;
 }
 
+// The channel's credentials from the tls_* options.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> CredentialsFor(
+    const ClientOptions& options) {
+  if (options.tls_ca_file.empty() && options.tls_cert_file.empty() &&
+      options.tls_key_file.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::FailedPreconditionError(
+        "tls_cert_file and tls_key_file: give both (mutual TLS) or neither");
+  }
+  grpc::SslCredentialsOptions ssl;
+  auto read = [](const char* option,
+                 const std::string& path) -> absl::StatusOr<std::string> {
+    if (path.empty()) return std::string();
+    absl::StatusOr<std::string> pem = ReadTextFile(path);
+    if (!pem.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(option, ": ", pem.status().message()));
+    }
+    return pem;
+  };
+  absl::StatusOr<std::string> ca = read("tls_ca_file", options.tls_ca_file);
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert =
+      read("tls_cert_file", options.tls_cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = read("tls_key_file", options.tls_key_file);
+  if (!key.ok()) return key.status();
+  ssl.pem_root_certs = *ca;
+  ssl.pem_cert_chain = *cert;
+  ssl.pem_private_key = *key;
+  return grpc::SslCredentials(ssl);
+}
+
 }  // namespace
 
-std::unique_ptr<Client> Client::Connect(const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<Client>> Client::Open(
+    const ClientOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      CredentialsFor(options);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(
-      options.target, grpc::InsecureChannelCredentials(), args);
+  auto channel = grpc::CreateCustomChannel(options.target, *credentials, args);
   return std::make_unique<Client>(v1::Feedback::NewStub(channel), options,
                                   grpc::health::v1::Health::NewStub(channel),
                                   v1::Trends::NewStub(channel),
                                   v1::Admin::NewStub(channel));
+}
+
+std::unique_ptr<Client> Client::Connect(const ClientOptions& options) {
+  ClientOptions plaintext = options;
+  plaintext.tls_ca_file.clear();
+  plaintext.tls_cert_file.clear();
+  plaintext.tls_key_file.clear();
+  return *Open(plaintext);  // Without files, Open cannot fail.
 }
 
 Client::Client(std::unique_ptr<v1::Feedback::StubInterface> stub,

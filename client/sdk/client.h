@@ -27,6 +27,12 @@ struct ClientOptions {
   // jitter (so clients shed together do not come back together).
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(5);
+  // TLS (any of these set turns it on): the CA that signed the server's
+  // certificate (PEM; empty = the system's roots), and for mutual TLS this
+  // client's certificate and key.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // The C++ SDK for tilbake.v1.Feedback. Typed calls with deadlines and
@@ -37,7 +43,14 @@ struct ClientOptions {
 // (which names the offending field).
 class Client {
  public:
-  // A plaintext channel to options.target (loopback, or behind a proxy).
+  // A channel to options.target: TLS when a tls_* file is given, plaintext
+  // otherwise. FailedPrecondition naming the option when a file cannot be
+  // read or only one of tls_cert_file / tls_key_file is given.
+  static absl::StatusOr<std::unique_ptr<Client>> Open(
+      const ClientOptions& options);
+
+  // A plaintext channel to options.target (loopback, or behind a proxy);
+  // the tls_* options must be empty (use Open for TLS).
   static std::unique_ptr<Client> Connect(const ClientOptions& options);
 
   // For tests: any stubs, e.g. the generated MockFeedbackStub. `health` may

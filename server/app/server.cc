@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/worker_pool.h"
@@ -63,6 +64,64 @@ metrics::MetricLabels MetricLabelsFor(
     }
   }
   return labels;
+}
+
+// The listening port's credentials from the --tls_* options; plaintext
+// when none is given. FailedPrecondition naming the flag otherwise.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CredentialsFor(
+    const ServerOptions& options) {
+  const bool tls =
+      !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (!tls) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::FailedPreconditionError(
+          "--tls_client_ca: needs --tls_cert and --tls_key");
+    }
+    if (!IsLoopback(options.listen) && !options.allow_plaintext_non_loopback) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--listen=", options.listen,
+          ": plaintext gRPC is only served on loopback; give --tls_cert and "
+          "--tls_key, or pass --allow_plaintext_non_loopback behind a "
+          "TLS-terminating proxy"));
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::FailedPreconditionError("--tls_cert and --tls_key: give both");
+  }
+  // Read here so a bad path is named; gRPC itself would only log.
+  auto read_pem = [](const char* flag,
+                     const std::string& path) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> pem = ReadTextFile(path);
+    if (!pem.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(flag, ": ", pem.status().message()));
+    }
+    if (!absl::StrContains(*pem, "-----BEGIN ")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(flag, ": ", path, " is not a PEM file"));
+    }
+    return pem;
+  };
+  ASSIGN_OR_RETURN(std::string cert,
+                   read_pem("--tls_cert", options.tls_cert_file));
+  ASSIGN_OR_RETURN(std::string key,
+                   read_pem("--tls_key", options.tls_key_file));
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca_file.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                     read_pem("--tls_client_ca", options.tls_client_ca_file));
+  }
+  ssl.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
+  return grpc::SslServerCredentials(ssl);
+}
+
+const char* TlsMode(const ServerOptions& options) {
+  if (options.tls_cert_file.empty()) return "off";
+  return options.tls_client_ca_file.empty() ? "server" : "mutual";
 }
 
 }  // namespace
@@ -149,12 +208,8 @@ absl::Status Server::RebuildAggregatesNow(State& state) {
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options) {
-  if (!IsLoopback(options.listen) && !options.allow_plaintext_non_loopback) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--listen=", options.listen,
-        ": plaintext gRPC is only served on loopback; pass "
-        "--allow_plaintext_non_loopback behind a TLS-terminating proxy"));
-  }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   CredentialsFor(options));
   auto state = std::make_unique<State>();
   ASSIGN_OR_RETURN(auto catalog,
                    config::LoadInstrumentCatalog(options.instruments_dir));
@@ -212,8 +267,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &state->port);
+  builder.AddListeningPort(options.listen, credentials, &state->port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   grpc::ResourceQuota quota("tilbake-server");
   quota.Resize(static_cast<size_t>(options.grpc_memory_bytes));
@@ -229,8 +283,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   state->server = builder.BuildAndStart();
   if (state->server == nullptr || state->port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen,
+        options.tls_cert_file.empty()
+            ? ""
+            : " (with TLS: does --tls_key belong to --tls_cert?)"));
   }
   state->server->GetHealthCheckService()->SetServingStatus(true);
   state->storage_watcher =
@@ -250,6 +307,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
        {"rule_sets", absl::StrCat(state->rule_sets->rule_sets().size())},
        {"default_rule_set", options.default_rule_set},
        {"max_in_flight", absl::StrCat(options.max_in_flight)},
+       {"tls", TlsMode(options)},
        {"recovered_after_unclean_shutdown",
         state->store->opened_after_unclean_shutdown() ? "true" : "false"}});
   return std::unique_ptr<Server>(new Server(std::move(state)));

@@ -24,8 +24,14 @@ struct ServerOptions {
   std::string rule_sets_dir;
   std::string default_rule_set = "jt-5";
   std::string tenant_rule_sets;
+  // TLS: the server's certificate chain and private key (PEM files); with
+  // tls_client_ca_file too, clients must present a certificate signed by
+  // that CA (mutual TLS). All empty: plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
   // Plaintext gRPC is refused on non-loopback addresses unless this is set
-  // (TLS arrives with the security work).
+  // (for a TLS-terminating proxy in front).
   bool allow_plaintext_non_loopback = false;
   // Largest request message (bigger: RESOURCE_EXHAUSTED), and the memory
   // gRPC may hold for connections and messages before refusing new calls.

@@ -27,6 +27,7 @@ PACKAGES=(
   libclang-rt-14-dev       # libFuzzer and AddressSanitizer runtimes
   prometheus               # monitoring test: a real Prometheus + promtool
   curl                     # the monitoring test queries Prometheus's HTTP API
+  libssl-dev               # SHA-256 of bearer tokens (OpenSSL libcrypto)
   openssl                  # the TLS tests make their certificates at test time
   systemd                  # systemd-analyze verifies deploy/systemd/tilbake.service
   python3                  # the Python SDK (client/python) and its tests

@@ -1,0 +1,47 @@
+#ifndef TILBAKE_SERVER_AUTH_POLICY_H_
+#define TILBAKE_SERVER_AUTH_POLICY_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "server/auth/tokens.h"
+
+namespace tilbake::auth {
+
+// Every RPC that needs a principal (health checks and reflection do not).
+enum class Rpc {
+  kSubmitRating,
+  kImportRatings,
+  kGetEpisode,
+  kCloseEpisode,
+  kListInstruments,
+  kListRuleSets,
+  kQueryTrends,
+  kGetQualityReport,
+  kCreateBackup,
+};
+
+const char* RpcName(Rpc rpc);
+
+// What a call asks for, as far as access is concerned.
+struct Access {
+  std::string tenant_id;     // The tenant named by the request ("" = none).
+  std::string org_unit;      // Trend queries: the subtree asked for.
+  std::string clinician_id;  // Submissions: the clinician the rating names.
+};
+
+// The one table of who may do what. OK, or PermissionDenied saying why:
+// another tenant; a role that may not call `rpc`; a clinician submitting
+// another clinician's rating; a quality lead asking outside their org unit.
+//
+//   clinician    SubmitRating (own ratings), GetEpisode, CloseEpisode
+//   integration  SubmitRating, ImportRatings, GetEpisode, CloseEpisode
+//   quality      QueryTrends, GetQualityReport (their org unit and below)
+//   admin        QueryTrends, GetQualityReport; CreateBackup with tenant "*"
+//   everyone     ListInstruments, ListRuleSets
+absl::Status Authorize(const Principal& principal, Rpc rpc,
+                       const Access& access);
+
+}  // namespace tilbake::auth
+
+#endif  // TILBAKE_SERVER_AUTH_POLICY_H_

@@ -36,6 +36,10 @@ ABSL_FLAG(std::string, tls_key, "", "TLS: the server's private key (PEM).");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "Mutual TLS: clients must present a certificate signed by this CA "
           "(PEM).");
+ABSL_FLAG(std::string, tokens_file, "",
+          "Bearer tokens and their roles (text format, salted hashes; "
+          "`tilbake token` makes entries). Reloaded when it changes. Empty: "
+          "authentication off.");
 ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
           "Serve plaintext gRPC on a non-loopback address.");
 ABSL_FLAG(int64_t, max_import_records, 1'000'000,
@@ -102,6 +106,7 @@ int main(int argc, char** argv) {
   options.rule_sets_dir = absl::GetFlag(FLAGS_rule_sets_dir);
   options.default_rule_set = absl::GetFlag(FLAGS_default_rule_set);
   options.tenant_rule_sets = absl::GetFlag(FLAGS_tenant_rule_sets);
+  options.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);

@@ -25,6 +25,7 @@
 #include "client/csv/vendor_csv.h"
 #include "client/fhir/fhir.h"
 #include "client/sdk/client.h"
+#include "server/auth/tokens.h"
 #include "storage/store.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "tilbake-server address.");
@@ -34,6 +35,12 @@ ABSL_FLAG(std::string, tls_ca, "",
 ABSL_FLAG(std::string, tls_cert, "",
           "Mutual TLS: this client's certificate (PEM).");
 ABSL_FLAG(std::string, tls_key, "", "Mutual TLS: this client's key (PEM).");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token for the server's --tokens_file (default: the "
+          "TILBAKE_TOKEN environment variable, which keeps it out of ps).");
+ABSL_FLAG(std::string, name, "", "token: who will hold the new token.");
+ABSL_FLAG(std::string, role, "",
+          "token: clinician, quality, admin or integration.");
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
 ABSL_FLAG(int, deadline_seconds, 10, "Deadline of each call.");
 ABSL_FLAG(int, attempts, 4, "Attempts for calls that fail transiently.");
@@ -126,10 +133,13 @@ Commands:
                  empty directory (offline; the server must be stopped)
   plot episode   --tenant --episode --out=FILE.svg: scores, target, cutoff
   plot trend     (the trends flags) --out=FILE.svg: mean change by bucket
+  token          --name --tenant --role [--clinician --org_unit]: a new
+                 bearer token and its entry for the server's --tokens_file
   health         SERVING or NOT_SERVING (exit 0 only when serving)
 
 Common flags: --server=127.0.0.1:50051 --json --deadline_seconds=10
               --tls_ca=CA.pem [--tls_cert=C.pem --tls_key=K.pem] for TLS
+              --token=T (or TILBAKE_TOKEN) when the server wants tokens
 Run `tilbake --helpfull` for every flag.)";
 
 int Fail(const absl::Status& status) {
@@ -594,6 +604,45 @@ int Instruments(Client& client) {
   return EXIT_SUCCESS;
 }
 
+// A new bearer token: the token on stdout's first line (give it to its
+// holder), then the entry for the server's --tokens_file, which holds only
+// a salted hash of it.
+int NewTokenEntry() {
+  if (absl::Status s = RequireAll({{"name", absl::GetFlag(FLAGS_name)},
+                                   {"tenant", absl::GetFlag(FLAGS_tenant)},
+                                   {"role", absl::GetFlag(FLAGS_role)}});
+      !s.ok())
+    return Fail(s);
+  auto role = tilbake::auth::ParseRole(absl::GetFlag(FLAGS_role));
+  if (!role.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--", role.status().message())));
+  }
+  if (*role == tilbake::auth::Role::kClinician &&
+      absl::GetFlag(FLAGS_clinician).empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "--clinician is required for a clinician's token"));
+  }
+  const std::string token = tilbake::auth::NewToken();
+  const std::string salt = tilbake::auth::NewSalt();
+  std::cout << "token: " << token << "\n"
+            << "# Add to the tokens file; the server reloads it.\n"
+            << "token {\n  name: \"" << absl::GetFlag(FLAGS_name) << "\"\n"
+            << "  tenant_id: \"" << absl::GetFlag(FLAGS_tenant) << "\"\n"
+            << "  role: \"" << tilbake::auth::RoleName(*role) << "\"\n";
+  if (!absl::GetFlag(FLAGS_clinician).empty()) {
+    std::cout << "  clinician_id: \"" << absl::GetFlag(FLAGS_clinician)
+              << "\"\n";
+  }
+  if (!absl::GetFlag(FLAGS_org_unit).empty()) {
+    std::cout << "  org_unit: \"" << absl::GetFlag(FLAGS_org_unit) << "\"\n";
+  }
+  std::cout << "  salt: \"" << salt << "\"\n"
+            << "  sha256: \"" << tilbake::auth::HashToken(salt, token)
+            << "\"\n}\n";
+  return EXIT_SUCCESS;
+}
+
 int Health(Client& client) {
   auto serving = client.Health();
   if (!serving.ok()) return Fail(serving.status());
@@ -618,6 +667,10 @@ int main(int argc, char** argv) {
   options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.bearer_token = absl::GetFlag(FLAGS_token);
+  if (options.bearer_token.empty() && std::getenv("TILBAKE_TOKEN") != nullptr) {
+    options.bearer_token = std::getenv("TILBAKE_TOKEN");
+  }
   absl::StatusOr<std::unique_ptr<Client>> opened = Client::Open(options);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<Client> client = *std::move(opened);
@@ -636,6 +689,7 @@ int main(int argc, char** argv) {
   if (command == "report" && args.size() == 2) return Report(*client);
   if (command == "backup" && args.size() == 2) return Backup(*client);
   if (command == "restore" && args.size() == 2) return Restore();
+  if (command == "token" && args.size() == 2) return NewTokenEntry();
   if (command == "plot" && args.size() == 3) return Plot(*client, args[2]);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command
             << "\n\n"

@@ -102,6 +102,7 @@ absl::StatusOr<bool> Client::Health() {
   }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  Authorize(context);
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   absl::Status status = FromGrpc(health_->Check(&context, request, &response));
@@ -117,6 +118,13 @@ std::string Client::NewIdempotencyKey() {
                          absl::Uniform<uint64_t>(*gen));
 }
 
+void Client::Authorize(grpc::ClientContext& context) const {
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization",
+                        absl::StrCat("Bearer ", options_.bearer_token));
+  }
+}
+
 absl::Status Client::CallWithRetry(
     const std::function<grpc::Status(grpc::ClientContext*)>& attempt) {
   absl::Duration backoff = options_.initial_backoff;
@@ -125,6 +133,7 @@ absl::Status Client::CallWithRetry(
   for (int i = 1; i <= std::max(1, options_.max_attempts); ++i) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+    Authorize(context);
     status = attempt(&context);
     if (status.ok() || !Retryable(status.error_code()) ||
         i == options_.max_attempts) {
@@ -153,6 +162,7 @@ absl::StatusOr<v1::SubmitRatingResponse> Client::SubmitRating(
 absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatings(
     const std::function<bool(v1::ImportRatingsRequest*)>& next) {
   grpc::ClientContext context;
+  Authorize(context);
   v1::ImportRatingsResponse response;
   std::unique_ptr<grpc::ClientWriterInterface<v1::ImportRatingsRequest>>
       writer = stub_->ImportRatings(&context, &response);
@@ -264,6 +274,7 @@ namespace tilbake::client {
 absl::StatusOr<v1::CreateBackupResponse> Client::CreateBackup(uint32_t keep) {
   if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
   grpc::ClientContext context;
+  Authorize(context);
   // A large database takes a while to copy the first time.
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(30)));
   v1::CreateBackupRequest request;

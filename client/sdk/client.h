@@ -33,6 +33,9 @@ struct ClientOptions {
   std::string tls_ca_file;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Sent as "authorization: Bearer <token>" on every call (the server's
+  // --tokens_file says who it is and what it may do). Empty: none.
+  std::string bearer_token;
 };
 
 // The C++ SDK for tilbake.v1.Feedback. Typed calls with deadlines and
@@ -109,6 +112,9 @@ class Client {
  private:
   // Runs `attempt` with a fresh context until it succeeds, fails with a
   // non-retryable code, or max_attempts is reached.
+  // Puts the token (if any) on `context`.
+  void Authorize(grpc::ClientContext& context) const;
+
   absl::Status CallWithRetry(
       const std::function<grpc::Status(grpc::ClientContext*)>& attempt);
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "server/api/access.h"
 #include "server/api/status_mapping.h"
 
 namespace tilbake::api {
@@ -14,6 +15,12 @@ grpc::ServerUnaryReactor* AdminService::CreateBackup(
     const v1::CreateBackupRequest* request,
     v1::CreateBackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto principal =
+      CheckAccess(*context, options_.tokens, auth::Rpc::kCreateBackup, {});
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
   if (options_.backup_dir.empty()) {
     reactor->Finish(ToGrpcStatus(absl::FailedPreconditionError(
         "backups are not configured: start the server with --backup_dir")));

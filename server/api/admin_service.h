@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "server/auth/tokens.h"
 #include "storage/store.h"
 #include "tilbake/v1/admin.grpc.pb.h"
 
@@ -12,6 +13,8 @@ namespace tilbake::api {
 struct BackupOptions {
   std::string backup_dir;  // Empty: backups are not configured.
   uint32_t keep = 7;
+  // Bearer tokens; null = authentication off.
+  const auth::TokenStore* tokens = nullptr;
 };
 
 // tilbake.v1.Admin. `store` must outlive it. One backup at a time.

@@ -19,13 +19,18 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// Runs `work` (returning absl::Status) in an admitted call slot, on
+// Checks the caller's access to `rpc` (access.h), then runs `work`
+// (returning absl::Status) in an admitted call slot, on
 // `workers` when given, and finishes the call. `work` must capture by value
 // (it may run after the handler returned). The slot is freed before the
 // answer goes out, so a client that has its answer can count on it.
 template <typename Work>
 grpc::ServerUnaryReactor* RunAdmitted(grpc::CallbackServerContext* context,
-                                      const FeedbackLimits& limits, Work work) {
+                                      const FeedbackLimits& limits,
+                                      auth::Rpc rpc, const auth::Access& access,
+                                      Work work) {
+  auto principal = CheckAccess(*context, limits.tokens, rpc, access);
+  if (!principal.ok()) return Finish(context, principal.status());
   absl::StatusOr<AdmissionControl::Ticket> ticket =
       Admit(*context, limits.admission);
   if (!ticket.ok()) return Finish(context, ticket.status());
@@ -56,6 +61,13 @@ class ImportReactor final
                 const FeedbackLimits& limits,
                 v1::ImportRatingsResponse* response)
       : core_(core), limits_(limits), response_(response) {
+    absl::StatusOr<std::optional<auth::Principal>> principal =
+        CheckAccess(*context, limits.tokens, auth::Rpc::kImportRatings, {});
+    if (!principal.ok()) {
+      Finish(ToGrpcStatus(principal.status()));
+      return;
+    }
+    principal_ = *std::move(principal);
     absl::StatusOr<AdmissionControl::Ticket> ticket =
         Admit(*context, limits.admission, /*import_stream=*/true);
     if (!ticket.ok()) {
@@ -84,7 +96,10 @@ class ImportReactor final
       status = absl::ResourceExhaustedError(absl::StrCat(
           "record: a stream takes at most ", limits_.max_import_records,
           " records; send the rest in another stream"));
-    } else {
+    } else if (status = CheckAccess(
+                   principal_, auth::Rpc::kImportRatings,
+                   {.tenant_id = request_.record().rating().tenant_id()});
+               status.ok()) {
       v1::SubmitRatingResponse result;
       // Written to the WAL now, made durable once for the whole stream.
       status = SubmitOne(*core_, request_.record(), &result, limits_.metrics,
@@ -117,6 +132,7 @@ class ImportReactor final
   v1::ImportRatingsResponse* response_;
   v1::ImportRatingsRequest request_;
   AdmissionControl::Ticket ticket_;  // Released when the reactor is deleted.
+  std::optional<auth::Principal> principal_;  // nullopt: auth is off.
 };
 
 }  // namespace
@@ -150,9 +166,13 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
     grpc::CallbackServerContext* context,
     const v1::SubmitRatingRequest* request,
     v1::SubmitRatingResponse* response) {
-  return RunAdmitted(context, limits_, [this, request, response] {
-    return SubmitOne(*core_, *request, response, limits_.metrics);
-  });
+  return RunAdmitted(context, limits_, auth::Rpc::kSubmitRating,
+                     {.tenant_id = request->rating().tenant_id(),
+                      .clinician_id = request->rating().clinician_id()},
+                     [this, request, response] {
+                       return SubmitOne(*core_, *request, response,
+                                        limits_.metrics);
+                     });
 }
 
 grpc::ServerReadReactor<v1::ImportRatingsRequest>*
@@ -164,32 +184,39 @@ FeedbackService::ImportRatings(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* FeedbackService::GetEpisode(
     grpc::CallbackServerContext* context, const v1::GetEpisodeRequest* request,
     v1::GetEpisodeResponse* response) {
-  return RunAdmitted(context, limits_, [this, request, response] {
-    absl::StatusOr<core::EpisodeView> view =
-        core_->GetEpisode(request->tenant_id(), request->episode_id());
-    if (view.ok()) *response->mutable_episode() = ToProto(*view);
-    return view.status();
-  });
+  return RunAdmitted(
+      context, limits_, auth::Rpc::kGetEpisode,
+      {.tenant_id = request->tenant_id()}, [this, request, response] {
+        absl::StatusOr<core::EpisodeView> view =
+            core_->GetEpisode(request->tenant_id(), request->episode_id());
+        if (view.ok()) *response->mutable_episode() = ToProto(*view);
+        return view.status();
+      });
 }
 
 grpc::ServerUnaryReactor* FeedbackService::CloseEpisode(
     grpc::CallbackServerContext* context,
     const v1::CloseEpisodeRequest* request,
     v1::CloseEpisodeResponse* response) {
-  return RunAdmitted(context, limits_, [this, request, response] {
-    ASSIGN_OR_RETURN(domain::Ending ending, FromProto(request->ending()));
-    ASSIGN_OR_RETURN(core::EpisodeView view,
-                     core_->CloseEpisode(request->tenant_id(),
-                                         request->episode_id(), ending));
-    *response->mutable_episode() = ToProto(view);
-    return absl::OkStatus();
-  });
+  return RunAdmitted(
+      context, limits_, auth::Rpc::kCloseEpisode,
+      {.tenant_id = request->tenant_id()}, [this, request, response] {
+        ASSIGN_OR_RETURN(domain::Ending ending, FromProto(request->ending()));
+        ASSIGN_OR_RETURN(core::EpisodeView view,
+                         core_->CloseEpisode(request->tenant_id(),
+                                             request->episode_id(), ending));
+        *response->mutable_episode() = ToProto(view);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* FeedbackService::ListInstruments(
     grpc::CallbackServerContext* context,
     const v1::ListInstrumentsRequest* request,
     v1::ListInstrumentsResponse* response) {
+  auto principal =
+      CheckAccess(*context, limits_.tokens, auth::Rpc::kListInstruments, {});
+  if (!principal.ok()) return Finish(context, principal.status());
   for (const scoring::InstrumentDefinition& d :
        core_->catalog().definitions()) {
     if (!request->family().empty() && d.family != request->family()) continue;
@@ -202,6 +229,10 @@ grpc::ServerUnaryReactor* FeedbackService::ListRuleSets(
     grpc::CallbackServerContext* context,
     const v1::ListRuleSetsRequest* request,
     v1::ListRuleSetsResponse* response) {
+  auto principal =
+      CheckAccess(*context, limits_.tokens, auth::Rpc::kListRuleSets,
+                  {.tenant_id = request->tenant_id()});
+  if (!principal.ok()) return Finish(context, principal.status());
   const scoring::RuleSetRegistry& registry = core_->rule_sets();
   for (const scoring::RuleSet& rules : registry.rule_sets()) {
     *response->add_rule_sets() = ToProto(rules);

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "common/worker_pool.h"
+#include "server/api/access.h"
 #include "server/api/admission.h"
 #include "server/core/rating_service.h"
 #include "server/metrics/service_metrics.h"
@@ -22,6 +23,8 @@ struct FeedbackLimits {
   // Where unary calls that touch storage run (they block on the disk);
   // null = on gRPC's own callback threads.
   WorkerPool* workers = nullptr;
+  // Bearer tokens; null = authentication off (every call allowed).
+  const auth::TokenStore* tokens = nullptr;
 };
 
 // tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert

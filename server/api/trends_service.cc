@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/api/access.h"
 #include "server/api/convert.h"
 #include "server/api/status_mapping.h"
 
@@ -194,15 +195,23 @@ class RowWriter final : public grpc::ServerWriteReactor<v1::TrendRow> {
 TrendsService::TrendsService(const core::TrendService* trends,
                              const scoring::InstrumentCatalog* catalog,
                              const scoring::RuleSetRegistry* rule_sets,
-                             AdmissionControl* admission)
+                             AdmissionControl* admission,
+                             const auth::TokenStore* tokens)
     : trends_(trends),
       catalog_(catalog),
       rule_sets_(rule_sets),
-      admission_(admission) {}
+      admission_(admission),
+      tokens_(tokens) {}
 
 grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
     grpc::CallbackServerContext* context,
     const v1::QueryTrendsRequest* request) {
+  auto principal = CheckAccess(
+      *context, tokens_, auth::Rpc::kQueryTrends,
+      {.tenant_id = request->tenant_id(), .org_unit = request->org_unit()});
+  if (!principal.ok()) {
+    return new RowWriter({}, ToGrpcStatus(principal.status()));
+  }
   absl::StatusOr<std::vector<core::TrendRow>> rows;
   {
     // Held while the rows are computed; streaming them needs no storage.
@@ -317,7 +326,12 @@ grpc::ServerUnaryReactor* TrendsService::GetQualityReport(
     grpc::CallbackServerContext* context,
     const v1::QualityReportRequest* request, v1::QualityReport* response) {
   absl::StatusOr<v1::QualityReport> report;
-  {
+  auto principal = CheckAccess(
+      *context, tokens_, auth::Rpc::kGetQualityReport,
+      {.tenant_id = request->tenant_id(), .org_unit = request->org_unit()});
+  if (!principal.ok()) {
+    report = principal.status();
+  } else {
     // Freed before the answer goes out.
     absl::StatusOr<AdmissionControl::Ticket> ticket =
         Admit(*context, admission_);

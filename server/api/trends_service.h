@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "scoring/instrument.h"
 #include "server/api/admission.h"
+#include "server/auth/tokens.h"
 #include "server/core/trends.h"
 #include "tilbake/v1/trends.grpc.pb.h"
 
@@ -17,7 +18,8 @@ class TrendsService final : public v1::Trends::CallbackService {
   TrendsService(const core::TrendService* trends,
                 const scoring::InstrumentCatalog* catalog,
                 const scoring::RuleSetRegistry* rule_sets,
-                AdmissionControl* admission = nullptr);
+                AdmissionControl* admission = nullptr,
+                const auth::TokenStore* tokens = nullptr);
 
   grpc::ServerWriteReactor<v1::TrendRow>* QueryTrends(
       grpc::CallbackServerContext* context,
@@ -33,6 +35,7 @@ class TrendsService final : public v1::Trends::CallbackService {
   const scoring::InstrumentCatalog* catalog_;
   const scoring::RuleSetRegistry* rule_sets_;
   AdmissionControl* admission_;
+  const auth::TokenStore* tokens_;  // Null: authentication off.
 };
 
 // The quality report without gRPC (used by the handler and tests).

@@ -24,6 +24,7 @@
 #include "server/api/feedback_service.h"
 #include "server/api/rpc_observer.h"
 #include "server/api/trends_service.h"
+#include "server/auth/tokens.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "server/core/aggregation.h"
@@ -132,6 +133,7 @@ struct Server::State {
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<metrics::ServiceMetrics> metrics;
+  std::unique_ptr<auth::TokenStore> tokens;  // Null: authentication off.
   std::unique_ptr<api::AdmissionControl> admission;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<prometheus::Exposer> exposer;
@@ -158,6 +160,16 @@ void Server::WatchStorage(State& state, absl::Duration interval) {
     // Wakes early when Shutdown() sets shut_down.
     state.mu.AwaitWithTimeout(absl::Condition(&state.shut_down), interval);
     if (state.shut_down) break;
+    if (state.tokens != nullptr) {
+      absl::StatusOr<bool> reloaded = state.tokens->ReloadIfChanged();
+      if (!reloaded.ok()) {
+        LogEvent(LogLevel::kError, "tokens_reload_failed",
+                 {{"error", std::string(reloaded.status().message())}});
+      } else if (*reloaded) {
+        LogEvent(LogLevel::kInfo, "tokens_reloaded",
+                 {{"tokens", absl::StrCat(state.tokens->size())}});
+      }
+    }
     absl::Status health = state.store->Health();
     // Try to leave the refusing state; the log keeps the original error.
     if (!health.ok() && state.store->Resume().ok()) health = absl::OkStatus();
@@ -211,6 +223,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    CredentialsFor(options));
   auto state = std::make_unique<State>();
+  if (!options.tokens_file.empty()) {
+    ASSIGN_OR_RETURN(state->tokens,
+                     auth::TokenStore::Load(options.tokens_file));
+  }
   ASSIGN_OR_RETURN(auto catalog,
                    config::LoadInstrumentCatalog(options.instruments_dir));
   state->catalog =
@@ -252,17 +268,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       state->metrics.get());
   state->trends_api = std::make_unique<api::TrendsService>(
       state->trends.get(), state->catalog.get(), state->rule_sets.get(),
-      state->admission.get());
+      state->admission.get(), state->tokens.get());
   state->admin = std::make_unique<api::AdminService>(
       state->store.get(),
-      api::BackupOptions{options.backup_dir, options.backups_to_keep});
+      api::BackupOptions{options.backup_dir, options.backups_to_keep,
+                         state->tokens.get()});
   state->workers = std::make_unique<WorkerPool>(options.worker_threads);
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.metrics = state->metrics.get(),
                           .max_import_records = options.max_import_records,
                           .admission = state->admission.get(),
-                          .workers = state->workers.get()});
+                          .workers = state->workers.get(),
+                          .tokens = state->tokens.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -308,6 +326,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
        {"default_rule_set", options.default_rule_set},
        {"max_in_flight", absl::StrCat(options.max_in_flight)},
        {"tls", TlsMode(options)},
+       {"auth", state->tokens == nullptr
+                    ? "off"
+                    : absl::StrCat(state->tokens->size(), " tokens")},
        {"recovered_after_unclean_shutdown",
         state->store->opened_after_unclean_shutdown() ? "true" : "false"}});
   return std::unique_ptr<Server>(new Server(std::move(state)));

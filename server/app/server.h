@@ -30,6 +30,10 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Bearer tokens (server/auth/tilbake/auth/tokens.proto, text format),
+  // reloaded when the file changes. Empty: authentication off, every call
+  // allowed (loopback development only; see docs/security.md).
+  std::string tokens_file;
   // Plaintext gRPC is refused on non-loopback addresses unless this is set
   // (for a TLS-terminating proxy in front).
   bool allow_plaintext_non_loopback = false;

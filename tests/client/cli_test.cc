@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "server/auth/tokens.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_server.h"
@@ -235,6 +237,27 @@ TEST_F(CliTest, ExportsAnEpisodeAsFhirAndImportsItIntoAnotherTenant) {
     EXPECT_THAT(b.output, HasSubstr(total)) << total;
   }
   EXPECT_THAT(b.output, HasSubstr("\"tenant_id\": \"tenant-b\""));
+}
+
+TEST(CliTokenTest, MakesATokenAndAnEntryHoldingOnlyItsHash) {
+  CliRun made =
+      Tilbake("token --name=dips-oslo --tenant=oslo --role=integration");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  std::smatch token, salt, hash;
+  ASSERT_TRUE(std::regex_search(made.output, token,
+                                std::regex("^token: ([0-9a-f]{64})\n")));
+  ASSERT_TRUE(std::regex_search(made.output, salt,
+                                std::regex("salt: \"([0-9a-f]{32})\"")));
+  ASSERT_TRUE(std::regex_search(made.output, hash,
+                                std::regex("sha256: \"([0-9a-f]{64})\"")));
+  EXPECT_EQ(hash[1].str(), auth::HashToken(salt[1].str(), token[1].str()));
+  EXPECT_THAT(made.output, HasSubstr("role: \"integration\""));
+  // The entry never holds the token itself.
+  EXPECT_EQ(made.output.find(token[1].str(), 10), std::string::npos);
+  CliRun clinician =
+      Tilbake("token --name=kari --tenant=oslo --role=clinician");
+  EXPECT_EQ(clinician.exit_code, 2) << clinician.output;
+  EXPECT_THAT(clinician.output, HasSubstr("--clinician is required"));
 }
 
 TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {

@@ -2,8 +2,10 @@
 loopback port, RocksDB in a temp directory). Run by ctest (PythonSdk) with
 PYTHONPATH=build/client/python and TILBAKE_SERVER=the server binary."""
 
+import hashlib
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,12 +25,19 @@ EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "examples",
 class Server:
     """tilbake-server as a child process; port read from its start line."""
 
-    def __init__(self):
+    def __init__(self, tokens: str = ""):
+        """`tokens`: the text of a --tokens_file (empty: auth off)."""
         self.dir = tempfile.TemporaryDirectory(prefix="tilbake-py-")
+        extra = []
+        if tokens:
+            path = os.path.join(self.dir.name, "tokens.textpb")
+            with open(path, "w") as out:
+                out.write(tokens)
+            extra = [f"--tokens_file={path}"]
         self.process = subprocess.Popen(
             [os.environ["TILBAKE_SERVER"], "--listen=127.0.0.1:0",
              f"--data_dir={self.dir.name}/data", "--metrics_listen=",
-             "--log_requests=false"],
+             "--log_requests=false"] + extra,
             stderr=subprocess.PIPE, text=True)
         self.log = []
         port = None
@@ -179,6 +188,37 @@ class ClientTest(unittest.TestCase):
         # ORS 4.1 + 5.0 + 4.4 + 3.9 = 17.4; the session-2 SRS is 34.0.
         self.assertIn("session 1 ors  total  17.4", result.stdout)
         self.assertIn("session 2 srs  total  34.0", result.stdout)
+
+
+class TokenTest(unittest.TestCase):
+    """The `token` option against a server that wants bearer tokens."""
+
+    def test_calls_carry_the_token(self):
+        salt = secrets.token_hex(16)
+        digest = hashlib.sha256(bytes.fromhex(salt) + b"t-py").hexdigest()
+        server = Server(tokens=(
+            'token { name: "py" tenant_id: "tenant-a" role: "integration" '
+            f'salt: "{salt}" sha256: "{digest}" }}\n'))
+        try:
+            with Client(server.address, max_attempts=1) as anonymous:
+                with self.assertRaises(TilbakeError) as caught:
+                    anonymous.submit(ors(1, [5, 5, 5, 5], episode="e-tok"))
+                self.assertEqual(caught.exception.code,
+                                 grpc.StatusCode.UNAUTHENTICATED)
+            with Client(server.address, max_attempts=1,
+                        token="t-py") as client:
+                stored = client.submit(ors(1, [5, 5, 5, 5], episode="e-tok"))
+                self.assertAlmostEqual(stored.administration.score.total, 20.0)
+                response = client.import_ratings([
+                    feedback_pb2.SubmitRatingRequest(
+                        idempotency_key="py-tok-2",
+                        rating=ors(2, [6, 6, 6, 6], episode="e-tok"))])
+                self.assertEqual(response.stored, 1)
+                self.assertEqual(
+                    len(client.get_episode("tenant-a", "e-tok")
+                        .administrations), 2)
+        finally:
+            self.assertEqual(server.stop(), 0)
 
 
 if __name__ == "__main__":

@@ -103,9 +103,11 @@ class Client:
     def __init__(self, target: str = "127.0.0.1:50051", *,
                  deadline: float = 10.0, max_attempts: int = 4,
                  initial_backoff: float = 0.2, max_backoff: float = 5.0,
-                 credentials: Optional[grpc.ChannelCredentials] = None):
+                 credentials: Optional[grpc.ChannelCredentials] = None,
+                 token: Optional[str] = None):
         """A plaintext channel to `target` unless `credentials` are given
-        (grpc.ssl_channel_credentials(...))."""
+        (grpc.ssl_channel_credentials(...)). `token` is sent as
+        "authorization: Bearer <token>" on every call."""
         options = [("grpc.max_receive_message_length", 64 << 20)]
         self.channel = (grpc.secure_channel(target, credentials, options)
                         if credentials else
@@ -123,6 +125,8 @@ class Client:
         self.max_attempts = max(1, max_attempts)
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
+        self.metadata = ((("authorization", f"Bearer {token}"),)
+                         if token else None)
 
     def close(self) -> None:
         self.channel.close()
@@ -137,7 +141,8 @@ class Client:
         backoff = self.initial_backoff
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return method(request, timeout=self.deadline)
+                return method(request, timeout=self.deadline,
+                              metadata=self.metadata)
             except grpc.RpcError as error:
                 if (error.code() not in _RETRYABLE
                         or attempt == self.max_attempts):
@@ -173,7 +178,8 @@ class Client:
                                                         record=record)
 
         try:
-            return self.feedback.ImportRatings(stream())
+            return self.feedback.ImportRatings(stream(),
+                                               metadata=self.metadata)
         except grpc.RpcError as error:
             raise TilbakeError(error.code(), error.details()) from None
 
@@ -204,8 +210,9 @@ class Client:
     def query_trends(self, request: trends_pb2.QueryTrendsRequest
                      ) -> List[trends_pb2.TrendRow]:
         """Every row of a trend query (the server streams them)."""
-        def read(req, timeout):
-            return list(self.trends.QueryTrends(req, timeout=timeout))
+        def read(req, timeout, metadata):
+            return list(self.trends.QueryTrends(req, timeout=timeout,
+                                                metadata=metadata))
         return self._call(read, request)
 
     def quality_report(self, tenant: str, start: DateLike, end: DateLike,

@@ -226,6 +226,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!options.tokens_file.empty()) {
     ASSIGN_OR_RETURN(state->tokens,
                      auth::TokenStore::Load(options.tokens_file));
+  } else if (!IsLoopback(options.listen)) {
+    // Anyone who can connect may read any tenant: say so where operators
+    // look.
+    LogEvent(LogLevel::kWarning, "authentication_off",
+             {{"listen", options.listen},
+              {"fix", "give --tokens_file (docs/security.md)"}});
   }
   ASSIGN_OR_RETURN(auto catalog,
                    config::LoadInstrumentCatalog(options.instruments_dir));

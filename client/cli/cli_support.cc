@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/names.h"
 
 namespace tilbake::cli {
 namespace {
@@ -51,39 +52,16 @@ class Table {
 
 std::string Decimal(double value) { return absl::StrFormat("%.1f", value); }
 
+// Unspecified is taken as individual (feedback.proto).
 std::string EpisodeTypeName(v1::EpisodeType type) {
-  switch (type) {
-    case v1::EPISODE_TYPE_COUPLE:
-      return "couple";
-    case v1::EPISODE_TYPE_FAMILY:
-      return "family";
-    case v1::EPISODE_TYPE_GROUP:
-      return "group";
-    default:
-      return "individual";
-  }
-}
-
-const std::vector<std::pair<std::string, v1::Rater::Relation>>& Relations() {
-  static const auto* relations =
-      new std::vector<std::pair<std::string, v1::Rater::Relation>>{
-          {"parent", v1::Rater::RELATION_PARENT},
-          {"carer", v1::Rater::RELATION_CARER},
-          {"partner", v1::Rater::RELATION_PARTNER},
-          {"sibling", v1::Rater::RELATION_SIBLING},
-          {"other-family", v1::Rater::RELATION_OTHER_FAMILY},
-          {"teacher", v1::Rater::RELATION_TEACHER},
-          {"other", v1::Rater::RELATION_OTHER},
-      };
-  return *relations;
+  const std::string name = names::EpisodeTypeName(type);
+  return name.empty() ? "individual" : name;
 }
 
 std::string RaterName(const v1::Rater& rater) {
   if (rater.kind() != v1::Rater::KIND_COLLATERAL) return "client";
-  std::string name = "collateral";
-  for (const auto& [text, relation] : Relations()) {
-    if (relation == rater.relation()) name = text;
-  }
+  std::string name = names::RelationName(rater.relation());
+  if (name.empty()) name = "collateral";
   if (!rater.rater_id().empty())
     absl::StrAppend(&name, " (", rater.rater_id(), ")");
   return name;
@@ -298,10 +276,7 @@ absl::StatusOr<v1::ItemAnswers> ParseItems(absl::string_view text) {
 }
 
 absl::StatusOr<v1::EpisodeType> ParseEpisodeType(absl::string_view text) {
-  if (text == "individual") return v1::EPISODE_TYPE_INDIVIDUAL;
-  if (text == "couple") return v1::EPISODE_TYPE_COUPLE;
-  if (text == "family") return v1::EPISODE_TYPE_FAMILY;
-  if (text == "group") return v1::EPISODE_TYPE_GROUP;
+  if (auto type = names::EpisodeTypeFromName(text)) return *type;
   return absl::InvalidArgumentError(
       absl::StrCat("--episode_type: \"", text,
                    "\" is not one of individual, couple, family, group"));
@@ -309,23 +284,9 @@ absl::StatusOr<v1::EpisodeType> ParseEpisodeType(absl::string_view text) {
 
 absl::StatusOr<v1::Rater> ParseRater(absl::string_view text,
                                      absl::string_view rater_id) {
-  v1::Rater rater;
-  if (text == "client") {
-    rater.set_kind(v1::Rater::KIND_CLIENT);
-    return rater;
-  }
-  for (const auto& [name, relation] : Relations()) {
-    if (text == name) {
-      rater.set_kind(v1::Rater::KIND_COLLATERAL);
-      rater.set_relation(relation);
-      rater.set_rater_id(std::string(rater_id));
-      return rater;
-    }
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("--rater: \"", text,
-                   "\" is not one of client, parent, carer, partner, sibling, "
-                   "other-family, teacher, other"));
+  if (auto rater = names::RaterFromName(text, rater_id)) return *rater;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--rater: \"", text, "\" is not one of client, ", names::kRelationNames));
 }
 
 absl::StatusOr<v1::EndingType> ParseEndingType(absl::string_view text) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/stable_key.h"
+#include "proto/names.h"
 
 namespace tilbake::csv {
 namespace {
@@ -98,39 +99,17 @@ absl::StatusOr<v1::Date> ParseDate(absl::string_view column,
 
 absl::StatusOr<v1::Rater> ParseRater(absl::string_view value,
                                      absl::string_view rater_id) {
-  static const auto* relations = new std::map<std::string, v1::Rater::Relation>{
-      {"parent", v1::Rater::RELATION_PARENT},
-      {"carer", v1::Rater::RELATION_CARER},
-      {"partner", v1::Rater::RELATION_PARTNER},
-      {"sibling", v1::Rater::RELATION_SIBLING},
-      {"other-family", v1::Rater::RELATION_OTHER_FAMILY},
-      {"teacher", v1::Rater::RELATION_TEACHER},
-      {"other", v1::Rater::RELATION_OTHER}};
-  v1::Rater rater;
-  const std::string v = absl::AsciiStrToLower(value);
-  if (v.empty() || v == "client") {
-    rater.set_kind(v1::Rater::KIND_CLIENT);
-    return rater;
-  }
-  auto it = relations->find(v);
-  if (it == relations->end()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Rater: \"", value,
-        "\" is not one of client, parent, carer, partner, sibling, "
-        "other-family, teacher, other"));
-  }
-  rater.set_kind(v1::Rater::KIND_COLLATERAL);
-  rater.set_relation(it->second);
-  rater.set_rater_id(std::string(rater_id));
-  return rater;
+  std::string name = absl::AsciiStrToLower(value);
+  if (name.empty()) name = "client";
+  if (auto rater = names::RaterFromName(name, rater_id)) return *rater;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "Rater: \"", value, "\" is not one of client, ", names::kRelationNames));
 }
 
 absl::StatusOr<v1::EpisodeType> ParseEpisodeType(absl::string_view value) {
-  const std::string v = absl::AsciiStrToLower(value);
-  if (v.empty() || v == "individual") return v1::EPISODE_TYPE_INDIVIDUAL;
-  if (v == "couple") return v1::EPISODE_TYPE_COUPLE;
-  if (v == "family") return v1::EPISODE_TYPE_FAMILY;
-  if (v == "group") return v1::EPISODE_TYPE_GROUP;
+  std::string name = absl::AsciiStrToLower(value);
+  if (name.empty()) name = "individual";
+  if (auto type = names::EpisodeTypeFromName(name)) return *type;
   return absl::InvalidArgumentError(
       absl::StrCat("Episode_Type: \"", value,
                    "\" is not one of individual, couple, family, group"));

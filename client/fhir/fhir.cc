@@ -14,6 +14,7 @@
 #include "common/stable_key.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/names.h"
 
 namespace tilbake::fhir {
 namespace {
@@ -34,27 +35,6 @@ constexpr char kImportanceSystem[] = "urn:tilbake:importance";
 constexpr char kSnomed[] = "http://snomed.info/sct";
 constexpr char kObservationCategory[] =
     "http://terminology.hl7.org/CodeSystem/observation-category";
-
-const std::map<v1::Rater::Relation, std::string>& Relations() {
-  static const auto* relations = new std::map<v1::Rater::Relation, std::string>{
-      {v1::Rater::RELATION_PARENT, "parent"},
-      {v1::Rater::RELATION_CARER, "carer"},
-      {v1::Rater::RELATION_PARTNER, "partner"},
-      {v1::Rater::RELATION_SIBLING, "sibling"},
-      {v1::Rater::RELATION_OTHER_FAMILY, "other-family"},
-      {v1::Rater::RELATION_TEACHER, "teacher"},
-      {v1::Rater::RELATION_OTHER, "other"}};
-  return *relations;
-}
-
-const std::map<v1::EpisodeType, std::string>& EpisodeTypes() {
-  static const auto* types = new std::map<v1::EpisodeType, std::string>{
-      {v1::EPISODE_TYPE_INDIVIDUAL, "individual"},
-      {v1::EPISODE_TYPE_COUPLE, "couple"},
-      {v1::EPISODE_TYPE_FAMILY, "family"},
-      {v1::EPISODE_TYPE_GROUP, "group"}};
-  return *types;
-}
 
 // --- Building JSON values -------------------------------------------------
 
@@ -156,10 +136,9 @@ Value QuestionnaireResponse(const v1::Episode& episode,
       Extension("session-number", "valueInteger", Num(r.session_number())),
       Extension("org-unit", "valueString", Str(r.org_unit())),
   };
-  auto type = EpisodeTypes().find(episode.episode_type());
-  if (type != EpisodeTypes().end()) {
-    extensions.push_back(
-        Extension("episode-type", "valueCode", Str(type->second)));
+  if (const std::string type = names::EpisodeTypeName(episode.episode_type());
+      !type.empty()) {
+    extensions.push_back(Extension("episode-type", "valueCode", Str(type)));
   }
   if (r.has_client_age_years()) {
     extensions.push_back(
@@ -167,9 +146,8 @@ Value QuestionnaireResponse(const v1::Episode& episode,
   }
   Value source = IdentifierRef(kClientSystem, r.client_id());
   if (r.rater().kind() == v1::Rater::KIND_COLLATERAL) {
-    auto relation = Relations().find(r.rater().relation());
-    const std::string code =
-        relation == Relations().end() ? "other" : relation->second;
+    std::string code = names::RelationName(r.rater().relation());
+    if (code.empty()) code = "other";
     extensions.push_back(Extension("rater", "valueCode", Str(code)));
     source = IdentifierRef(kRaterSystem, r.rater().rater_id());
   }
@@ -412,8 +390,8 @@ absl::StatusOr<v1::SubmitRatingRequest> FromQuestionnaireResponse(
   }
   r.set_org_unit(org_unit->string_value());
   if (const Value* type = ExtensionValue(qr, "episode-type")) {
-    for (const auto& [value, name] : EpisodeTypes()) {
-      if (type->string_value() == name) r.set_episode_type(value);
+    if (auto value = names::EpisodeTypeFromName(type->string_value())) {
+      r.set_episode_type(*value);
     }
   }
   if (const Value* age = ExtensionValue(qr, "client-age");
@@ -422,16 +400,13 @@ absl::StatusOr<v1::SubmitRatingRequest> FromQuestionnaireResponse(
   }
   r.mutable_rater()->set_kind(v1::Rater::KIND_CLIENT);
   if (const Value* rater = ExtensionValue(qr, "rater")) {
-    bool known = false;
-    for (const auto& [relation, name] : Relations()) {
-      if (rater->string_value() == name) {
-        r.mutable_rater()->set_kind(v1::Rater::KIND_COLLATERAL);
-        r.mutable_rater()->set_relation(relation);
-        r.mutable_rater()->set_rater_id(ReferenceId(qr, "source"));
-        known = true;
-      }
-    }
-    if (!known) {
+    std::optional<v1::Rater::Relation> relation =
+        names::RelationFromName(rater->string_value());
+    if (relation.has_value()) {
+      r.mutable_rater()->set_kind(v1::Rater::KIND_COLLATERAL);
+      r.mutable_rater()->set_relation(*relation);
+      r.mutable_rater()->set_rater_id(ReferenceId(qr, "source"));
+    } else {
       return absl::InvalidArgumentError(
           absl::StrCat("extension ", kExtension, "rater: \"",
                        rater->string_value(), "\" is not a known relation"));

@@ -1,8 +1,5 @@
 // The `tilbake` binary driven as a subprocess against a real server.
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -27,24 +24,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::tilbake::testing::IsOk;
 
-struct CliRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using CliRun = testing::CommandRun;
 
 CliRun Tilbake(const std::string& args) {
-  const std::string command =
-      absl::StrCat(TILBAKE_CLI_PATH, " ", args, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    output.append(buffer.data(), n);
-  }
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return testing::RunCommand(absl::StrCat(TILBAKE_CLI_PATH, " ", args));
 }
 
 class CliTest : public ::testing::Test {

@@ -72,6 +72,22 @@ class Target {
   std::shared_ptr<client::Client> client_ ABSL_GUARDED_BY(mu_);
 };
 
+// Kills `server` with SIGKILL, starts the `n`th replacement on the same
+// data (its log in server-<n>.log), checks that it reports the unclean
+// shutdown, and points `target` at it.
+void KillAndRestart(std::unique_ptr<ServerProcess>& server,
+                    const std::string& data, const testing::TempDir& dir, int n,
+                    Target& target) {
+  server->StopWith(SIGKILL);
+  server = std::make_unique<ServerProcess>(
+      TILBAKE_SERVER_PATH, data, dir.Sub(absl::StrCat("server-", n, ".log")));
+  std::optional<int> port = server->WaitForPort();
+  ASSERT_TRUE(port.has_value()) << server->log();
+  EXPECT_THAT(server->log(),
+              ::testing::HasSubstr("recovered_after_unclean_shutdown"));
+  target.Set(*port);
+}
+
 // After the server stopped: every stored rating has its idempotency entry,
 // every episode's state matches its ratings, there are `expected` ratings,
 // and the incremental aggregates equal a rebuild from the raw ratings.
@@ -185,16 +201,8 @@ TEST(CrashTest, AcknowledgedRatingsSurviveKillNineExactlyOnce) {
     for (int i = 0; i < 2000 && acknowledged.load() < threshold; ++i) {
       absl::SleepFor(absl::Milliseconds(5));
     }
-    server->StopWith(SIGKILL);  // mid-flight: writers are still sending
-    ++kills;
-    server = std::make_unique<ServerProcess>(
-        TILBAKE_SERVER_PATH, data,
-        dir.Sub(absl::StrCat("server-", kills, ".log")));
-    port = server->WaitForPort();
-    ASSERT_TRUE(port.has_value()) << server->log();
-    EXPECT_THAT(server->log(),
-                ::testing::HasSubstr("recovered_after_unclean_shutdown"));
-    target.Set(*port);
+    // Mid-flight: writers are still sending.
+    ASSERT_NO_FATAL_FAILURE(KillAndRestart(server, data, dir, ++kills, target));
   }
   for (std::thread& t : writers) t.join();
   ASSERT_FALSE(gave_up.load());
@@ -257,7 +265,7 @@ TEST(CrashTest, ImportStreamsCutMidwayAreResentWithoutDoubles) {
         if (result.ok()) {
           EXPECT_EQ(result->rejected(), 0);
           EXPECT_EQ(result->stored() + result->replayed(), kRecords);
-          replayed += result->replayed();
+          replayed += static_cast<int>(result->replayed());
           return;
         }
         ++cut_streams;
@@ -274,16 +282,7 @@ TEST(CrashTest, ImportStreamsCutMidwayAreResentWithoutDoubles) {
     for (int i = 0; i < 4000 && sent.load() < threshold; ++i) {
       absl::SleepFor(absl::Milliseconds(5));
     }
-    server->StopWith(SIGKILL);
-    ++kills;
-    server = std::make_unique<ServerProcess>(
-        TILBAKE_SERVER_PATH, data,
-        dir.Sub(absl::StrCat("server-", kills, ".log")));
-    port = server->WaitForPort();
-    ASSERT_TRUE(port.has_value()) << server->log();
-    EXPECT_THAT(server->log(),
-                ::testing::HasSubstr("recovered_after_unclean_shutdown"));
-    target.Set(*port);
+    ASSERT_NO_FATAL_FAILURE(KillAndRestart(server, data, dir, ++kills, target));
   }
   for (std::thread& t : importers) t.join();
   ASSERT_FALSE(gave_up.load());

@@ -1,10 +1,6 @@
 // TLS and mutual TLS through gRPC's own credentials, with certificates made
 // at test time: handshakes that must work do, the others fail, and a bad
 // configuration stops the start naming the flag.
-#include <stdio.h>
-#include <sys/wait.h>
-
-#include <array>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -13,6 +9,7 @@
 #include "client/sdk/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/proto_builders.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -136,20 +133,10 @@ TEST_F(TlsTest, TheSdkNamesAnOptionItCannotUse) {
                        HasSubstr("tls_ca_file: cannot read")));
 }
 
-// The exit code and output of `tilbake health` with `flags`.
-std::pair<int, std::string> CliHealth(const std::string& flags) {
-  const std::string command =
-      absl::StrCat(TILBAKE_CLI_PATH, " health --attempts=1 ", flags, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    output.append(buffer.data(), n);
-  }
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+// `tilbake health` with `flags`.
+testing::CommandRun CliHealth(const std::string& flags) {
+  return testing::RunCommand(
+      absl::StrCat(TILBAKE_CLI_PATH, " health --attempts=1 ", flags));
 }
 
 TEST_F(TlsTest, TheCliSpeaksMutualTls) {
@@ -158,11 +145,11 @@ TEST_F(TlsTest, TheCliSpeaksMutualTls) {
   auto served = CliHealth(absl::StrCat(target, " --tls_ca=", pki_.ca,
                                        " --tls_cert=", pki_.client_cert,
                                        " --tls_key=", pki_.client_key));
-  EXPECT_EQ(served.first, 0) << served.second;
-  EXPECT_THAT(served.second, HasSubstr("SERVING"));
+  EXPECT_EQ(served.exit_code, 0) << served.output;
+  EXPECT_THAT(served.output, HasSubstr("SERVING"));
   auto refused = CliHealth(absl::StrCat(target, " --tls_ca=", pki_.ca));
-  EXPECT_EQ(refused.first, 1) << refused.second;
-  EXPECT_THAT(refused.second, HasSubstr("UNAVAILABLE"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("UNAVAILABLE"));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_server.h"
+#include "tests/testing/token_entries.h"
 
 namespace tilbake {
 namespace {
@@ -24,15 +25,7 @@ using ::tilbake::testing::IsOk;
 using ::tilbake::testing::OrsRequest;
 using ::tilbake::testing::StatusIs;
 using ::tilbake::testing::TestServer;
-
-std::string Entry(const std::string& name, const std::string& tenant,
-                  const std::string& role, const std::string& token,
-                  const std::string& extra = "") {
-  const std::string salt = auth::NewSalt();
-  return absl::StrCat("token { name: \"", name, "\" tenant_id: \"", tenant,
-                      "\" role: \"", role, "\" ", extra, " salt: \"", salt,
-                      "\" sha256: \"", auth::HashToken(salt, token), "\" }\n");
-}
+using ::tilbake::testing::TokenEntry;
 
 class AuthE2eTest : public ::testing::Test {
  protected:
@@ -46,14 +39,16 @@ class AuthE2eTest : public ::testing::Test {
   }
 
   void WriteTokens(const std::string& extra) {
-    std::ofstream(tokens_) << Entry("kari", "tenant-a", "clinician", "t-kari",
-                                    "clinician_id: \"k-4\"")
-                           << Entry("dips", "tenant-a", "integration", "t-dips")
-                           << Entry("lise", "tenant-a", "quality", "t-lise",
-                                    "org_unit: \"psykisk-helse\"")
-                           << Entry("root", "*", "admin", "t-root")
-                           << Entry("berit", "tenant-b", "clinician", "t-berit",
-                                    "clinician_id: \"k-4\"")
+    std::ofstream(tokens_) << TokenEntry("kari", "tenant-a", "clinician",
+                                         "t-kari", "clinician_id: \"k-4\"")
+                           << TokenEntry("dips", "tenant-a", "integration",
+                                         "t-dips")
+                           << TokenEntry("lise", "tenant-a", "quality",
+                                         "t-lise",
+                                         "org_unit: \"psykisk-helse\"")
+                           << TokenEntry("root", "*", "admin", "t-root")
+                           << TokenEntry("berit", "tenant-b", "clinician",
+                                         "t-berit", "clinician_id: \"k-4\"")
                            << extra;
     static int bump = 0;  // A new modification time, whatever the clock.
     std::filesystem::last_write_time(
@@ -166,7 +161,7 @@ TEST_F(AuthE2eTest, QualityReadsAggregatesOfItsOrgUnitAndAdminBacksUp) {
 TEST_F(AuthE2eTest, ANewTokenWorksWithoutARestart) {
   EXPECT_THAT(As("t-new")->ListInstruments(),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  WriteTokens(Entry("ny", "tenant-a", "integration", "t-new"));
+  WriteTokens(TokenEntry("ny", "tenant-a", "integration", "t-new"));
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
   bool works = false;
   while (!works && absl::Now() < give_up) {

@@ -10,6 +10,7 @@
 #include "server/auth/tokens.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/token_entries.h"
 
 namespace tilbake::auth {
 namespace {
@@ -17,6 +18,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::tilbake::testing::IsOk;
 using ::tilbake::testing::StatusIs;
+using ::tilbake::testing::TokenEntry;
 
 TEST(HashTokenTest, IsSha256OfSaltAndToken) {
   // FIPS 180-2 test vectors (empty salt).
@@ -28,16 +30,6 @@ TEST(HashTokenTest, IsSha256OfSaltAndToken) {
   EXPECT_EQ(HashToken("6162", "c"), HashToken("", "abc"));
   EXPECT_THAT(NewToken(), ::testing::MatchesRegex("[0-9a-f]{64}"));
   EXPECT_NE(NewToken(), NewToken());
-}
-
-// One entry of a tokens file for `token`.
-std::string Entry(const std::string& name, const std::string& tenant,
-                  const std::string& role, const std::string& token,
-                  const std::string& extra = "") {
-  const std::string salt = NewSalt();
-  return absl::StrCat("token { name: \"", name, "\" tenant_id: \"", tenant,
-                      "\" role: \"", role, "\" ", extra, " salt: \"", salt,
-                      "\" sha256: \"", HashToken(salt, token), "\" }\n");
 }
 
 class TokenStoreTest : public ::testing::Test {
@@ -55,9 +47,9 @@ class TokenStoreTest : public ::testing::Test {
 };
 
 TEST_F(TokenStoreTest, AuthenticatesByHashAndReloadsWhenTheFileChanges) {
-  Write(
-      Entry("kari", "oslo", "clinician", "secret-1", "clinician_id: \"k-4\"") +
-      Entry("dips", "oslo", "integration", "secret-2"));
+  Write(TokenEntry("kari", "oslo", "clinician", "secret-1",
+                   "clinician_id: \"k-4\"") +
+        TokenEntry("dips", "oslo", "integration", "secret-2"));
   auto store = TokenStore::Load(path_);
   ASSERT_THAT(store, IsOk());
   auto kari = (*store)->Authenticate("Bearer secret-1");
@@ -83,9 +75,9 @@ TEST_F(TokenStoreTest, AuthenticatesByHashAndReloadsWhenTheFileChanges) {
   EXPECT_FALSE(*unchanged);
 
   // Revoke kari, add a quality lead: in force without a restart.
-  Write(Entry("dips", "oslo", "integration", "secret-2") +
-        Entry("lise", "oslo", "quality", "secret-4",
-              "org_unit: \"psykisk-helse\""));
+  Write(TokenEntry("dips", "oslo", "integration", "secret-2") +
+        TokenEntry("lise", "oslo", "quality", "secret-4",
+                   "org_unit: \"psykisk-helse\""));
   auto reloaded = (*store)->ReloadIfChanged();
   ASSERT_THAT(reloaded, IsOk());
   EXPECT_TRUE(*reloaded);

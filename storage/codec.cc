@@ -255,4 +255,77 @@ absl::StatusOr<IdempotencyTarget> DecodeIdempotency(absl::string_view bytes) {
   return IdempotencyTarget{r->episode_id(), r->administration_id()};
 }
 
+std::string EncodeAudit(const domain::AuditEntry& e) {
+  AuditRecord r;
+  r.set_time_unix_micros(absl::ToUnixMicros(e.time));
+  r.set_tenant_id(e.tenant_id);
+  r.set_actor_name(e.actor.name);
+  r.set_actor_role(e.actor.role);
+  r.set_actor_tenant_id(e.actor.tenant_id);
+  r.set_request_id(e.actor.request_id);
+  r.set_peer(e.actor.peer);
+  r.set_action(e.action);
+  r.set_episode_id(e.episode_id);
+  r.set_client_id(e.client_id);
+  r.set_outcome(e.outcome);
+  r.set_detail(e.detail);
+  r.set_sequence(e.sequence);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<domain::AuditEntry> DecodeAudit(absl::string_view bytes) {
+  absl::StatusOr<AuditRecord> r = Parse<AuditRecord>(bytes, "audit entry");
+  if (!r.ok()) return r.status();
+  domain::AuditEntry e;
+  e.time = absl::FromUnixMicros(r->time_unix_micros());
+  e.tenant_id = r->tenant_id();
+  e.actor = {r->actor_name(), r->actor_role(), r->actor_tenant_id(),
+             r->request_id(), r->peer()};
+  e.action = r->action();
+  e.episode_id = r->episode_id();
+  e.client_id = r->client_id();
+  e.outcome = r->outcome();
+  e.detail = r->detail();
+  e.sequence = r->sequence();
+  return e;
+}
+
+std::string EncodeErasureRequest(const domain::ErasureRequest& q) {
+  ErasureRequestRecord r;
+  r.set_tenant_id(q.tenant_id);
+  r.set_request_id(q.request_id);
+  r.set_client_id(q.client_id);
+  r.set_reason(q.reason);
+  r.set_requested_by(q.requested_by);
+  r.set_requested_at_unix_micros(absl::ToUnixMicros(q.requested_at));
+  r.set_state(static_cast<int32_t>(q.state));
+  r.set_decided_by(q.decided_by);
+  r.set_decided_at_unix_micros(absl::ToUnixMicros(q.decided_at));
+  r.set_episodes_erased(q.episodes_erased);
+  r.set_episodes_changed(q.episodes_changed);
+  r.set_administrations_erased(q.administrations_erased);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<domain::ErasureRequest> DecodeErasureRequest(
+    absl::string_view bytes) {
+  absl::StatusOr<ErasureRequestRecord> r =
+      Parse<ErasureRequestRecord>(bytes, "erasure request");
+  if (!r.ok()) return r.status();
+  domain::ErasureRequest q;
+  q.tenant_id = r->tenant_id();
+  q.request_id = r->request_id();
+  q.client_id = r->client_id();
+  q.reason = r->reason();
+  q.requested_by = r->requested_by();
+  q.requested_at = absl::FromUnixMicros(r->requested_at_unix_micros());
+  q.state = static_cast<domain::ErasureState>(r->state());
+  q.decided_by = r->decided_by();
+  q.decided_at = absl::FromUnixMicros(r->decided_at_unix_micros());
+  q.episodes_erased = r->episodes_erased();
+  q.episodes_changed = r->episodes_changed();
+  q.administrations_erased = r->administrations_erased();
+  return q;
+}
+
 }  // namespace tilbake::storage::codec

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "domain/audit.h"
 #include "domain/types.h"
 
 // Encodes domain records as RocksDB values (storage-private protobuf
@@ -26,6 +27,13 @@ struct IdempotencyTarget {
 
 std::string EncodeIdempotency(const IdempotencyTarget& target);
 absl::StatusOr<IdempotencyTarget> DecodeIdempotency(absl::string_view bytes);
+
+std::string EncodeAudit(const domain::AuditEntry& entry);
+absl::StatusOr<domain::AuditEntry> DecodeAudit(absl::string_view bytes);
+
+std::string EncodeErasureRequest(const domain::ErasureRequest& request);
+absl::StatusOr<domain::ErasureRequest> DecodeErasureRequest(
+    absl::string_view bytes);
 
 }  // namespace tilbake::storage::codec
 

@@ -21,6 +21,11 @@ void AppendBigEndian32(std::string* out, uint32_t value) {
   }
 }
 
+void AppendBigEndian64(std::string* out, uint64_t value) {
+  AppendBigEndian32(out, static_cast<uint32_t>(value >> 32));
+  AppendBigEndian32(out, static_cast<uint32_t>(value));
+}
+
 std::string Episode(absl::string_view tenant, absl::string_view episode) {
   std::string key;
   absl::StrAppend(&key, tenant);
@@ -138,6 +143,28 @@ bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
   out->age_band = static_cast<scoring::AgeBand>(rest[sep + 1]);
   out->intake_class = static_cast<domain::IntakeClass>(rest[sep + 2]);
   return true;
+}
+
+std::string AuditPrefix(absl::string_view tenant, absl::string_view client) {
+  std::string key(tenant);
+  key.push_back(kSep);
+  if (!client.empty()) {
+    absl::StrAppend(&key, client);
+    key.push_back(kSep);
+  }
+  return key;
+}
+
+std::string AuditPosition(uint64_t micros, uint64_t sequence) {
+  std::string position;
+  AppendBigEndian64(&position, micros);
+  AppendBigEndian64(&position, sequence);
+  return position;
+}
+
+std::string ErasureRequest(absl::string_view tenant,
+                           absl::string_view request_id) {
+  return Episode(tenant, request_id);  // Same shape: tenant \0 id.
 }
 
 std::string PrefixUpperBound(absl::string_view prefix) {

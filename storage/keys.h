@@ -36,6 +36,15 @@ inline constexpr char kReferenceFamily[] = "trajectory_reference";
 //   trend query seeks to the buckets it asks for.
 inline constexpr char kAggregatesFamily[] = "aggregates";
 
+// tenant \0 be64(time µs) be64(sequence) -> AuditRecord: a tenant's access
+//   log in time order. Written only with Put of a new key (append-only).
+inline constexpr char kAuditFamily[] = "audit";
+// tenant \0 client \0 be64(time µs) be64(sequence) -> AuditRecord (a copy):
+//   one client's entries as one range, for a citizen's access request.
+inline constexpr char kAuditByClientFamily[] = "audit_by_client";
+// tenant \0 request id -> ErasureRequestRecord
+inline constexpr char kErasureRequestsFamily[] = "erasure_requests";
+
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
 // Present while a server has the database open; deleted on a clean close.
 inline constexpr char kOpenMarkerKey[] = "tilbake/open";
@@ -69,11 +78,22 @@ std::string AggregateSeek(absl::string_view prefix, absl::string_view org_unit,
 bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
                      analytics::CellKey* out);
 
+// The prefix of a tenant's access log, or of one client's entries in it
+// (`client` non-empty).
+std::string AuditPrefix(absl::string_view tenant, absl::string_view client);
+// An entry's position in the log: be64(time µs) be64(sequence). Appended to
+// AuditPrefix it is the entry's key; alone it is a query's page token.
+std::string AuditPosition(uint64_t micros, uint64_t sequence);
+
+std::string ErasureRequest(absl::string_view tenant,
+                           absl::string_view request_id);
+
 // The smallest key greater than every key with `prefix` (for
 // iterate_upper_bound). `prefix` must not be all 0xff bytes.
 std::string PrefixUpperBound(absl::string_view prefix);
 
 void AppendBigEndian32(std::string* out, uint32_t value);
+void AppendBigEndian64(std::string* out, uint64_t value);
 
 }  // namespace tilbake::storage::keys
 

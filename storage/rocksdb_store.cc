@@ -1,10 +1,12 @@
 // The RocksDB implementation of Store. RocksDB types stay in this file.
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -35,7 +37,10 @@ const std::vector<std::string>& KnownFamilies() {
                                    keys::kAdministrationsFamily,
                                    keys::kIdempotencyFamily,
                                    keys::kReferenceFamily,
-                                   keys::kAggregatesFamily};
+                                   keys::kAggregatesFamily,
+                                   keys::kAuditFamily,
+                                   keys::kAuditByClientFamily,
+                                   keys::kErasureRequestsFamily};
   return *families;
 }
 
@@ -121,6 +126,9 @@ class RocksStore final : public Store {
         statistics_(std::move(statistics)),
         health_(std::move(health)) {
     write_options_.sync = options.durability == Durability::kFsync;
+    // Above every sequence number RocksDB has handed out, so above every
+    // audit sequence of earlier runs too (each audit entry is one Put).
+    next_audit_sequence_ = db_->GetLatestSequenceNumber() + 1;
   }
 
   ~RocksStore() override {
@@ -405,6 +413,48 @@ class RocksStore final : public Store {
                                 EncodeSums(sums)),
                     "batching aggregate delta"));
     }
+    for (domain::AuditEntry entry : changes.audit) {
+      entry.sequence = next_audit_sequence_.fetch_add(1);
+      const std::string position =
+          keys::AuditPosition(static_cast<uint64_t>(std::max<int64_t>(
+                                  0, absl::ToUnixMicros(entry.time))),
+                              entry.sequence);
+      const std::string value = codec::EncodeAudit(entry);
+      RETURN_IF_ERROR(FromRocks(
+          batch.Put(audit(), keys::AuditPrefix(entry.tenant_id, "") + position,
+                    value),
+          "batching audit entry"));
+      if (!entry.client_id.empty()) {
+        RETURN_IF_ERROR(FromRocks(
+            batch.Put(
+                audit_by_client(),
+                keys::AuditPrefix(entry.tenant_id, entry.client_id) + position,
+                value),
+            "batching audit entry"));
+      }
+    }
+    for (const domain::ErasureRequest& r : changes.erasure_requests) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(erasure_requests(),
+                              keys::ErasureRequest(r.tenant_id, r.request_id),
+                              codec::EncodeErasureRequest(r)),
+                    "batching erasure request"));
+    }
+    for (const RecordKey& k : changes.deleted_episodes) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Delete(episodes(), keys::Episode(k.tenant_id, k.id)),
+                    "batching episode deletion"));
+    }
+    for (const domain::Rating& r : changes.deleted_administrations) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Delete(administrations(), keys::Administration(r)),
+                    "batching administration deletion"));
+    }
+    for (const RecordKey& k : changes.deleted_idempotency) {
+      RETURN_IF_ERROR(FromRocks(
+          batch.Delete(idempotency(), keys::Idempotency(k.tenant_id, k.id)),
+          "batching idempotency key deletion"));
+    }
     return FromRocks(db_->Write(options, &batch), "writing batch");
   }
 
@@ -483,12 +533,18 @@ class RocksStore final : public Store {
   }
 
   absl::Status ScanEpisodes(
+      absl::string_view tenant_id,
       const std::function<absl::Status(
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const override {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), episodes()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string prefix =
+        tenant_id.empty() ? "" : keys::Episode(tenant_id, "");  // tenant \0
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    if (!prefix.empty()) read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, episodes()));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
       ASSIGN_OR_RETURN(domain::Episode episode,
                        codec::DecodeEpisode(absl::string_view(
                            it->value().data(), it->value().size())));
@@ -498,6 +554,131 @@ class RocksStore final : public Store {
       RETURN_IF_ERROR(visit(episode, administrations));
     }
     return FromRocks(it->status(), "scanning episodes");
+  }
+
+  absl::Status ScanIdempotency(
+      absl::string_view tenant_id,
+      const std::function<absl::Status(const IdempotencyEntry&)>& visit)
+      const override {
+    const std::string prefix = keys::Idempotency(tenant_id, "");
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read, idempotency()));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(codec::IdempotencyTarget target,
+                       codec::DecodeIdempotency(absl::string_view(
+                           it->value().data(), it->value().size())));
+      RETURN_IF_ERROR(visit({std::string(tenant_id),
+                             std::string(it->key().data() + prefix.size(),
+                                         it->key().size() - prefix.size()),
+                             std::move(target.episode_id),
+                             std::move(target.administration_id)}));
+    }
+    return FromRocks(it->status(), "scanning idempotency keys");
+  }
+
+  absl::StatusOr<domain::AuditPage> ReadAudit(
+      const domain::AuditQuery& query) const override {
+    constexpr size_t kPositionSize = 16;
+    const std::string prefix =
+        keys::AuditPrefix(query.tenant_id, query.client_id);
+    auto micros = [](absl::Time t) {
+      if (t <= absl::UnixEpoch()) return uint64_t{0};
+      if (t == absl::InfiniteFuture()) return ~uint64_t{0};
+      return static_cast<uint64_t>(absl::ToUnixMicros(t));
+    };
+    std::string start = prefix + keys::AuditPosition(micros(query.from), 0);
+    if (!query.page_token.empty()) {
+      std::string position;
+      if (!absl::WebSafeBase64Unescape(query.page_token, &position) ||
+          position.size() != kPositionSize) {
+        return absl::InvalidArgumentError(
+            "page_token: not a token from an earlier page of this query");
+      }
+      // Just after the last entry of the previous page.
+      start = std::max(start, prefix + position + std::string(1, '\0'));
+    }
+    const std::string upper = prefix + keys::AuditPosition(micros(query.to), 0);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(
+        read, query.client_id.empty() ? audit() : audit_by_client()));
+    domain::AuditPage page;
+    std::string last_position;  // Of the last entry on the page.
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      const absl::string_view key(it->key().data(), it->key().size());
+      if (key.size() != prefix.size() + kPositionSize) {
+        return absl::DataLossError("unreadable audit key");
+      }
+      if (page.entries.size() >= static_cast<size_t>(query.limit)) {
+        // More follow: the next page starts after the last one shown.
+        page.next_page_token = absl::WebSafeBase64Escape(last_position);
+        break;
+      }
+      ASSIGN_OR_RETURN(domain::AuditEntry entry,
+                       codec::DecodeAudit(absl::string_view(
+                           it->value().data(), it->value().size())));
+      page.entries.push_back(std::move(entry));
+      last_position = std::string(key.substr(prefix.size()));
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading the access log"));
+    return page;
+  }
+
+  absl::StatusOr<std::optional<domain::ErasureRequest>> GetErasureRequest(
+      absl::string_view tenant_id,
+      absl::string_view request_id) const override {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), erasure_requests(),
+                 keys::ErasureRequest(tenant_id, request_id), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    RETURN_IF_ERROR(FromRocks(s, "reading erasure request"));
+    ASSIGN_OR_RETURN(domain::ErasureRequest request,
+                     codec::DecodeErasureRequest(value));
+    return request;
+  }
+
+  absl::StatusOr<std::vector<domain::ErasureRequest>> ListErasureRequests(
+      absl::string_view tenant_id) const override {
+    const std::string prefix = keys::ErasureRequest(tenant_id, "");
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read, erasure_requests()));
+    std::vector<domain::ErasureRequest> out;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(domain::ErasureRequest request,
+                       codec::DecodeErasureRequest(absl::string_view(
+                           it->value().data(), it->value().size())));
+      out.push_back(std::move(request));
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading erasure requests"));
+    return out;
+  }
+
+  absl::Status CompactTenant(absl::string_view tenant_id) override {
+    const std::string begin = keys::Episode(tenant_id, "");
+    const std::string end = keys::PrefixUpperBound(begin);
+    const rocksdb::Slice begin_slice(begin), end_slice(end);
+    rocksdb::CompactRangeOptions options;
+    // Down to the last level, where deletion markers and what they hide are
+    // dropped for good.
+    options.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForce;
+    for (rocksdb::ColumnFamilyHandle* family :
+         {episodes(), administrations(), idempotency()}) {
+      RETURN_IF_ERROR(FromRocks(
+          db_->CompactRange(options, family, &begin_slice, &end_slice),
+          "compacting erased records"));
+    }
+    return absl::OkStatus();
   }
 
   absl::Status ReplaceAggregates(
@@ -527,6 +708,9 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* reference() const { return handles_[4]; }
   rocksdb::ColumnFamilyHandle* aggregates() const { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* audit() const { return handles_[6]; }
+  rocksdb::ColumnFamilyHandle* audit_by_client() const { return handles_[7]; }
+  rocksdb::ColumnFamilyHandle* erasure_requests() const { return handles_[8]; }
 
   absl::StatusOr<bool> IsEmpty() const {
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
@@ -547,6 +731,7 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::Statistics> statistics_;  // For WAL sync timing.
   std::shared_ptr<WriteHealth> health_;
   bool unclean_ = false;
+  std::atomic<uint64_t> next_audit_sequence_{0};
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {

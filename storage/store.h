@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "analytics/aggregates.h"
+#include "domain/audit.h"
 #include "domain/types.h"
 #include "scoring/trajectory.h"
 
@@ -78,6 +79,12 @@ struct BackupSummary {
   uint32_t backups_kept = 0;
 };
 
+// A record named by its tenant and id (an episode, an idempotency key).
+struct RecordKey {
+  std::string tenant_id;
+  std::string id;
+};
+
 // One atomic change. Apply writes all of it in one RocksDB write batch or
 // nothing; records replace any stored record with the same key.
 struct WriteSet {
@@ -88,6 +95,18 @@ struct WriteSet {
   // Trend aggregate deltas of one tenant (added, never overwritten).
   std::string aggregates_tenant;
   analytics::Cells aggregates;
+  // Access-log entries: appended, never replacing one (the store sets each
+  // entry's sequence). A change to client data carries its own entry, so the
+  // data and the record of who changed it are written together or not at
+  // all.
+  std::vector<domain::AuditEntry> audit;
+  // Erasure requests, replacing the stored one with the same id.
+  std::vector<domain::ErasureRequest> erasure_requests;
+  // Removed (an approved erasure): episodes, the administrations keyed by
+  // their rating, idempotency keys.
+  std::vector<RecordKey> deleted_episodes;
+  std::vector<domain::Rating> deleted_administrations;
+  std::vector<RecordKey> deleted_idempotency;
 };
 
 // The persistent store: a RocksDB database with one column family per record
@@ -141,12 +160,39 @@ class Store {
   virtual absl::StatusOr<analytics::Cells> ReadAllAggregates(
       absl::string_view tenant_id) const = 0;
 
-  // Calls `visit` for every episode with its administrations, tenant by
-  // tenant; stops at the first error it returns.
+  // Calls `visit` for every episode of `tenant_id` (every tenant, one after
+  // the other, when empty) with its administrations; stops at the first
+  // error it returns.
   virtual absl::Status ScanEpisodes(
+      absl::string_view tenant_id,
       const std::function<absl::Status(
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const = 0;
+
+  // Calls `visit` for every idempotency key of `tenant_id`.
+  virtual absl::Status ScanIdempotency(
+      absl::string_view tenant_id,
+      const std::function<absl::Status(const IdempotencyEntry&)>& visit)
+      const = 0;
+
+  // A page of the access log (see domain::AuditQuery), oldest first.
+  // InvalidArgument for a page token this store did not make.
+  virtual absl::StatusOr<domain::AuditPage> ReadAudit(
+      const domain::AuditQuery& query) const = 0;
+
+  virtual absl::StatusOr<std::optional<domain::ErasureRequest>>
+  GetErasureRequest(absl::string_view tenant_id,
+                    absl::string_view request_id) const = 0;
+
+  // A tenant's erasure requests, by id.
+  virtual absl::StatusOr<std::vector<domain::ErasureRequest>>
+  ListErasureRequests(absl::string_view tenant_id) const = 0;
+
+  // Rewrites the files holding `tenant_id`'s episodes, administrations and
+  // idempotency keys, so deleted records are gone from disk, not only
+  // hidden behind a deletion marker. Slow (the tenant's data is rewritten);
+  // for erasure.
+  virtual absl::Status CompactTenant(absl::string_view tenant_id) = 0;
 
   // Replaces every aggregate cell of every tenant with `cells` (by tenant),
   // in one write.

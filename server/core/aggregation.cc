@@ -126,8 +126,8 @@ absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
     const storage::Store& store, const scoring::InstrumentCatalog& catalog) {
   std::map<std::string, analytics::Cells> out;
   absl::Status status = store.ScanEpisodes(
-      [&](const domain::Episode& episode,
-          const std::vector<Administration>& administrations) {
+      "", [&](const domain::Episode& episode,
+              const std::vector<Administration>& administrations) {
         analytics::Cells& cells = out[episode.tenant_id];
         std::set<std::pair<std::string, int>> sessions;
         for (const Administration& a : administrations) {

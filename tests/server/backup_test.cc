@@ -33,6 +33,7 @@ std::map<std::string, std::string> Records(const std::string& data_dir) {
   EXPECT_THAT(store, IsOk());
   if (!store.ok()) return out;
   EXPECT_THAT((*store)->ScanEpisodes(
+                  "",
                   [&](const domain::Episode& e,
                       const std::vector<domain::Administration>& all) {
                     for (const domain::Administration& a : all) {

@@ -100,6 +100,7 @@ void ExpectNothingHalfWrittenAndAggregatesRebuildable(const std::string& data,
   int scanned = 0;
   ASSERT_THAT(
       (*store)->ScanEpisodes(
+          "",
           [&](const domain::Episode& episode,
               const std::vector<domain::Administration>& all) {
             for (const domain::Administration& a : all) {

@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -332,6 +333,244 @@ TEST(StoreTest, ReferenceSumsAddUpAndReadByIntakeWindow) {
                                      ReferenceCell{200, 2, 1, 240, 57600}));
   EXPECT_THAT(*store->ReadReference("tenant-b", "ors", 0, 400), SizeIs(1));
   EXPECT_THAT(*store->ReadReference("tenant-a", "cors", 0, 400), SizeIs(1));
+}
+
+domain::AuditEntry Entry(std::string tenant, std::string client,
+                         int64_t unix_seconds, std::string action) {
+  domain::AuditEntry e;
+  e.time = absl::FromUnixSeconds(unix_seconds);
+  e.tenant_id = std::move(tenant);
+  e.actor = {"kari", "clinician", "tenant-a", "req-1", "ipv4:127.0.0.1:5"};
+  e.action = std::move(action);
+  e.episode_id = "e-1";
+  e.client_id = std::move(client);
+  return e;
+}
+
+std::vector<std::string> Actions(const domain::AuditPage& page) {
+  std::vector<std::string> out;
+  for (const domain::AuditEntry& e : page.entries) out.push_back(e.action);
+  return out;
+}
+
+TEST(StoreTest, AccessLogIsReadByTenantClientAndPeriodInTimeOrder) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  WriteSet first;
+  first.audit = {Entry("tenant-a", "c-1", 300, "a300-c1"),
+                 Entry("tenant-a", "c-2", 100, "a100-c2"),
+                 Entry("tenant-b", "c-1", 200, "b200-c1")};
+  ASSERT_THAT(store->Apply(first), IsOk());
+  WriteSet second;
+  second.audit = {Entry("tenant-a", "c-1", 200, "a200-c1"),
+                  Entry("tenant-a", "", 400, "a400-none")};
+  ASSERT_THAT(store->Apply(second), IsOk());
+
+  auto all = store->ReadAudit({.tenant_id = "tenant-a"});
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(Actions(*all), ::testing::ElementsAre("a100-c2", "a200-c1",
+                                                    "a300-c1", "a400-none"));
+  EXPECT_EQ(all->next_page_token, "");
+  // Every field comes back; sequences are distinct.
+  EXPECT_EQ(all->entries[1].actor.peer, "ipv4:127.0.0.1:5");
+  EXPECT_EQ(all->entries[1].time, absl::FromUnixSeconds(200));
+  EXPECT_NE(all->entries[1].sequence, all->entries[2].sequence);
+
+  auto c1 = store->ReadAudit({.tenant_id = "tenant-a", .client_id = "c-1"});
+  ASSERT_THAT(c1, IsOk());
+  EXPECT_THAT(Actions(*c1), ::testing::ElementsAre("a200-c1", "a300-c1"));
+
+  // [from, to): 200 is in, 300 is not.
+  auto period = store->ReadAudit({.tenant_id = "tenant-a",
+                                  .from = absl::FromUnixSeconds(200),
+                                  .to = absl::FromUnixSeconds(300)});
+  ASSERT_THAT(period, IsOk());
+  EXPECT_THAT(Actions(*period), ::testing::ElementsAre("a200-c1"));
+
+  auto other = store->ReadAudit({.tenant_id = "tenant-b"});
+  ASSERT_THAT(other, IsOk());
+  EXPECT_THAT(Actions(*other), ::testing::ElementsAre("b200-c1"));
+  // A tenant whose id extends another's shares nothing with it.
+  auto prefix = store->ReadAudit({.tenant_id = "tenant"});
+  ASSERT_THAT(prefix, IsOk());
+  EXPECT_THAT(prefix->entries, SizeIs(0));
+}
+
+TEST(StoreTest, AccessLogPagesResumeWhereTheLastEnded) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  WriteSet changes;
+  // Five entries in the same microsecond: the sequence orders them.
+  for (int i = 0; i < 5; ++i) {
+    changes.audit.push_back(
+        Entry("tenant-a", "c-1", 100, absl::StrCat("entry-", i)));
+  }
+  ASSERT_THAT(store->Apply(changes), IsOk());
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = store->ReadAudit({.tenant_id = "tenant-a",
+                                  .client_id = "c-1",
+                                  .page_token = token,
+                                  .limit = 2});
+    ASSERT_THAT(page, IsOk());
+    for (const std::string& a : Actions(*page)) seen.push_back(a);
+    token = page->next_page_token;
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ::testing::ElementsAre("entry-0", "entry-1", "entry-2",
+                                           "entry-3", "entry-4"));
+  EXPECT_THAT(
+      store->ReadAudit({.tenant_id = "tenant-a", .page_token = "x!"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+}
+
+TEST(StoreTest, AccessLogSequencesKeepGrowingAcrossReopen) {
+  TempDir dir;
+  uint64_t before = 0;
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_NE(store, nullptr);
+    WriteSet changes;
+    changes.audit = {Entry("tenant-a", "", 100, "first")};
+    ASSERT_THAT(store->Apply(changes), IsOk());
+    auto page = store->ReadAudit({.tenant_id = "tenant-a"});
+    ASSERT_THAT(page, IsOk());
+    before = page->entries.at(0).sequence;
+  }
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  WriteSet changes;
+  changes.audit = {Entry("tenant-a", "", 100, "second")};
+  ASSERT_THAT(store->Apply(changes), IsOk());
+  auto page = store->ReadAudit({.tenant_id = "tenant-a"});
+  ASSERT_THAT(page, IsOk());
+  ASSERT_THAT(page->entries, SizeIs(2));
+  EXPECT_EQ(page->entries[0].action, "first");
+  EXPECT_GT(page->entries[1].sequence, before);
+}
+
+TEST(StoreTest, ErasureDeletesRecordsAndKeepsTheRequest) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  const domain::Rating keep = testing::OrsRating(1);
+  domain::Rating erase = testing::OrsRating(1);
+  erase.episode_id = "e-2";
+  erase.client_id = "c-99";
+  domain::Administration kept_admin = Scored(keep);
+  domain::Administration erased_admin = Scored(erase);
+  erased_admin.idempotency_key = "key-2";
+  ASSERT_THAT(store->Apply({{EpisodeOf(keep), EpisodeOf(erase)},
+                            {kept_admin, erased_admin},
+                            {{"tenant-a", "key-1", "e-1", "x"},
+                             {"tenant-a", "key-2", "e-2", "y"}}}),
+              IsOk());
+
+  std::vector<std::string> episodes;
+  ASSERT_THAT(
+      store->ScanEpisodes("tenant-a",
+                          [&](const domain::Episode& e,
+                              const std::vector<domain::Administration>& all) {
+                            episodes.push_back(
+                                absl::StrCat(e.episode_id, ":", all.size()));
+                            return absl::OkStatus();
+                          }),
+      IsOk());
+  EXPECT_THAT(episodes, ::testing::ElementsAre("e-1:1", "e-2:1"));
+  std::vector<std::string> keys_seen;
+  ASSERT_THAT(
+      store->ScanIdempotency("tenant-a",
+                             [&](const IdempotencyEntry& e) {
+                               keys_seen.push_back(e.key + ">" + e.episode_id);
+                               return absl::OkStatus();
+                             }),
+      IsOk());
+  EXPECT_THAT(keys_seen, ::testing::ElementsAre("key-1>e-1", "key-2>e-2"));
+
+  domain::ErasureRequest request;
+  request.tenant_id = "tenant-a";
+  request.request_id = "er-1";
+  request.client_id = "c-99";
+  request.reason = "citizen asked";
+  request.requested_by = "admin-1";
+  request.requested_at = absl::FromUnixSeconds(1000);
+  request.state = domain::ErasureState::kApproved;
+  request.decided_by = "admin-2";
+  request.decided_at = absl::FromUnixSeconds(2000);
+  request.episodes_erased = 1;
+  request.administrations_erased = 1;
+  WriteSet erasure;
+  erasure.erasure_requests = {request};
+  erasure.deleted_episodes = {{"tenant-a", "e-2"}};
+  erasure.deleted_administrations = {erase};
+  erasure.deleted_idempotency = {{"tenant-a", "key-2"}};
+  ASSERT_THAT(store->Apply(erasure), IsOk());
+  ASSERT_THAT(store->CompactTenant("tenant-a"), IsOk());
+
+  auto gone = store->GetEpisode("tenant-a", "e-2");
+  ASSERT_THAT(gone, IsOk());
+  EXPECT_EQ(*gone, std::nullopt);
+  auto none = store->ListAdministrations("tenant-a", "e-2");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_THAT(*none, SizeIs(0));
+  auto key = store->GetIdempotency("tenant-a", "key-2");
+  ASSERT_THAT(key, IsOk());
+  EXPECT_EQ(*key, std::nullopt);
+  // The other client's records are untouched.
+  auto kept = store->ListAdministrations("tenant-a", "e-1");
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_THAT(*kept, SizeIs(1));
+
+  auto stored = store->GetErasureRequest("tenant-a", "er-1");
+  ASSERT_THAT(stored, IsOk());
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ(**stored, request);
+  auto listed = store->ListErasureRequests("tenant-a");
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(*listed, SizeIs(1));
+  auto foreign = store->ListErasureRequests("tenant-b");
+  ASSERT_THAT(foreign, IsOk());
+  EXPECT_THAT(*foreign, SizeIs(0));
+}
+
+// Whether any SST file in `dir` contains `needle`.
+bool AnySstFileHolds(const std::string& dir, const std::string& needle) {
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() != ".sst") continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(StoreTest, ErasedRatingsAreGoneFromTheFilesAfterCompaction) {
+  TempDir dir;
+  const domain::Rating erase = testing::OrsRating(1);
+  const std::string needle = "needle-7f3a";  // Findable in the files.
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_NE(store, nullptr);
+    domain::Administration a = Scored(erase);
+    a.rating.answers.skip_reason = needle;
+    ASSERT_THAT(store->Apply({{EpisodeOf(erase)}, {a}, {}}), IsOk());
+  }
+  auto store = OpenOrDie(dir.path());  // Recovery flushes the log to a file.
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(AnySstFileHolds(dir.path(), needle));
+  WriteSet erasure;
+  erasure.deleted_episodes = {{"tenant-a", "e-1"}};
+  erasure.deleted_administrations = {erase};
+  ASSERT_THAT(store->Apply(erasure), IsOk());
+  EXPECT_TRUE(AnySstFileHolds(dir.path(), needle));  // Only hidden so far.
+  ASSERT_THAT(store->CompactTenant("tenant-a"), IsOk());
+  EXPECT_FALSE(AnySstFileHolds(dir.path(), needle));
 }
 
 TEST(KeysTest, PrefixUpperBoundIsTheNextKey) {

@@ -38,6 +38,9 @@ ABSL_FLAG(std::string, json_out, "trend-bench.json", "Where to write JSON.");
 
 namespace {
 
+const tilbake::domain::Actor kBenchActor{"bench", "integration", "bench", "",
+                                         "bench"};
+
 namespace v1 = tilbake::v1;
 using tilbake::domain::Rating;
 
@@ -199,7 +202,8 @@ int main(int argc, char** argv) {
       while (stored < stage && absl::Now() < deadline) {
         if (pending_at == pending.ratings.size()) {
           if (!pending.ratings.empty()) {
-            (void)core.CloseEpisode("bench", pending.ratings[0].episode_id,
+            (void)core.CloseEpisode(kBenchActor, "bench",
+                                    pending.ratings[0].episode_id,
                                     pending.ending);
           }
           pending = generator.Next(next_episode++);
@@ -207,8 +211,9 @@ int main(int argc, char** argv) {
         }
         const Rating& r = pending.ratings[pending_at++];
         auto result =
-            core.Submit(r, absl::StrCat(r.episode_id, "-", r.session_number,
-                                        "-", r.instrument_id));
+            core.Submit(kBenchActor, r,
+                        absl::StrCat(r.episode_id, "-", r.session_number, "-",
+                                     r.instrument_id));
         if (!result.ok()) {
           std::fprintf(stderr, "load failed: %s\n",
                        result.status().ToString().c_str());

@@ -2,19 +2,35 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 
 namespace tilbake::api {
 namespace {
 
-absl::Status Denied(absl::Status status, auth::Rpc rpc,
-                    const std::string& who) {
+std::string Metadata(const grpc::ServerContextBase& context,
+                     const std::string& key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(key);
+  return it == metadata.end()
+             ? std::string()
+             : std::string(it->second.data(), it->second.size());
+}
+
+absl::Status Denied(absl::Status status, const domain::Actor& actor,
+                    const Gate& gate, auth::Rpc rpc,
+                    const auth::Access& access) {
   LogEvent(LogLevel::kWarning, "access_denied",
            {{"rpc", auth::RpcName(rpc)},
-            {"principal", who},
-            {"code", absl::StatusCodeToString(status.code())},
-            {"reason", std::string(status.message())}});
-  return status;
+            {"principal", actor.name},
+            {"request_id", actor.request_id},
+            {"code", absl::StatusCodeToString(status.code())}});
+  if (gate.audit == nullptr) return status;
+  return gate.audit->RecordFailure(
+      gate.audit->Entry(actor, auth::RpcName(rpc), access.tenant_id,
+                        access.episode_id, access.client_id, status,
+                        std::string(status.message())),
+      status);
 }
 
 }  // namespace
@@ -22,32 +38,49 @@ absl::Status Denied(absl::Status status, auth::Rpc rpc,
 absl::StatusOr<std::optional<auth::Principal>> Authenticate(
     const grpc::ServerContextBase& context, const auth::TokenStore* tokens) {
   if (tokens == nullptr) return std::nullopt;
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  const std::string header =
-      it == metadata.end() ? ""
-                           : std::string(it->second.data(), it->second.size());
-  absl::StatusOr<auth::Principal> principal = tokens->Authenticate(header);
+  absl::StatusOr<auth::Principal> principal =
+      tokens->Authenticate(Metadata(context, "authorization"));
   if (!principal.ok()) return principal.status();
   return std::optional<auth::Principal>(*std::move(principal));
 }
 
+domain::Actor ActorFor(const grpc::ServerContextBase& context,
+                       const std::optional<auth::Principal>& principal) {
+  domain::Actor actor;
+  if (principal.has_value()) {
+    actor.name = principal->name;
+    actor.role = auth::RoleName(principal->role);
+    actor.tenant_id = principal->tenant_id;
+  } else {
+    actor.name = "(anonymous)";
+  }
+  actor.request_id = Metadata(context, "x-request-id");
+  actor.peer = context.peer();
+  return actor;
+}
+
 absl::StatusOr<std::optional<auth::Principal>> CheckAccess(
-    const grpc::ServerContextBase& context, const auth::TokenStore* tokens,
-    auth::Rpc rpc, const auth::Access& access) {
+    const grpc::ServerContextBase& context, const Gate& gate, auth::Rpc rpc,
+    const auth::Access& access) {
   absl::StatusOr<std::optional<auth::Principal>> principal =
-      Authenticate(context, tokens);
-  if (!principal.ok()) return Denied(principal.status(), rpc, "(none)");
-  absl::Status allowed = CheckAccess(*principal, rpc, access);
+      Authenticate(context, gate.tokens);
+  if (!principal.ok()) {
+    domain::Actor nobody = ActorFor(context, std::nullopt);
+    nobody.name = "(unauthenticated)";
+    return Denied(principal.status(), nobody, gate, rpc, access);
+  }
+  absl::Status allowed =
+      CheckAccess(*principal, ActorFor(context, *principal), gate, rpc, access);
   if (!allowed.ok()) return allowed;
   return principal;
 }
 
 absl::Status CheckAccess(const std::optional<auth::Principal>& principal,
+                         const domain::Actor& actor, const Gate& gate,
                          auth::Rpc rpc, const auth::Access& access) {
   if (!principal.has_value()) return absl::OkStatus();
   absl::Status allowed = auth::Authorize(*principal, rpc, access);
-  if (!allowed.ok()) return Denied(allowed, rpc, principal->name);
+  if (!allowed.ok()) return Denied(allowed, actor, gate, rpc, access);
   return absl::OkStatus();
 }
 

@@ -4,11 +4,23 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "domain/audit.h"
 #include "grpcpp/server_context.h"
 #include "server/auth/policy.h"
 #include "server/auth/tokens.h"
+#include "server/core/audit_trail.h"
 
 namespace tilbake::api {
+
+// What every handler passes before it touches data: the bearer tokens and
+// the access log, where every refusal is written.
+struct Gate {
+  // Null: authentication off; every call is allowed.
+  const auth::TokenStore* tokens = nullptr;
+  // Null: refusals are logged to the process log only (tests of handlers
+  // without storage).
+  const core::AuditTrail* audit = nullptr;
+};
 
 // The caller of `context`, from its "authorization: Bearer <token>"
 // metadata. With `tokens` null (no --tokens_file) authentication is off and
@@ -16,16 +28,24 @@ namespace tilbake::api {
 absl::StatusOr<std::optional<auth::Principal>> Authenticate(
     const grpc::ServerContextBase& context, const auth::TokenStore* tokens);
 
-// Authenticate, then auth::Authorize: what every handler calls before it
-// touches data. A denial is logged (who, which RPC, why; never a client id)
-// and returned as UNAUTHENTICATED or PERMISSION_DENIED.
+// Who makes the call, for the access log: the principal's name, role and
+// tenant ("(anonymous)" with authentication off), the call's x-request-id
+// and the peer's address.
+domain::Actor ActorFor(const grpc::ServerContextBase& context,
+                       const std::optional<auth::Principal>& principal);
+
+// Authenticate, then auth::Authorize. A refusal is written to the access
+// log (who, which RPC, the tenant, episode and client asked for, why) and
+// the process log (without ids), and returned as UNAUTHENTICATED or
+// PERMISSION_DENIED.
 absl::StatusOr<std::optional<auth::Principal>> CheckAccess(
-    const grpc::ServerContextBase& context, const auth::TokenStore* tokens,
-    auth::Rpc rpc, const auth::Access& access);
+    const grpc::ServerContextBase& context, const Gate& gate, auth::Rpc rpc,
+    const auth::Access& access);
 
 // auth::Authorize for a principal already known (each record of an import
-// stream); nullopt (authentication off) allows everything.
+// stream), logged as above; nullopt (authentication off) allows everything.
 absl::Status CheckAccess(const std::optional<auth::Principal>& principal,
+                         const domain::Actor& actor, const Gate& gate,
                          auth::Rpc rpc, const auth::Access& access);
 
 }  // namespace tilbake::api

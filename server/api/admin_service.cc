@@ -2,50 +2,203 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "server/api/access.h"
+#include "server/api/convert.h"
 #include "server/api/status_mapping.h"
+#include "server/metrics/service_metrics.h"
 
 namespace tilbake::api {
+namespace {
 
-AdminService::AdminService(storage::Store* store, BackupOptions options)
-    : store_(store), options_(std::move(options)) {}
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// Checks access, then runs `work(actor)` and finishes with its status.
+// These calls are rare and run on gRPC's thread.
+template <typename Work>
+grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
+                              const Gate& gate, auth::Rpc rpc,
+                              const auth::Access& access, Work work) {
+  auto principal = CheckAccess(*context, gate, rpc, access);
+  if (!principal.ok()) return Finish(context, principal.status());
+  return Finish(context, work(ActorFor(*context, *principal)));
+}
+
+v1::AuditEntry ToProto(const domain::AuditEntry& e) {
+  v1::AuditEntry out;
+  *out.mutable_time() = ToTimestamp(e.time);
+  out.set_tenant_id(e.tenant_id);
+  out.set_actor(e.actor.name);
+  out.set_actor_role(e.actor.role);
+  out.set_actor_tenant_id(e.actor.tenant_id);
+  out.set_request_id(e.actor.request_id);
+  out.set_peer(e.actor.peer);
+  out.set_action(e.action);
+  out.set_episode_id(e.episode_id);
+  out.set_client_id(e.client_id);
+  out.set_outcome(e.outcome);
+  out.set_outcome_name(metrics::GrpcCodeName(e.outcome));
+  out.set_detail(e.detail);
+  out.set_sequence(e.sequence);
+  return out;
+}
+
+v1::ErasureRequest ToProto(const domain::ErasureRequest& r) {
+  v1::ErasureRequest out;
+  out.set_tenant_id(r.tenant_id);
+  out.set_request_id(r.request_id);
+  out.set_client_id(r.client_id);
+  out.set_reason(r.reason);
+  out.set_requested_by(r.requested_by);
+  *out.mutable_requested_at() = ToTimestamp(r.requested_at);
+  out.set_state(static_cast<v1::ErasureRequest::State>(r.state));
+  out.set_decided_by(r.decided_by);
+  if (r.state != domain::ErasureState::kPending) {
+    *out.mutable_decided_at() = ToTimestamp(r.decided_at);
+  }
+  out.set_episodes_erased(r.episodes_erased);
+  out.set_episodes_changed(r.episodes_changed);
+  out.set_administrations_erased(r.administrations_erased);
+  return out;
+}
+
+}  // namespace
+
+AdminService::AdminService(storage::Store* store, core::RatingService* core,
+                           core::PrivacyService* privacy, AdminOptions options)
+    : store_(store),
+      core_(core),
+      privacy_(privacy),
+      options_(std::move(options)) {}
 
 grpc::ServerUnaryReactor* AdminService::CreateBackup(
     grpc::CallbackServerContext* context,
     const v1::CreateBackupRequest* request,
     v1::CreateBackupResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto principal =
-      CheckAccess(*context, options_.tokens, auth::Rpc::kCreateBackup, {});
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
-  if (options_.backup_dir.empty()) {
-    reactor->Finish(ToGrpcStatus(absl::FailedPreconditionError(
-        "backups are not configured: start the server with --backup_dir")));
-    return reactor;
-  }
-  absl::StatusOr<storage::BackupSummary> backup;
-  {
-    absl::MutexLock lock(&backup_mu_);
-    backup = store_->CreateBackup(options_.backup_dir, request->keep() > 0
-                                                           ? request->keep()
-                                                           : options_.keep);
-  }
-  if (backup.ok()) {
-    response->set_backup_id(backup->backup_id);
-    response->set_created_unix_seconds(backup->created_unix_seconds);
-    response->set_bytes(backup->bytes);
-    response->set_files(backup->files);
-    response->set_backups_kept(backup->backups_kept);
-    LogEvent(LogLevel::kInfo, "backup_created",
-             {{"backup_id", absl::StrCat(backup->backup_id)},
-              {"bytes", absl::StrCat(backup->bytes)},
-              {"kept", absl::StrCat(backup->backups_kept)}});
-  }
-  reactor->Finish(ToGrpcStatus(backup.status()));
-  return reactor;
+  return Run(context, options_.gate, auth::Rpc::kCreateBackup, {},
+             [&](const domain::Actor&) -> absl::Status {
+               if (options_.backup_dir.empty()) {
+                 return absl::FailedPreconditionError(
+                     "backups are not configured: start the server with "
+                     "--backup_dir");
+               }
+               absl::StatusOr<storage::BackupSummary> backup;
+               {
+                 absl::MutexLock lock(&backup_mu_);
+                 backup = store_->CreateBackup(
+                     options_.backup_dir,
+                     request->keep() > 0 ? request->keep() : options_.keep);
+               }
+               RETURN_IF_ERROR(backup.status());
+               response->set_backup_id(backup->backup_id);
+               response->set_created_unix_seconds(backup->created_unix_seconds);
+               response->set_bytes(backup->bytes);
+               response->set_files(backup->files);
+               response->set_backups_kept(backup->backups_kept);
+               LogEvent(LogLevel::kInfo, "backup_created",
+                        {{"backup_id", absl::StrCat(backup->backup_id)},
+                         {"bytes", absl::StrCat(backup->bytes)},
+                         {"kept", absl::StrCat(backup->backups_kept)}});
+               return absl::OkStatus();
+             });
+}
+
+grpc::ServerUnaryReactor* AdminService::QueryAuditLog(
+    grpc::CallbackServerContext* context,
+    const v1::QueryAuditLogRequest* request,
+    v1::QueryAuditLogResponse* response) {
+  return Run(
+      context, options_.gate, auth::Rpc::kQueryAuditLog,
+      {.tenant_id = request->tenant_id(), .client_id = request->client_id()},
+      [&](const domain::Actor& actor) -> absl::Status {
+        domain::AuditQuery query;
+        query.tenant_id = request->tenant_id();
+        query.client_id = request->client_id();
+        if (request->has_from()) {
+          query.from = FromTimestamp(request->from());
+        }
+        if (request->has_to()) query.to = FromTimestamp(request->to());
+        query.page_token = request->page_token();
+        query.limit = request->page_size();
+        ASSIGN_OR_RETURN(domain::AuditPage page,
+                         privacy_->QueryAuditLog(actor, query));
+        for (const domain::AuditEntry& e : page.entries) {
+          *response->add_entries() = ToProto(e);
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::ExportClient(
+    grpc::CallbackServerContext* context,
+    const v1::ExportClientRequest* request,
+    v1::ExportClientResponse* response) {
+  return Run(
+      context, options_.gate, auth::Rpc::kExportClient,
+      {.tenant_id = request->tenant_id(), .client_id = request->client_id()},
+      [&](const domain::Actor& actor) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<core::EpisodeView> views,
+                         core_->ExportClient(actor, request->tenant_id(),
+                                             request->client_id()));
+        for (const core::EpisodeView& view : views) {
+          *response->add_episodes() = api::ToProto(view);
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::RequestErasure(
+    grpc::CallbackServerContext* context,
+    const v1::RequestErasureRequest* request, v1::ErasureRequest* response) {
+  return Run(
+      context, options_.gate, auth::Rpc::kRequestErasure,
+      {.tenant_id = request->tenant_id(), .client_id = request->client_id()},
+      [&](const domain::Actor& actor) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            domain::ErasureRequest made,
+            privacy_->RequestErasure(actor, request->tenant_id(),
+                                     request->client_id(), request->reason()));
+        *response = ToProto(made);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::DecideErasure(
+    grpc::CallbackServerContext* context,
+    const v1::DecideErasureRequest* request, v1::ErasureRequest* response) {
+  return Run(context, options_.gate, auth::Rpc::kDecideErasure,
+             {.tenant_id = request->tenant_id()},
+             [&](const domain::Actor& actor) -> absl::Status {
+               ASSIGN_OR_RETURN(domain::ErasureRequest decided,
+                                privacy_->DecideErasure(
+                                    actor, request->tenant_id(),
+                                    request->request_id(), request->approve()));
+               *response = ToProto(decided);
+               return absl::OkStatus();
+             });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListErasureRequests(
+    grpc::CallbackServerContext* context,
+    const v1::ListErasureRequestsRequest* request,
+    v1::ListErasureRequestsResponse* response) {
+  return Run(context, options_.gate, auth::Rpc::kListErasureRequests,
+             {.tenant_id = request->tenant_id()},
+             [&](const domain::Actor& actor) -> absl::Status {
+               ASSIGN_OR_RETURN(
+                   std::vector<domain::ErasureRequest> requests,
+                   privacy_->ListErasureRequests(actor, request->tenant_id()));
+               for (const domain::ErasureRequest& r : requests) {
+                 *response->add_requests() = ToProto(r);
+               }
+               return absl::OkStatus();
+             });
 }
 
 }  // namespace tilbake::api

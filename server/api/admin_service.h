@@ -4,32 +4,63 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
-#include "server/auth/tokens.h"
+#include "server/api/access.h"
+#include "server/core/privacy_service.h"
+#include "server/core/rating_service.h"
 #include "storage/store.h"
 #include "tilbake/v1/admin.grpc.pb.h"
 
 namespace tilbake::api {
 
-struct BackupOptions {
+struct AdminOptions {
   std::string backup_dir;  // Empty: backups are not configured.
   uint32_t keep = 7;
-  // Bearer tokens; null = authentication off.
-  const auth::TokenStore* tokens = nullptr;
+  // Authentication, the policy, and the access log for refusals.
+  Gate gate;
 };
 
-// tilbake.v1.Admin. `store` must outlive it. One backup at a time.
+// tilbake.v1.Admin: backups and a tenant's privacy duties. `store`, `core`
+// and `privacy` must outlive it. One backup at a time.
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  AdminService(storage::Store* store, BackupOptions options);
+  AdminService(storage::Store* store, core::RatingService* core,
+               core::PrivacyService* privacy, AdminOptions options);
 
   grpc::ServerUnaryReactor* CreateBackup(
       grpc::CallbackServerContext* context,
       const v1::CreateBackupRequest* request,
       v1::CreateBackupResponse* response) override;
 
+  grpc::ServerUnaryReactor* QueryAuditLog(
+      grpc::CallbackServerContext* context,
+      const v1::QueryAuditLogRequest* request,
+      v1::QueryAuditLogResponse* response) override;
+
+  grpc::ServerUnaryReactor* ExportClient(
+      grpc::CallbackServerContext* context,
+      const v1::ExportClientRequest* request,
+      v1::ExportClientResponse* response) override;
+
+  grpc::ServerUnaryReactor* RequestErasure(
+      grpc::CallbackServerContext* context,
+      const v1::RequestErasureRequest* request,
+      v1::ErasureRequest* response) override;
+
+  grpc::ServerUnaryReactor* DecideErasure(
+      grpc::CallbackServerContext* context,
+      const v1::DecideErasureRequest* request,
+      v1::ErasureRequest* response) override;
+
+  grpc::ServerUnaryReactor* ListErasureRequests(
+      grpc::CallbackServerContext* context,
+      const v1::ListErasureRequestsRequest* request,
+      v1::ListErasureRequestsResponse* response) override;
+
  private:
   storage::Store* store_;
-  const BackupOptions options_;
+  core::RatingService* core_;
+  core::PrivacyService* privacy_;
+  const AdminOptions options_;
   absl::Mutex backup_mu_;  // BackupEngine: one writer per backup directory.
 };
 

@@ -24,6 +24,26 @@ absl::StatusOr<absl::CivilDay> FromProto(const v1::Date& date,
   return day;
 }
 
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  google::protobuf::Timestamp out;
+  // Floor division: a time before 1970 has nanos in [0, 1e9) as well.
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    seconds -= 1;
+    rest += 1000000;
+  }
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(rest * 1000));
+  return out;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
 v1::Date ToProto(absl::CivilDay day) {
   v1::Date date;
   date.set_year(static_cast<int32_t>(day.year()));
@@ -485,10 +505,7 @@ v1::Administration ToProto(const domain::Administration& a) {
   }
   score->set_withheld_reason(a.score.withheld_reason);
   score->set_age_band(ToProto(a.rating.age_band));
-  const int64_t micros = absl::ToUnixMicros(a.recorded_at);
-  out.mutable_recorded_at()->set_seconds(micros / 1000000);
-  out.mutable_recorded_at()->set_nanos(
-      static_cast<int32_t>((micros % 1000000) * 1000));
+  *out.mutable_recorded_at() = ToTimestamp(a.recorded_at);
   out.set_idempotency_key(a.idempotency_key);
   return out;
 }

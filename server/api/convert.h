@@ -21,6 +21,8 @@ absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating);
 absl::StatusOr<absl::CivilDay> FromProto(const v1::Date& date,
                                          absl::string_view field);
 v1::Date ToProto(absl::CivilDay day);
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 absl::StatusOr<domain::Ending> FromProto(const v1::Ending& ending);
 
 v1::Administration ToProto(const domain::Administration& administration);

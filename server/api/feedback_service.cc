@@ -20,7 +20,8 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
 }
 
 // Checks the caller's access to `rpc` (access.h), then runs `work`
-// (returning absl::Status) in an admitted call slot, on
+// (taking the caller's domain::Actor, returning absl::Status) in an
+// admitted call slot, on
 // `workers` when given, and finishes the call. `work` must capture by value
 // (it may run after the handler returned). The slot is freed before the
 // answer goes out, so a client that has its answer can count on it.
@@ -29,16 +30,17 @@ grpc::ServerUnaryReactor* RunAdmitted(grpc::CallbackServerContext* context,
                                       const FeedbackLimits& limits,
                                       auth::Rpc rpc, const auth::Access& access,
                                       Work work) {
-  auto principal = CheckAccess(*context, limits.tokens, rpc, access);
+  auto principal = CheckAccess(*context, limits.gate, rpc, access);
   if (!principal.ok()) return Finish(context, principal.status());
+  domain::Actor actor = ActorFor(*context, *principal);
   absl::StatusOr<AdmissionControl::Ticket> ticket =
       Admit(*context, limits.admission);
   if (!ticket.ok()) return Finish(context, ticket.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool alone = ticket->calls_at_admission() <= 1;
-  auto run = [reactor, ticket = *std::move(ticket),
+  auto run = [reactor, ticket = *std::move(ticket), actor = std::move(actor),
               work = std::move(work)]() mutable {
-    const absl::Status status = work();
+    const absl::Status status = work(actor);
     ticket = AdmissionControl::Ticket();
     reactor->Finish(ToGrpcStatus(status));
   };
@@ -62,12 +64,13 @@ class ImportReactor final
                 v1::ImportRatingsResponse* response)
       : core_(core), limits_(limits), response_(response) {
     absl::StatusOr<std::optional<auth::Principal>> principal =
-        CheckAccess(*context, limits.tokens, auth::Rpc::kImportRatings, {});
+        CheckAccess(*context, limits.gate, auth::Rpc::kImportRatings, {});
     if (!principal.ok()) {
       Finish(ToGrpcStatus(principal.status()));
       return;
     }
     principal_ = *std::move(principal);
+    actor_ = ActorFor(*context, principal_);
     absl::StatusOr<AdmissionControl::Ticket> ticket =
         Admit(*context, limits.admission, /*import_stream=*/true);
     if (!ticket.ok()) {
@@ -97,13 +100,15 @@ class ImportReactor final
           "record: a stream takes at most ", limits_.max_import_records,
           " records; send the rest in another stream"));
     } else if (status = CheckAccess(
-                   principal_, auth::Rpc::kImportRatings,
-                   {.tenant_id = request_.record().rating().tenant_id()});
+                   principal_, actor_, limits_.gate, auth::Rpc::kImportRatings,
+                   {.tenant_id = request_.record().rating().tenant_id(),
+                    .episode_id = request_.record().rating().episode_id(),
+                    .client_id = request_.record().rating().client_id()});
                status.ok()) {
       v1::SubmitRatingResponse result;
       // Written to the WAL now, made durable once for the whole stream.
-      status = SubmitOne(*core_, request_.record(), &result, limits_.metrics,
-                         /*deferred=*/true);
+      status = SubmitOne(*core_, actor_, request_.record(), &result,
+                         limits_.metrics, /*deferred=*/true);
       if (status.ok()) {
         if (result.replayed()) {
           response_->set_replayed(response_->replayed() + 1);
@@ -133,20 +138,21 @@ class ImportReactor final
   v1::ImportRatingsRequest request_;
   AdmissionControl::Ticket ticket_;  // Released when the reactor is deleted.
   std::optional<auth::Principal> principal_;  // nullopt: auth is off.
+  domain::Actor actor_;
 };
 
 }  // namespace
 
-absl::Status SubmitOne(core::RatingService& core,
+absl::Status SubmitOne(core::RatingService& core, const domain::Actor& actor,
                        const v1::SubmitRatingRequest& request,
                        v1::SubmitRatingResponse* response,
                        metrics::ServiceMetrics* metrics, bool deferred) {
   ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request.rating()));
-  ASSIGN_OR_RETURN(
-      core::SubmitResult result,
-      deferred
-          ? core.SubmitDeferred(std::move(rating), request.idempotency_key())
-          : core.Submit(std::move(rating), request.idempotency_key()));
+  ASSIGN_OR_RETURN(core::SubmitResult result,
+                   deferred ? core.SubmitDeferred(actor, std::move(rating),
+                                                  request.idempotency_key())
+                            : core.Submit(actor, std::move(rating),
+                                          request.idempotency_key()));
   *response->mutable_administration() = ToProto(result);
   response->set_replayed(result.replayed);
   if (metrics != nullptr && !result.replayed) {
@@ -168,9 +174,11 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
     v1::SubmitRatingResponse* response) {
   return RunAdmitted(context, limits_, auth::Rpc::kSubmitRating,
                      {.tenant_id = request->rating().tenant_id(),
-                      .clinician_id = request->rating().clinician_id()},
-                     [this, request, response] {
-                       return SubmitOne(*core_, *request, response,
+                      .clinician_id = request->rating().clinician_id(),
+                      .episode_id = request->rating().episode_id(),
+                      .client_id = request->rating().client_id()},
+                     [this, request, response](const domain::Actor& actor) {
+                       return SubmitOne(*core_, actor, *request, response,
                                         limits_.metrics);
                      });
 }
@@ -186,9 +194,10 @@ grpc::ServerUnaryReactor* FeedbackService::GetEpisode(
     v1::GetEpisodeResponse* response) {
   return RunAdmitted(
       context, limits_, auth::Rpc::kGetEpisode,
-      {.tenant_id = request->tenant_id()}, [this, request, response] {
-        absl::StatusOr<core::EpisodeView> view =
-            core_->GetEpisode(request->tenant_id(), request->episode_id());
+      {.tenant_id = request->tenant_id(), .episode_id = request->episode_id()},
+      [this, request, response](const domain::Actor& actor) {
+        absl::StatusOr<core::EpisodeView> view = core_->GetEpisode(
+            actor, request->tenant_id(), request->episode_id());
         if (view.ok()) *response->mutable_episode() = ToProto(*view);
         return view.status();
       });
@@ -200,10 +209,11 @@ grpc::ServerUnaryReactor* FeedbackService::CloseEpisode(
     v1::CloseEpisodeResponse* response) {
   return RunAdmitted(
       context, limits_, auth::Rpc::kCloseEpisode,
-      {.tenant_id = request->tenant_id()}, [this, request, response] {
+      {.tenant_id = request->tenant_id(), .episode_id = request->episode_id()},
+      [this, request, response](const domain::Actor& actor) {
         ASSIGN_OR_RETURN(domain::Ending ending, FromProto(request->ending()));
         ASSIGN_OR_RETURN(core::EpisodeView view,
-                         core_->CloseEpisode(request->tenant_id(),
+                         core_->CloseEpisode(actor, request->tenant_id(),
                                              request->episode_id(), ending));
         *response->mutable_episode() = ToProto(view);
         return absl::OkStatus();
@@ -215,7 +225,7 @@ grpc::ServerUnaryReactor* FeedbackService::ListInstruments(
     const v1::ListInstrumentsRequest* request,
     v1::ListInstrumentsResponse* response) {
   auto principal =
-      CheckAccess(*context, limits_.tokens, auth::Rpc::kListInstruments, {});
+      CheckAccess(*context, limits_.gate, auth::Rpc::kListInstruments, {});
   if (!principal.ok()) return Finish(context, principal.status());
   for (const scoring::InstrumentDefinition& d :
        core_->catalog().definitions()) {
@@ -229,9 +239,8 @@ grpc::ServerUnaryReactor* FeedbackService::ListRuleSets(
     grpc::CallbackServerContext* context,
     const v1::ListRuleSetsRequest* request,
     v1::ListRuleSetsResponse* response) {
-  auto principal =
-      CheckAccess(*context, limits_.tokens, auth::Rpc::kListRuleSets,
-                  {.tenant_id = request->tenant_id()});
+  auto principal = CheckAccess(*context, limits_.gate, auth::Rpc::kListRuleSets,
+                               {.tenant_id = request->tenant_id()});
   if (!principal.ok()) return Finish(context, principal.status());
   const scoring::RuleSetRegistry& registry = core_->rule_sets();
   for (const scoring::RuleSet& rules : registry.rule_sets()) {

@@ -23,8 +23,8 @@ struct FeedbackLimits {
   // Where unary calls that touch storage run (they block on the disk);
   // null = on gRPC's own callback threads.
   WorkerPool* workers = nullptr;
-  // Bearer tokens; null = authentication off (every call allowed).
-  const auth::TokenStore* tokens = nullptr;
+  // Authentication, the policy, and the access log for refusals.
+  Gate gate;
 };
 
 // tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert
@@ -73,7 +73,7 @@ class FeedbackService final : public v1::Feedback::CallbackService {
 // each record of an import stream. Counts newly stored ratings and their
 // alerts in `metrics` when it is not null.
 // With `deferred`, the write is durable only after core.SyncDeferred().
-absl::Status SubmitOne(core::RatingService& core,
+absl::Status SubmitOne(core::RatingService& core, const domain::Actor& actor,
                        const v1::SubmitRatingRequest& request,
                        v1::SubmitRatingResponse* response,
                        metrics::ServiceMetrics* metrics, bool deferred = false);

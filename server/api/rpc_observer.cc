@@ -51,7 +51,12 @@ class RpcObserver final : public grpc::experimental::Interceptor {
       if (it != metadata->end()) {
         std::string id(it->second.data(), it->second.size());
         if (UsableRequestId(id)) request_id_ = std::move(id);
+        metadata->erase(it);  // Handlers see only the id in use.
       }
+      // Handed to the handler with the client's metadata, so the access log
+      // quotes the same id as this call's log line. The map refers to
+      // request_id_, which lives as long as the call.
+      metadata->emplace(kRequestIdKey, RequestId());
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {

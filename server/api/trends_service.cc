@@ -195,19 +195,18 @@ class RowWriter final : public grpc::ServerWriteReactor<v1::TrendRow> {
 TrendsService::TrendsService(const core::TrendService* trends,
                              const scoring::InstrumentCatalog* catalog,
                              const scoring::RuleSetRegistry* rule_sets,
-                             AdmissionControl* admission,
-                             const auth::TokenStore* tokens)
+                             AdmissionControl* admission, Gate gate)
     : trends_(trends),
       catalog_(catalog),
       rule_sets_(rule_sets),
       admission_(admission),
-      tokens_(tokens) {}
+      gate_(gate) {}
 
 grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
     grpc::CallbackServerContext* context,
     const v1::QueryTrendsRequest* request) {
   auto principal = CheckAccess(
-      *context, tokens_, auth::Rpc::kQueryTrends,
+      *context, gate_, auth::Rpc::kQueryTrends,
       {.tenant_id = request->tenant_id(), .org_unit = request->org_unit()});
   if (!principal.ok()) {
     return new RowWriter({}, ToGrpcStatus(principal.status()));
@@ -327,7 +326,7 @@ grpc::ServerUnaryReactor* TrendsService::GetQualityReport(
     const v1::QualityReportRequest* request, v1::QualityReport* response) {
   absl::StatusOr<v1::QualityReport> report;
   auto principal = CheckAccess(
-      *context, tokens_, auth::Rpc::kGetQualityReport,
+      *context, gate_, auth::Rpc::kGetQualityReport,
       {.tenant_id = request->tenant_id(), .org_unit = request->org_unit()});
   if (!principal.ok()) {
     report = principal.status();

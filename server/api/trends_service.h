@@ -3,8 +3,8 @@
 
 #include "absl/status/statusor.h"
 #include "scoring/instrument.h"
+#include "server/api/access.h"
 #include "server/api/admission.h"
-#include "server/auth/tokens.h"
 #include "server/core/trends.h"
 #include "tilbake/v1/trends.grpc.pb.h"
 
@@ -18,8 +18,7 @@ class TrendsService final : public v1::Trends::CallbackService {
   TrendsService(const core::TrendService* trends,
                 const scoring::InstrumentCatalog* catalog,
                 const scoring::RuleSetRegistry* rule_sets,
-                AdmissionControl* admission = nullptr,
-                const auth::TokenStore* tokens = nullptr);
+                AdmissionControl* admission = nullptr, Gate gate = {});
 
   grpc::ServerWriteReactor<v1::TrendRow>* QueryTrends(
       grpc::CallbackServerContext* context,
@@ -35,7 +34,7 @@ class TrendsService final : public v1::Trends::CallbackService {
   const scoring::InstrumentCatalog* catalog_;
   const scoring::RuleSetRegistry* rule_sets_;
   AdmissionControl* admission_;
-  const auth::TokenStore* tokens_;  // Null: authentication off.
+  const Gate gate_;
 };
 
 // The quality report without gRPC (used by the handler and tests).

@@ -141,6 +141,7 @@ struct Server::State {
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
   std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
   std::unique_ptr<core::RatingService> core;
+  std::unique_ptr<core::PrivacyService> privacy;
   std::unique_ptr<api::FeedbackService> feedback;
   std::unique_ptr<core::TrendService> trends;
   std::unique_ptr<api::TrendsService> trends_api;
@@ -272,13 +273,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       api::AdmissionLimits{.max_in_flight = options.max_in_flight,
                            .max_import_streams = options.max_import_streams},
       state->metrics.get());
+  state->privacy = std::make_unique<core::PrivacyService>(
+      state->store.get(), state->core.get(), options.clock);
+  const api::Gate gate{state->tokens.get(), &state->core->audit()};
   state->trends_api = std::make_unique<api::TrendsService>(
       state->trends.get(), state->catalog.get(), state->rule_sets.get(),
-      state->admission.get(), state->tokens.get());
+      state->admission.get(), gate);
   state->admin = std::make_unique<api::AdminService>(
-      state->store.get(),
-      api::BackupOptions{options.backup_dir, options.backups_to_keep,
-                         state->tokens.get()});
+      state->store.get(), state->core.get(), state->privacy.get(),
+      api::AdminOptions{options.backup_dir, options.backups_to_keep, gate});
   state->workers = std::make_unique<WorkerPool>(options.worker_threads);
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
@@ -286,7 +289,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                           .max_import_records = options.max_import_records,
                           .admission = state->admission.get(),
                           .workers = state->workers.get(),
-                          .tokens = state->tokens.get()});
+                          .gate = gate});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

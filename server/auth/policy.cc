@@ -25,8 +25,10 @@ bool RoleMayCall(Role role, Rpc rpc) {
     case Role::kQuality:
       return any_of({Rpc::kQueryTrends, Rpc::kGetQualityReport});
     case Role::kAdmin:
-      return any_of(
-          {Rpc::kQueryTrends, Rpc::kGetQualityReport, Rpc::kCreateBackup});
+      return any_of({Rpc::kQueryTrends, Rpc::kGetQualityReport,
+                     Rpc::kCreateBackup, Rpc::kQueryAuditLog,
+                     Rpc::kExportClient, Rpc::kRequestErasure,
+                     Rpc::kDecideErasure, Rpc::kListErasureRequests});
   }
   return false;
 }
@@ -59,6 +61,16 @@ const char* RpcName(Rpc rpc) {
       return "GetQualityReport";
     case Rpc::kCreateBackup:
       return "CreateBackup";
+    case Rpc::kQueryAuditLog:
+      return "QueryAuditLog";
+    case Rpc::kExportClient:
+      return "ExportClient";
+    case Rpc::kRequestErasure:
+      return "RequestErasure";
+    case Rpc::kDecideErasure:
+      return "DecideErasure";
+    case Rpc::kListErasureRequests:
+      return "ListErasureRequests";
   }
   return "unknown";
 }

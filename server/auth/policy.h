@@ -19,6 +19,11 @@ enum class Rpc {
   kQueryTrends,
   kGetQualityReport,
   kCreateBackup,
+  kQueryAuditLog,
+  kExportClient,
+  kRequestErasure,
+  kDecideErasure,
+  kListErasureRequests,
 };
 
 const char* RpcName(Rpc rpc);
@@ -28,6 +33,9 @@ struct Access {
   std::string tenant_id;     // The tenant named by the request ("" = none).
   std::string org_unit;      // Trend queries: the subtree asked for.
   std::string clinician_id;  // Submissions: the clinician the rating names.
+  // Not used to decide; recorded in the access log when the call is denied.
+  std::string episode_id;
+  std::string client_id;
 };
 
 // The one table of who may do what. OK, or PermissionDenied saying why:
@@ -37,7 +45,9 @@ struct Access {
 //   clinician    SubmitRating (own ratings), GetEpisode, CloseEpisode
 //   integration  SubmitRating, ImportRatings, GetEpisode, CloseEpisode
 //   quality      QueryTrends, GetQualityReport (their org unit and below)
-//   admin        QueryTrends, GetQualityReport; CreateBackup with tenant "*"
+//   admin        QueryTrends, GetQualityReport, QueryAuditLog, ExportClient,
+//                RequestErasure, DecideErasure, ListErasureRequests (their
+//                tenant; tenant "*": any); CreateBackup with tenant "*"
 //   everyone     ListInstruments, ListRuleSets
 absl::Status Authorize(const Principal& principal, Rpc rpc,
                        const Access& access);

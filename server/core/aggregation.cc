@@ -122,37 +122,50 @@ void AddClose(const domain::Episode& episode,
       cells);
 }
 
+void AddEpisode(const domain::Episode& episode,
+                const std::vector<Administration>& administrations,
+                const scoring::InstrumentCatalog& catalog,
+                analytics::Cells& cells) {
+  std::set<std::pair<std::string, int>> sessions;
+  for (const Administration& a : administrations) {
+    analytics::AddAdministration(a, cells);
+    sessions.insert({a.rating.client_id, a.rating.session_number});
+  }
+  for (const auto& [client, session] : sessions) {
+    std::vector<analytics::FormInfo> forms =
+        SessionForms(administrations, client, session, catalog);
+    absl::CivilDay day;
+    for (const Administration& a : administrations) {
+      if (a.rating.client_id == client && a.rating.session_number == session) {
+        day = a.rating.session_date;
+      }
+    }
+    analytics::AddSessionChange(episode, day, {}, analytics::FlagsOf(forms),
+                                cells);
+  }
+  if (!administrations.empty()) {
+    analytics::AddEpisodeStart(episode, std::nullopt,
+                               episode.first_session_date, cells);
+  }
+  if (episode.closed()) AddClose(episode, administrations, catalog, cells);
+}
+
+void SubtractCells(const analytics::Cells& subtrahend,
+                   analytics::Cells& cells) {
+  for (const auto& [key, sums] : subtrahend) {
+    analytics::Sums& into = cells[key];
+    if (into.size() < sums.size()) into.resize(sums.size(), 0);
+    for (size_t i = 0; i < sums.size(); ++i) into[i] -= sums[i];
+  }
+}
+
 absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
     const storage::Store& store, const scoring::InstrumentCatalog& catalog) {
   std::map<std::string, analytics::Cells> out;
   absl::Status status = store.ScanEpisodes(
       "", [&](const domain::Episode& episode,
               const std::vector<Administration>& administrations) {
-        analytics::Cells& cells = out[episode.tenant_id];
-        std::set<std::pair<std::string, int>> sessions;
-        for (const Administration& a : administrations) {
-          analytics::AddAdministration(a, cells);
-          sessions.insert({a.rating.client_id, a.rating.session_number});
-        }
-        for (const auto& [client, session] : sessions) {
-          std::vector<analytics::FormInfo> forms =
-              SessionForms(administrations, client, session, catalog);
-          absl::CivilDay day;
-          for (const Administration& a : administrations) {
-            if (a.rating.client_id == client &&
-                a.rating.session_number == session) {
-              day = a.rating.session_date;
-            }
-          }
-          analytics::AddSessionChange(episode, day, {},
-                                      analytics::FlagsOf(forms), cells);
-        }
-        if (!administrations.empty()) {
-          analytics::AddEpisodeStart(episode, std::nullopt,
-                                     episode.first_session_date, cells);
-        }
-        if (episode.closed())
-          AddClose(episode, administrations, catalog, cells);
+        AddEpisode(episode, administrations, catalog, out[episode.tenant_id]);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

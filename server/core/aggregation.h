@@ -39,6 +39,16 @@ void AddClose(const domain::Episode& episode,
               const scoring::InstrumentCatalog& catalog,
               analytics::Cells& cells);
 
+// Everything one stored episode adds: what its submissions and its close
+// added, recomputed (the rebuild's unit, and what an erasure takes out).
+void AddEpisode(const domain::Episode& episode,
+                const std::vector<domain::Administration>& administrations,
+                const scoring::InstrumentCatalog& catalog,
+                analytics::Cells& cells);
+
+// cells -= subtrahend, cell by cell.
+void SubtractCells(const analytics::Cells& subtrahend, analytics::Cells& cells);
+
 // Every cell, per tenant, recomputed from the stored episodes and ratings.
 absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
     const storage::Store& store, const scoring::InstrumentCatalog& catalog);

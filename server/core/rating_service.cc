@@ -1,14 +1,17 @@
 #include "server/core/rating_service.h"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <map>
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/identifiers.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "scoring/age_band.h"
 #include "scoring/score.h"
@@ -166,7 +169,8 @@ RatingService::RatingService(storage::Store* store,
     : store_(store),
       catalog_(catalog),
       rules_(rules),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      audit_(store, clock_) {}
 
 std::vector<scoring::AdministrationInput> RatingService::Inputs(
     const std::vector<Administration>& administrations) const {
@@ -259,19 +263,64 @@ absl::CivilDay RatingService::Today() const {
 }
 
 absl::StatusOr<SubmitResult> RatingService::Submit(
-    domain::Rating rating, const std::string& idempotency_key) {
-  return SubmitImpl(std::move(rating), idempotency_key, /*deferred=*/false);
+    const domain::Actor& actor, domain::Rating rating,
+    const std::string& idempotency_key) {
+  return SubmitImpl(actor, std::move(rating), idempotency_key,
+                    /*deferred=*/false);
 }
 
 absl::StatusOr<SubmitResult> RatingService::SubmitDeferred(
-    domain::Rating rating, const std::string& idempotency_key) {
-  return SubmitImpl(std::move(rating), idempotency_key, /*deferred=*/true);
+    const domain::Actor& actor, domain::Rating rating,
+    const std::string& idempotency_key) {
+  return SubmitImpl(actor, std::move(rating), idempotency_key,
+                    /*deferred=*/true);
+}
+
+std::vector<domain::AuditEntry> RatingService::EntriesFor(
+    const domain::Actor& actor, absl::string_view action,
+    const Episode& episode, std::string detail) const {
+  std::vector<domain::AuditEntry> entries;
+  for (const std::string& client : episode.client_ids) {
+    entries.push_back(audit_.Entry(actor, action, episode.tenant_id,
+                                   episode.episode_id, client, absl::OkStatus(),
+                                   detail));
+  }
+  if (entries.empty()) {
+    entries.push_back(audit_.Entry(actor, action, episode.tenant_id,
+                                   episode.episode_id, "", absl::OkStatus(),
+                                   std::move(detail)));
+  }
+  return entries;
 }
 
 absl::Status RatingService::SyncDeferred() { return store_->SyncWal(); }
 
 absl::StatusOr<SubmitResult> RatingService::SubmitImpl(
-    domain::Rating rating, const std::string& idempotency_key, bool deferred) {
+    const domain::Actor& actor, domain::Rating rating,
+    const std::string& idempotency_key, bool deferred) {
+  const absl::string_view action = deferred ? "ImportRatings" : "SubmitRating";
+  const std::string tenant = rating.tenant_id;
+  const std::string episode = rating.episode_id;
+  const std::string client = rating.client_id;
+  absl::StatusOr<SubmitResult> result =
+      SubmitChecked(actor, std::move(rating), idempotency_key, deferred);
+  if (!result.ok()) {
+    return audit_.RecordFailure(
+        audit_.Entry(actor, action, tenant, episode, client, result.status()),
+        result.status(), deferred);
+  }
+  if (result->replayed) {  // A read of what is stored: logged on its own.
+    RETURN_IF_ERROR(
+        audit_.Record({audit_.Entry(actor, action, tenant, episode, client,
+                                    absl::OkStatus(), "replayed")},
+                      deferred));
+  }
+  return result;
+}
+
+absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
+    const domain::Actor& actor, domain::Rating rating,
+    const std::string& idempotency_key, bool deferred) {
   RETURN_IF_ERROR(CheckIdentifier("idempotency_key", idempotency_key));
   RETURN_IF_ERROR(CheckRatingFields(rating, Today()));
   absl::StatusOr<const scoring::InstrumentDefinition*> definition =
@@ -306,12 +355,13 @@ absl::StatusOr<SubmitResult> RatingService::SubmitImpl(
   absl::MutexLock lock_a(a);
   std::optional<absl::MutexLock> lock_b;
   if (b != a) lock_b.emplace(b);
-  return SubmitLocked(rating, *score, idempotency_key, deferred);
+  return SubmitLocked(actor, rating, *score, idempotency_key, deferred);
 }
 
 absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
-    const Rating& rating, const scoring::Score& score,
-    const std::string& idempotency_key, bool deferred) {
+    const domain::Actor& actor, const Rating& rating,
+    const scoring::Score& score, const std::string& idempotency_key,
+    bool deferred) {
   const std::string id = domain::AdministrationId(rating);
   ASSIGN_OR_RETURN(std::optional<storage::IdempotencyEntry> known,
                    store_->GetIdempotency(rating.tenant_id, idempotency_key));
@@ -364,6 +414,9 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
   changes.aggregates_tenant = rating.tenant_id;
   AddSubmission(changes.episodes.front(), old_first, stored, administration,
                 *catalog_, changes.aggregates);
+  changes.audit.push_back(audit_.Entry(
+      actor, deferred ? "ImportRatings" : "SubmitRating", rating.tenant_id,
+      rating.episode_id, rating.client_id, absl::OkStatus(), "stored"));
   RETURN_IF_ERROR(deferred ? store_->ApplyDeferred(changes)
                            : store_->Apply(changes));
 
@@ -374,11 +427,23 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
 }
 
 absl::StatusOr<EpisodeView> RatingService::GetEpisode(
-    absl::string_view tenant_id, absl::string_view episode_id) const {
-  RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
-  RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
-  ASSIGN_OR_RETURN(EpisodeView view, ReadEpisode(tenant_id, episode_id));
-  RETURN_IF_ERROR(Evaluate(view));
+    const domain::Actor& actor, absl::string_view tenant_id,
+    absl::string_view episode_id) const {
+  absl::StatusOr<EpisodeView> view = [&]() -> absl::StatusOr<EpisodeView> {
+    RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
+    RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
+    ASSIGN_OR_RETURN(EpisodeView read, ReadEpisode(tenant_id, episode_id));
+    RETURN_IF_ERROR(Evaluate(read));
+    return read;
+  }();
+  if (!view.ok()) {
+    return audit_.RecordFailure(audit_.Entry(actor, "GetEpisode", tenant_id,
+                                             episode_id, "", view.status()),
+                                view.status());
+  }
+  // Durable before the episode leaves: no read goes unlogged.
+  RETURN_IF_ERROR(
+      audit_.Record(EntriesFor(actor, "GetEpisode", view->episode, "")));
   return view;
 }
 
@@ -396,8 +461,21 @@ absl::StatusOr<EpisodeView> RatingService::ReadEpisode(
 }
 
 absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
-    absl::string_view tenant_id, absl::string_view episode_id,
-    const domain::Ending& ending) {
+    const domain::Actor& actor, absl::string_view tenant_id,
+    absl::string_view episode_id, const domain::Ending& ending) {
+  absl::StatusOr<EpisodeView> view =
+      CloseLocked(actor, tenant_id, episode_id, ending);
+  if (!view.ok()) {
+    return audit_.RecordFailure(audit_.Entry(actor, "CloseEpisode", tenant_id,
+                                             episode_id, "", view.status()),
+                                view.status());
+  }
+  return view;
+}
+
+absl::StatusOr<EpisodeView> RatingService::CloseLocked(
+    const domain::Actor& actor, absl::string_view tenant_id,
+    absl::string_view episode_id, const domain::Ending& ending) {
   RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
   RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
   if (ending.end_date > Today() + 1) {
@@ -408,8 +486,10 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   ASSIGN_OR_RETURN(EpisodeView view, ReadEpisode(tenant_id, episode_id));
   Episode& episode = view.episode;
   if (episode.closed()) {
-    if (*episode.ending == ending) {  // A retry: nothing to do.
+    if (*episode.ending == ending) {  // A retry: nothing to change.
       RETURN_IF_ERROR(Evaluate(view));
+      RETURN_IF_ERROR(audit_.Record(
+          EntriesFor(actor, "CloseEpisode", episode, "replayed")));
       return view;
     }
     return absl::FailedPreconditionError(absl::StrCat(
@@ -445,6 +525,7 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   // Trend aggregates change in the same write as the ending.
   changes.aggregates_tenant = std::string(tenant_id);
   AddClose(episode, view.administrations, *catalog_, changes.aggregates);
+  changes.audit = EntriesFor(actor, "CloseEpisode", episode, "closed");
   {
     // Write and update the in-memory reference under one lock, so no
     // concurrent load can read the write and then get it added twice.
@@ -457,6 +538,196 @@ absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
   // Only the outcome is new, as frozen.
   view.outcomes = outcomes;
   return view;
+}
+
+namespace {
+
+bool HasClient(const Episode& episode, absl::string_view client_id) {
+  return std::find(episode.client_ids.begin(), episode.client_ids.end(),
+                   client_id) != episode.client_ids.end();
+}
+
+// Whether an outcome series ("client/rater") is one of `client_id`'s.
+bool IsClientSeries(absl::string_view series, absl::string_view client_id) {
+  return absl::StartsWith(series, absl::StrCat(client_id, "/"));
+}
+
+// `episode` as it stands without `client_id`: the other members, their
+// outcomes, and session dates from the administrations that remain.
+Episode WithoutClient(Episode episode, const std::vector<Administration>& kept,
+                      absl::string_view client_id) {
+  std::erase(episode.client_ids, client_id);
+  std::erase_if(episode.outcomes, [&](const domain::FrozenOutcome& f) {
+    return IsClientSeries(f.outcome.series, client_id);
+  });
+  episode.first_session_date = kept.front().rating.session_date;
+  episode.last_session_date = kept.front().rating.session_date;
+  for (const Administration& a : kept) {
+    episode.first_session_date =
+        std::min(episode.first_session_date, a.rating.session_date);
+    episode.last_session_date =
+        std::max(episode.last_session_date, a.rating.session_date);
+  }
+  return episode;
+}
+
+// An evaluated view cut down to one client's part.
+EpisodeView OnlyClient(EpisodeView view, absl::string_view client_id) {
+  EpisodeView out;
+  out.episode = std::move(view.episode);
+  out.episode.client_ids = {std::string(client_id)};
+  std::erase_if(out.episode.outcomes, [&](const domain::FrozenOutcome& f) {
+    return !IsClientSeries(f.outcome.series, client_id);
+  });
+  out.rules = view.rules;
+  for (size_t i = 0; i < view.administrations.size(); ++i) {
+    if (view.administrations[i].rating.client_id != client_id) continue;
+    out.administrations.push_back(std::move(view.administrations[i]));
+    out.evaluations.push_back(std::move(view.evaluations[i]));
+  }
+  for (scoring::SeriesOutcome& o : view.outcomes) {
+    if (IsClientSeries(o.series, client_id)) out.outcomes.push_back(o);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EpisodeView>> RatingService::ExportClient(
+    const domain::Actor& actor, absl::string_view tenant_id,
+    absl::string_view client_id) const {
+  absl::StatusOr<std::vector<EpisodeView>> views =
+      [&]() -> absl::StatusOr<std::vector<EpisodeView>> {
+    RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
+    RETURN_IF_ERROR(CheckIdentifier("client_id", client_id));
+    std::vector<EpisodeView> out;
+    // A scan of the tenant's episodes: exports are rare, and an index by
+    // client would cost every submission a write.
+    const absl::Status scanned = store_->ScanEpisodes(
+        tenant_id,
+        [&](const Episode& episode,
+            const std::vector<Administration>& all) -> absl::Status {
+          if (!HasClient(episode, client_id)) return absl::OkStatus();
+          EpisodeView view{episode, all};
+          RETURN_IF_ERROR(Evaluate(view));
+          out.push_back(OnlyClient(std::move(view), client_id));
+          return absl::OkStatus();
+        });
+    RETURN_IF_ERROR(scanned);
+    if (out.empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          "client_id: no ratings of client ", client_id, " in this tenant"));
+    }
+    return out;
+  }();
+  if (!views.ok()) {
+    return audit_.RecordFailure(audit_.Entry(actor, "ExportClient", tenant_id,
+                                             "", client_id, views.status()),
+                                views.status());
+  }
+  RETURN_IF_ERROR(audit_.Record({audit_.Entry(
+      actor, "ExportClient", tenant_id, "", client_id, absl::OkStatus(),
+      absl::StrCat(views->size(), " episodes"))}));
+  return views;
+}
+
+absl::StatusOr<domain::ErasureRequest> RatingService::EraseClient(
+    const domain::Actor& approver, domain::ErasureRequest approved) {
+  const std::string tenant = approved.tenant_id;
+  const std::string client = approved.client_id;
+  std::vector<std::string> episode_ids;
+  RETURN_IF_ERROR(store_->ScanEpisodes(
+      tenant, [&](const Episode& episode, const std::vector<Administration>&) {
+        if (HasClient(episode, client)) {
+          episode_ids.push_back(episode.episode_id);
+        }
+        return absl::OkStatus();
+      }));
+  // Hold every affected episode (stripes in address order, each once), so
+  // no submission or close interleaves with the subtraction.
+  std::vector<absl::Mutex*> stripes;
+  for (const std::string& id : episode_ids) {
+    stripes.push_back(&StripeFor(tenant, id));
+  }
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::deque<absl::MutexLock> held;
+  for (absl::Mutex* stripe : stripes) held.emplace_back(stripe);
+
+  storage::WriteSet changes;
+  changes.aggregates_tenant = tenant;
+  std::vector<std::pair<std::string, scoring::ReferenceCell>> reference;
+  auto add_reference = [&](const std::vector<Administration>& administrations,
+                           int sign) {
+    for (auto [instrument, cell] :
+         scoring::ReferenceContributions(Inputs(administrations))) {
+      cell.count *= sign;
+      cell.sum *= sign;
+      cell.sum_squares *= sign;
+      reference.emplace_back(instrument, cell);
+    }
+  };
+  for (const std::string& id : episode_ids) {
+    // Read again under the lock: what is subtracted is what is stored.
+    ASSIGN_OR_RETURN(std::optional<Episode> episode,
+                     store_->GetEpisode(tenant, id));
+    if (!episode.has_value() || !HasClient(*episode, client)) continue;
+    ASSIGN_OR_RETURN(std::vector<Administration> all,
+                     store_->ListAdministrations(tenant, id));
+    std::vector<Administration> kept;
+    for (const Administration& a : all) {
+      if (a.rating.client_id != client) {
+        kept.push_back(a);
+        continue;
+      }
+      changes.deleted_administrations.push_back(a.rating);
+      changes.deleted_idempotency.push_back({tenant, a.idempotency_key});
+      ++approved.administrations_erased;
+    }
+    // Out with everything the episode added, in with what the rest adds.
+    analytics::Cells before;
+    AddEpisode(*episode, all, *catalog_, before);
+    SubtractCells(before, changes.aggregates);
+    if (episode->closed()) add_reference(all, -1);
+    if (kept.empty()) {
+      changes.deleted_episodes.push_back({tenant, id});
+      ++approved.episodes_erased;
+      continue;
+    }
+    Episode after = WithoutClient(*std::move(episode), kept, client);
+    AddEpisode(after, kept, *catalog_, changes.aggregates);
+    if (after.closed()) add_reference(kept, +1);
+    changes.episodes.push_back(std::move(after));
+    ++approved.episodes_changed;
+  }
+  for (const auto& [instrument, cell] : reference) {
+    changes.reference.push_back({tenant, instrument, cell});
+  }
+  approved.state = domain::ErasureState::kApproved;
+  approved.decided_by = approver.name;
+  approved.decided_at = clock_();
+  changes.erasure_requests.push_back(approved);
+  changes.audit.push_back(audit_.Entry(
+      approver, "ApproveErasure", tenant, "", client, absl::OkStatus(),
+      absl::StrCat("erased ", approved.administrations_erased,
+                   " administrations, ", approved.episodes_erased,
+                   " episodes; ", approved.episodes_changed,
+                   " group episodes changed")));
+  {
+    absl::MutexLock reference_lock(&reference_mu_);
+    RETURN_IF_ERROR(store_->Apply(changes));
+    AddToReferenceCacheLocked(tenant, reference);
+  }
+  held.clear();
+  // The deletions hide the records at once; compaction removes them from
+  // the files. If it fails the erasure stands and the next compaction of
+  // those files finishes it.
+  const absl::Status compacted = store_->CompactTenant(tenant);
+  if (!compacted.ok()) {
+    LogEvent(LogLevel::kError, "erasure_compaction_failed",
+             {{"tenant", tenant}, {"error", std::string(compacted.message())}});
+  }
+  return approved;
 }
 
 absl::StatusOr<std::vector<scoring::ReferenceCell>>

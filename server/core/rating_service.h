@@ -11,10 +11,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "domain/audit.h"
 #include "domain/types.h"
 #include "scoring/evaluation.h"
 #include "scoring/instrument.h"
 #include "scoring/rule_set.h"
+#include "server/core/audit_trail.h"
 #include "storage/store.h"
 
 namespace tilbake::core {
@@ -58,6 +60,11 @@ class RatingService {
                 const scoring::InstrumentCatalog* catalog,
                 const scoring::RuleSetRegistry* rules, Clock clock);
 
+  // Every call names its actor: each one is written to the access log,
+  // allowed or not, with the client(s) it touched. A change carries its
+  // entry in its own atomic write; a read's entry is durable before the
+  // read is answered (if it cannot be written, the read fails).
+
   // Validates, scores and stores one administration. A retry under the same
   // idempotency key returns the stored record (replayed = true).
   // InvalidArgument: a bad field. FailedPrecondition: the rating contradicts
@@ -65,27 +72,49 @@ class RatingService {
   // type) or names an unconfigured instrument version. AlreadyExists: the key
   // was used for different content, or this session already has this
   // instrument from this rater under another key.
-  absl::StatusOr<SubmitResult> Submit(domain::Rating rating,
+  absl::StatusOr<SubmitResult> Submit(const domain::Actor& actor,
+                                      domain::Rating rating,
                                       const std::string& idempotency_key);
 
   // As Submit, but the write is durable only after SyncDeferred() returns
   // OK: a bulk import acknowledges its records together, with one fsync.
   absl::StatusOr<SubmitResult> SubmitDeferred(
-      domain::Rating rating, const std::string& idempotency_key);
+      const domain::Actor& actor, domain::Rating rating,
+      const std::string& idempotency_key);
   absl::Status SyncDeferred();
 
   // NotFound if the tenant has no such episode.
-  absl::StatusOr<EpisodeView> GetEpisode(absl::string_view tenant_id,
+  absl::StatusOr<EpisodeView> GetEpisode(const domain::Actor& actor,
+                                         absl::string_view tenant_id,
                                          absl::string_view episode_id) const;
 
   // Ends an episode and adds its client outcome series to the tenant's
   // trajectory reference, in one write. Repeating the same ending is OK; a
   // different one, or an end date before the last session, is
   // FailedPrecondition.
-  absl::StatusOr<EpisodeView> CloseEpisode(absl::string_view tenant_id,
+  absl::StatusOr<EpisodeView> CloseEpisode(const domain::Actor& actor,
+                                           absl::string_view tenant_id,
                                            absl::string_view episode_id,
                                            const domain::Ending& ending);
 
+  // Every episode of `client_id` in the tenant with only that client's
+  // administrations, evaluations and outcomes (a group episode's other
+  // members are left out), by episode id. NotFound when there are none.
+  absl::StatusOr<std::vector<EpisodeView>> ExportClient(
+      const domain::Actor& actor, absl::string_view tenant_id,
+      absl::string_view client_id) const;
+
+  // Carries out an approved erasure: removes every administration of
+  // `approved.client_id` in its tenant, with its idempotency key; deletes
+  // the client's episodes, and takes the client out of group episodes;
+  // subtracts exactly what they added to the trend aggregates and the
+  // trajectory reference. One write, which also stores `approved` (with the
+  // counts filled in) and the log entry. Then compacts the tenant's records
+  // so the data is gone from disk. Returns the request as stored.
+  absl::StatusOr<domain::ErasureRequest> EraseClient(
+      const domain::Actor& approver, domain::ErasureRequest approved);
+
+  const AuditTrail& audit() const { return audit_; }
   const scoring::InstrumentCatalog& catalog() const { return *catalog_; }
   const scoring::RuleSetRegistry& rule_sets() const { return *rules_; }
 
@@ -97,13 +126,30 @@ class RatingService {
   static constexpr size_t kLockStripes = 4096;
   absl::Mutex& StripeFor(absl::string_view tenant, absl::string_view id) const;
 
-  absl::StatusOr<SubmitResult> SubmitImpl(domain::Rating rating,
+  // Submit with its log entry for a failure or a replay (SubmitChecked
+  // puts a stored rating's entry in its write).
+  absl::StatusOr<SubmitResult> SubmitImpl(const domain::Actor& actor,
+                                          domain::Rating rating,
                                           const std::string& idempotency_key,
                                           bool deferred);
-  absl::StatusOr<SubmitResult> SubmitLocked(const domain::Rating& rating,
+  absl::StatusOr<SubmitResult> SubmitChecked(const domain::Actor& actor,
+                                             domain::Rating rating,
+                                             const std::string& idempotency_key,
+                                             bool deferred);
+  absl::StatusOr<SubmitResult> SubmitLocked(const domain::Actor& actor,
+                                            const domain::Rating& rating,
                                             const scoring::Score& score,
                                             const std::string& idempotency_key,
                                             bool deferred);
+  absl::StatusOr<EpisodeView> CloseLocked(const domain::Actor& actor,
+                                          absl::string_view tenant_id,
+                                          absl::string_view episode_id,
+                                          const domain::Ending& ending);
+  // One log entry per client of `episode` (one without a client if none).
+  std::vector<domain::AuditEntry> EntriesFor(const domain::Actor& actor,
+                                             absl::string_view action,
+                                             const domain::Episode& episode,
+                                             std::string detail) const;
   absl::CivilDay Today() const;
 
   // The engine's view of administrations (series, measures, scores).
@@ -138,6 +184,7 @@ class RatingService {
   mutable std::map<std::pair<std::string, std::string>, ReferenceCells>
       reference_ ABSL_GUARDED_BY(reference_mu_);
   Clock clock_;
+  AuditTrail audit_;
   mutable std::array<absl::Mutex, kLockStripes> stripes_;
 };
 

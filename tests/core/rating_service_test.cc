@@ -46,12 +46,13 @@ class RatingServiceTest : public ::testing::Test {
 
   absl::StatusOr<SubmitResult> Submit(const domain::Rating& r,
                                       const std::string& key) {
-    return service_->Submit(r, key);
+    return service_->Submit(testing::TestActor(), r, key);
   }
 
   // The episode as stored; a failed read fails the test (and yields empty).
   EpisodeView View(const std::string& episode_id = "e-1") {
-    auto view = service_->GetEpisode("tenant-a", episode_id);
+    auto view =
+        service_->GetEpisode(testing::TestActor(), "tenant-a", episode_id);
     EXPECT_THAT(view, IsOk());
     return view.ok() ? *std::move(view) : EpisodeView{};
   }
@@ -72,7 +73,7 @@ TEST_F(RatingServiceTest, StoresAndScoresASubmission) {
   EXPECT_EQ(result->administration.recorded_at, testing::Now());
   EXPECT_EQ(result->administration.rating.answers.items[0].key, "individual");
 
-  auto view = service_->GetEpisode("tenant-a", "e-1");
+  auto view = service_->GetEpisode(testing::TestActor(), "tenant-a", "e-1");
   ASSERT_THAT(view, IsOk());
   EXPECT_THAT(view->episode.client_ids, ElementsAre("c-17"));
   EXPECT_EQ(view->episode.org_unit, "psykisk-helse/team-nord");
@@ -223,7 +224,7 @@ TEST_F(RatingServiceTest, ARejectedSubmissionLeavesNothingBehind) {
   domain::Rating bad = OrsRating();
   bad.answers.items[3].value = std::nullopt;  // 3 of 4 answered.
   EXPECT_THAT(Submit(bad, "k1"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(service_->GetEpisode("tenant-a", "e-1"),
+  EXPECT_THAT(service_->GetEpisode(testing::TestActor(), "tenant-a", "e-1"),
               StatusIs(absl::StatusCode::kNotFound));
   // The key is still free for the corrected form.
   auto good = Submit(OrsRating(), "k1");
@@ -250,19 +251,23 @@ TEST_F(RatingServiceTest, ClosingAnEpisode) {
   ASSERT_THAT(Submit(OrsRating(3), "k3"), IsOk());  // 2026-03-16
   const domain::Ending planned{domain::EndingType::kPlanned,
                                absl::CivilDay(2026, 3, 20)};
-  EXPECT_THAT(service_->CloseEpisode("tenant-a", "nope", planned),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      service_->CloseEpisode(testing::TestActor(), "tenant-a", "nope", planned),
+      StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(service_->CloseEpisode(
-                  "tenant-a", "e-1",
+                  testing::TestActor(), "tenant-a", "e-1",
                   {domain::EndingType::kPlanned, absl::CivilDay(2026, 3, 15)}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("before the last session, 2026-03-16")));
-  auto closed = service_->CloseEpisode("tenant-a", "e-1", planned);
+  auto closed =
+      service_->CloseEpisode(testing::TestActor(), "tenant-a", "e-1", planned);
   ASSERT_THAT(closed, IsOk());
   EXPECT_TRUE(closed->episode.closed());
   // Repeating the same ending is a no-op; another ending is refused.
-  EXPECT_THAT(service_->CloseEpisode("tenant-a", "e-1", planned), IsOk());
-  EXPECT_THAT(service_->CloseEpisode("tenant-a", "e-1",
+  EXPECT_THAT(
+      service_->CloseEpisode(testing::TestActor(), "tenant-a", "e-1", planned),
+      IsOk());
+  EXPECT_THAT(service_->CloseEpisode(testing::TestActor(), "tenant-a", "e-1",
                                      {domain::EndingType::kUnilateral,
                                       absl::CivilDay(2026, 3, 20)}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -278,7 +283,7 @@ TEST_F(RatingServiceTest, ClosingAnEpisode) {
 
 TEST_F(RatingServiceTest, TenantsDoNotSeeEachOther) {
   ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
-  EXPECT_THAT(service_->GetEpisode("tenant-b", "e-1"),
+  EXPECT_THAT(service_->GetEpisode(testing::TestActor(), "tenant-b", "e-1"),
               StatusIs(absl::StatusCode::kNotFound));
   // The same key in another tenant is another key.
   domain::Rating other = OrsRating();
@@ -308,10 +313,10 @@ void CloseReferenceEpisode(RatingService& service, const std::string& id,
                            scoring::Tenths second) {
   const domain::Rating intake = OrsWithTotal(id, 1, 200);
   const domain::Rating later = OrsWithTotal(id, 2, second);
-  ASSERT_THAT(service.Submit(intake, id + "-1"), IsOk());
-  ASSERT_THAT(service.Submit(later, id + "-2"), IsOk());
+  ASSERT_THAT(service.Submit(testing::TestActor(), intake, id + "-1"), IsOk());
+  ASSERT_THAT(service.Submit(testing::TestActor(), later, id + "-2"), IsOk());
   ASSERT_THAT(service.CloseEpisode(
-                  "tenant-a", id,
+                  testing::TestActor(), "tenant-a", id,
                   {domain::EndingType::kPlanned, absl::CivilDay(2026, 3, 20)}),
               IsOk());
 }
@@ -331,7 +336,7 @@ TEST_F(RatingServiceTest, TargetsAppearOnceTenEpisodesHaveClosed) {
 
   CloseReferenceEpisode(*service_, "ref-9", 240);
   // Ten episodes, all 24.0 at session 2: target 24.0, SD 0, lower 24.0.
-  auto view = service_->GetEpisode("tenant-a", "new");
+  auto view = service_->GetEpisode(testing::TestActor(), "tenant-a", "new");
   ASSERT_THAT(view, IsOk());
   const scoring::Evaluation& e = view->evaluations[1];
   ASSERT_TRUE(e.expected->available) << e.expected->reason;
@@ -342,7 +347,7 @@ TEST_F(RatingServiceTest, TargetsAppearOnceTenEpisodesHaveClosed) {
 
   // A closed reference episode is never its own reference: ref-9 sees the
   // other nine only.
-  auto own = service_->GetEpisode("tenant-a", "ref-9");
+  auto own = service_->GetEpisode(testing::TestActor(), "tenant-a", "ref-9");
   ASSERT_THAT(own, IsOk());
   EXPECT_THAT(own->evaluations[1].expected->reason,
               HasSubstr("9 reference episodes reached session 2"));
@@ -352,10 +357,11 @@ TEST_F(RatingServiceTest, TargetsAppearOnceTenEpisodesHaveClosed) {
   ASSERT_THAT(Submit(OrsWithTotal("eleventh", 1, 200), "eleventh-1"), IsOk());
   ASSERT_THAT(Submit(OrsWithTotal("eleventh", 2, 230), "eleventh-2"), IsOk());
   auto closed = service_->CloseEpisode(
-      "tenant-a", "eleventh",
+      testing::TestActor(), "tenant-a", "eleventh",
       {domain::EndingType::kPlanned, absl::CivilDay(2026, 3, 20)});
   ASSERT_THAT(closed, IsOk());
-  auto read = service_->GetEpisode("tenant-a", "eleventh");
+  auto read =
+      service_->GetEpisode(testing::TestActor(), "tenant-a", "eleventh");
   ASSERT_THAT(read, IsOk());
   ASSERT_TRUE(closed->evaluations[1].expected->available);
   EXPECT_DOUBLE_EQ(closed->evaluations[1].expected->target, 24.0);
@@ -368,7 +374,7 @@ TEST_F(RatingServiceTest, TargetsAppearOnceTenEpisodesHaveClosed) {
 
 TEST_F(RatingServiceTest, AClosedEpisodeReportsItsOutcome) {
   CloseReferenceEpisode(*service_, "done", 265);  // 20.0 -> 26.5
-  auto view = service_->GetEpisode("tenant-a", "done");
+  auto view = service_->GetEpisode(testing::TestActor(), "tenant-a", "done");
   ASSERT_THAT(view, IsOk());
   ASSERT_THAT(view->outcomes, SizeIs(1));
   const scoring::SeriesOutcome& o = view->outcomes[0];
@@ -438,7 +444,7 @@ TEST_F(RatingServiceTest, ConcurrentSubmissionsToOneEpisodeDoNotInterleave) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  auto view = service_->GetEpisode("tenant-a", "group-1");
+  auto view = service_->GetEpisode(testing::TestActor(), "tenant-a", "group-1");
   ASSERT_THAT(view, IsOk());
   EXPECT_THAT(view->episode.client_ids, SizeIs(kThreads));
   EXPECT_THAT(view->administrations, SizeIs(kThreads * kSessionsPerThread));

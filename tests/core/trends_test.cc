@@ -70,14 +70,16 @@ class TrendsTest : public ::testing::Test {
       r.answers = {};
       r.answers.format = scoring::AnswerFormat::kSkipped;
     }
-    ASSERT_THAT(service_->Submit(
-                    r, absl::StrCat(episode, "-", session, "-", instrument)),
-                IsOk());
+    ASSERT_THAT(
+        service_->Submit(testing::TestActor(), r,
+                         absl::StrCat(episode, "-", session, "-", instrument)),
+        IsOk());
   }
 
   void Close(const std::string& episode, domain::EndingType type,
              absl::CivilDay day) {
-    ASSERT_THAT(service_->CloseEpisode("tenant-a", episode, {type, day}),
+    ASSERT_THAT(service_->CloseEpisode(testing::TestActor(), "tenant-a",
+                                       episode, {type, day}),
                 IsOk());
   }
 

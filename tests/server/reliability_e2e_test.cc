@@ -185,8 +185,12 @@ TEST(StorageFaultTest, FullDiskMeansNotServingAndLosesNothingAcknowledged) {
     absl::StatusOr<bool> serving = client->Health();
     return serving.ok() && !*serving;
   })) << "health never went NOT_SERVING";
-  // Reads still work while writes are refused.
-  EXPECT_THAT(client->GetEpisode("tenant-a", "before"), IsOk());
+  // A read must be in the access log before it is answered: with the log
+  // unwritable, reads of client data are refused too (fail closed).
+  EXPECT_THAT(client->GetEpisode("tenant-a", "before"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // What needs no log entry still works.
+  EXPECT_THAT(client->ListInstruments(), IsOk());
 
   disk.Set(testing::DiskFault::kNone);  // Space freed.
   EXPECT_TRUE(WaitFor([&] {

@@ -6,6 +6,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "domain/audit.h"
 #include "domain/types.h"
 
 // Fixed dates and ready-made ratings for tests. Every test runs "on"
@@ -16,6 +17,11 @@ inline absl::CivilDay Today() { return absl::CivilDay(2026, 6, 1); }
 inline absl::Time Now() {
   return absl::FromCivil(absl::CivilSecond(2026, 6, 1, 12, 0, 0),
                          absl::UTCTimeZone());
+}
+
+// The caller of core calls in tests (the access log records it).
+inline domain::Actor TestActor() {
+  return {"test-clinician", "clinician", "tenant-a", "req-test", "test"};
 }
 
 // An adult client's ORS in session `session` of individual episode "e-1",

@@ -19,6 +19,8 @@ struct Actor {
   std::string tenant_id;   // The token's tenant ("*": every tenant).
   std::string request_id;  // x-request-id, to find the call's log line.
   std::string peer;        // The caller's address, as gRPC reports it.
+
+  bool operator==(const Actor&) const = default;
 };
 
 // The tenant under which entries without a valid tenant are kept (a request

@@ -21,6 +21,7 @@
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "server/core/aggregation.h"
+#include "server/core/privacy_service.h"
 #include "server/core/rating_service.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/status_matchers.h"
@@ -299,6 +300,64 @@ TEST_F(TrendsTest, RebuildEqualsIncremental) {
     EXPECT_EQ((*before)[i].all.series, (*after)[i].all.series);
     EXPECT_EQ((*before)[i].all.mean_change, (*after)[i].all.mean_change);
   }
+}
+
+// Erasing E1's client takes E1 out of every figure, as if it had never
+// been submitted; the aggregates still equal a rebuild.
+TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
+  PrivacyService privacy(store_.get(), service_.get(),
+                         [] { return testing::Now(); });
+  const domain::Actor anne{"anne", "admin", "tenant-a", "", ""};
+  const domain::Actor bo{"bo", "admin", "tenant-a", "", ""};
+  auto request = privacy.RequestErasure(anne, "tenant-a", "c-e1", "asked");
+  ASSERT_THAT(request, IsOk());
+  ASSERT_THAT(privacy.DecideErasure(bo, "tenant-a", request->request_id, true),
+              IsOk());
+
+  TrendQuery q = JanFeb();
+  q.bucket = BucketSize::kWholePeriod;
+  q.instruments = {"ors"};
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  const OutcomeFigures& all = (*rows)[0].all;
+  // E2..E4: changes 3, 1, 6: ES (10/7)/3.
+  EXPECT_EQ(all.series, 3);
+  EXPECT_THAT(all.effect_size, Optional(DoubleNear(10.0 / 21, 1e-9)));
+  EXPECT_THAT(all.pct_improved, Optional(DoubleNear(100.0 / 3, 1e-9)));
+  EXPECT_THAT(all.pct_recovered, Optional(0.0));
+  EXPECT_EQ(all.planned, 1);  // E3
+  EXPECT_EQ(all.unilateral, 2);
+  // Days 34, 13, 16 -> 21.
+  EXPECT_THAT(all.mean_days, Optional(21.0));
+  // Only E2 has an SRS now: 36.0.
+  EXPECT_THAT(all.mean_first_alliance, Optional(36.0));
+
+  q = JanFeb();
+  q.org_unit = "psyk/nord";
+  q.group_by = {GroupBy::kOrgUnit};
+  rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  const TrendRow* nord_jan = Find(*rows, "psyk/nord", 1);
+  ASSERT_NE(nord_jan, nullptr);
+  // Only E2's session 1: ORS and SRS.
+  EXPECT_EQ(nord_jan->activity.administrations, 2);
+  EXPECT_EQ(nord_jan->activity.sessions, 1);
+  EXPECT_EQ(nord_jan->activity.episodes_started, 1);
+  EXPECT_EQ(nord_jan->all.series, 0);
+
+  auto rebuilt = RebuildAggregates(*store_, *catalog_);
+  ASSERT_THAT(rebuilt, IsOk());
+  auto incremental = store_->ReadAllAggregates("tenant-a");
+  ASSERT_THAT(incremental, IsOk());
+  analytics::Cells nonzero;
+  for (const auto& [key, sums] : *incremental) {
+    if (std::any_of(sums.begin(), sums.end(),
+                    [](int64_t v) { return v != 0; })) {
+      nonzero[key] = sums;
+    }
+  }
+  EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
 }
 
 TEST_F(TrendsTest, BadQueriesNameTheField) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -143,6 +144,14 @@ absl::Status Client::CallWithRetry(
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return FromGrpc(status);
+}
+
+absl::Status Client::CallOnce(
+    const std::function<grpc::Status(grpc::ClientContext*)>& attempt) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  Authorize(context);
+  return FromGrpc(attempt(&context));
 }
 
 absl::StatusOr<v1::SubmitRatingResponse> Client::SubmitRating(
@@ -284,6 +293,75 @@ absl::StatusOr<v1::CreateBackupResponse> Client::CreateBackup(uint32_t keep) {
       FromGrpc(admin_->CreateBackup(&context, request, &response));
   if (!status.ok()) return status;
   return response;
+}
+
+absl::StatusOr<v1::QueryAuditLogResponse> Client::QueryAuditLog(
+    const v1::QueryAuditLogRequest& request) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  v1::QueryAuditLogResponse response;
+  RETURN_IF_ERROR(CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return admin_->QueryAuditLog(context, request, &response);
+  }));
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::Episode>> Client::ExportClient(
+    const std::string& tenant_id, const std::string& client_id) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  v1::ExportClientRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_client_id(client_id);
+  v1::ExportClientResponse response;
+  RETURN_IF_ERROR(CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return admin_->ExportClient(context, request, &response);
+  }));
+  return std::vector<v1::Episode>(response.episodes().begin(),
+                                  response.episodes().end());
+}
+
+absl::StatusOr<v1::ErasureRequest> Client::RequestErasure(
+    const std::string& tenant_id, const std::string& client_id,
+    const std::string& reason) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  v1::RequestErasureRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_client_id(client_id);
+  request.set_reason(reason);
+  v1::ErasureRequest response;
+  RETURN_IF_ERROR(CallOnce([&](grpc::ClientContext* context) {
+    return admin_->RequestErasure(context, request, &response);
+  }));
+  return response;
+}
+
+absl::StatusOr<v1::ErasureRequest> Client::DecideErasure(
+    const std::string& tenant_id, const std::string& request_id, bool approve) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  v1::DecideErasureRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_request_id(request_id);
+  request.set_approve(approve);
+  v1::ErasureRequest response;
+  RETURN_IF_ERROR(CallOnce([&](grpc::ClientContext* context) {
+    return admin_->DecideErasure(context, request, &response);
+  }));
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::ErasureRequest>> Client::ListErasureRequests(
+    const std::string& tenant_id) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  v1::ListErasureRequestsRequest request;
+  request.set_tenant_id(tenant_id);
+  v1::ListErasureRequestsResponse response;
+  RETURN_IF_ERROR(CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return admin_->ListErasureRequests(context, request, &response);
+  }));
+  return std::vector<v1::ErasureRequest>(response.requests().begin(),
+                                         response.requests().end());
 }
 
 }  // namespace tilbake::client

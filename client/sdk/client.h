@@ -67,6 +67,23 @@ class Client {
   // A backup into the server's --backup_dir; one attempt (not retried).
   absl::StatusOr<v1::CreateBackupResponse> CreateBackup(uint32_t keep = 0);
 
+  // Privacy (admin tokens): the access log, one client's data, erasure.
+  // Reads are retried; erasure requests and decisions are sent once (a
+  // resent request would be refused as a duplicate, so say what happened
+  // instead).
+  absl::StatusOr<v1::QueryAuditLogResponse> QueryAuditLog(
+      const v1::QueryAuditLogRequest& request);
+  absl::StatusOr<std::vector<v1::Episode>> ExportClient(
+      const std::string& tenant_id, const std::string& client_id);
+  absl::StatusOr<v1::ErasureRequest> RequestErasure(
+      const std::string& tenant_id, const std::string& client_id,
+      const std::string& reason);
+  absl::StatusOr<v1::ErasureRequest> DecideErasure(
+      const std::string& tenant_id, const std::string& request_id,
+      bool approve);
+  absl::StatusOr<std::vector<v1::ErasureRequest>> ListErasureRequests(
+      const std::string& tenant_id);
+
   // Every row of a trend query (read from the server's stream).
   absl::StatusOr<std::vector<v1::TrendRow>> QueryTrends(
       const v1::QueryTrendsRequest& request);
@@ -116,6 +133,9 @@ class Client {
   void Authorize(grpc::ClientContext& context) const;
 
   absl::Status CallWithRetry(
+      const std::function<grpc::Status(grpc::ClientContext*)>& attempt);
+  // One attempt with the usual deadline and token.
+  absl::Status CallOnce(
       const std::function<grpc::Status(grpc::ClientContext*)>& attempt);
 
   std::unique_ptr<v1::Feedback::StubInterface> stub_;

@@ -1,5 +1,6 @@
 // Bearer tokens and roles through a real server: who may call what, tenant
-// fences (also with crafted ids), and tokens changed without a restart.
+// fences (also with crafted ids), tokens changed without a restart; the
+// access log of every path, and reviewed erasure.
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -19,6 +20,7 @@
 namespace tilbake {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::tilbake::testing::IsOk;
@@ -47,6 +49,8 @@ class AuthE2eTest : public ::testing::Test {
                                          "t-lise",
                                          "org_unit: \"psykisk-helse\"")
                            << TokenEntry("root", "*", "admin", "t-root")
+                           << TokenEntry("anne", "tenant-a", "admin", "t-anne")
+                           << TokenEntry("bo", "tenant-a", "admin", "t-bo")
                            << TokenEntry("berit", "tenant-b", "clinician",
                                          "t-berit", "clinician_id: \"k-4\"")
                            << extra;
@@ -169,6 +173,159 @@ TEST_F(AuthE2eTest, ANewTokenWorksWithoutARestart) {
     if (!works) absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_TRUE(works);
+}
+
+// "action episode/client actor outcome detail" per entry of a log page.
+std::vector<std::string> Lines(const v1::QueryAuditLogResponse& page) {
+  std::vector<std::string> lines;
+  for (const v1::AuditEntry& e : page.entries()) {
+    lines.push_back(absl::StrCat(e.action(), " ", e.episode_id(), "/",
+                                 e.client_id(), " ", e.actor(), " ",
+                                 e.outcome_name(), " ", e.detail()));
+  }
+  return lines;
+}
+
+v1::QueryAuditLogRequest LogOf(const std::string& tenant,
+                               const std::string& client = "") {
+  v1::QueryAuditLogRequest request;
+  request.set_tenant_id(tenant);
+  request.set_client_id(client);
+  return request;
+}
+
+TEST_F(AuthE2eTest, EveryAccessPathIsInTheAccessLog) {
+  auto kari = As("t-kari");
+  ASSERT_THAT(kari->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  ASSERT_THAT(kari->GetEpisode("tenant-a", "e-1"), IsOk());
+  auto other = OrsRequest(2, "k2");
+  other.mutable_rating()->set_clinician_id("k-5");
+  EXPECT_THAT(kari->SubmitRating(other),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(As("t-berit")->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(As("t-guess")->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  int next = 0;
+  ASSERT_THAT(
+      As("t-dips")->ImportRatings([&next](v1::ImportRatingsRequest* request) {
+        if (next == 2) return false;
+        request->set_record_number(++next);
+        *request->mutable_record() =
+            OrsRequest(next + 1, "i" + std::to_string(next));
+        if (next == 2) {
+          request->mutable_record()->mutable_rating()->set_tenant_id(
+              "tenant-b");
+        }
+        return true;
+      }),
+      IsOk());
+  v1::Ending ending;
+  ending.set_type(v1::ENDING_TYPE_PLANNED);
+  ending.mutable_end_date()->set_year(2026);
+  ending.mutable_end_date()->set_month(4);
+  ending.mutable_end_date()->set_day(1);
+  ASSERT_THAT(kari->CloseEpisode("tenant-a", "e-1", ending), IsOk());
+  auto anne = As("t-anne");
+  ASSERT_THAT(anne->ExportClient("tenant-a", "c-17"), IsOk());
+  EXPECT_THAT(As("t-lise")->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+
+  auto page = anne->QueryAuditLog(LogOf("tenant-a"));
+  ASSERT_THAT(page, IsOk());
+  EXPECT_THAT(
+      Lines(*page),
+      ElementsAre(
+          "SubmitRating e-1/c-17 kari OK stored",
+          "GetEpisode e-1/c-17 kari OK ",
+          "SubmitRating e-1/c-17 kari PERMISSION_DENIED rating.clinician_id: "
+          "a clinician's token submits their own ratings",
+          "GetEpisode e-1/ berit PERMISSION_DENIED tenant_id: this token is "
+          "for tenant tenant-b only",
+          "GetEpisode e-1/ (unauthenticated) UNAUTHENTICATED unknown or "
+          "revoked token",
+          "ImportRatings e-1/c-17 dips OK stored",
+          "CloseEpisode e-1/c-17 kari OK closed",
+          "ExportClient /c-17 anne OK 1 episodes",
+          "GetEpisode e-1/ lise PERMISSION_DENIED role quality may not call "
+          "GetEpisode"));
+  // Each entry names the call's request id and the caller's address.
+  for (const v1::AuditEntry& e : page->entries()) {
+    EXPECT_THAT(e.request_id(), SizeIs(16)) << e.action();
+    EXPECT_THAT(e.peer(), HasSubstr("127.0.0.1")) << e.action();
+  }
+  EXPECT_EQ(page->entries(0).actor_role(), "clinician");
+  // The import's foreign record is in the log of the tenant it named.
+  auto foreign = As("t-root")->QueryAuditLog(LogOf("tenant-b"));
+  ASSERT_THAT(foreign, IsOk());
+  EXPECT_THAT(Lines(*foreign),
+              ElementsAre("ImportRatings e-1/c-17 dips PERMISSION_DENIED "
+                          "tenant_id: this token is for tenant tenant-a only"));
+
+  // The log is for admins of the tenant; reading it is logged too.
+  EXPECT_THAT(kari->QueryAuditLog(LogOf("tenant-a")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(anne->QueryAuditLog(LogOf("tenant-b")),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto citizen = anne->QueryAuditLog(LogOf("tenant-a", "c-17"));
+  ASSERT_THAT(citizen, IsOk());
+  ASSERT_THAT(Lines(*citizen), SizeIs(6));  // Only entries naming c-17.
+  auto again = anne->QueryAuditLog(LogOf("tenant-a", "c-17"));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(Lines(*again).back(), "QueryAuditLog /c-17 anne OK ");
+}
+
+TEST_F(AuthE2eTest, ErasureNeedsTwoAdminsAndLeavesOnlyItsRecord) {
+  auto kari = As("t-kari");
+  ASSERT_THAT(kari->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  ASSERT_THAT(kari->SubmitRating(OrsRequest(2, "k2")), IsOk());
+  auto keep = OrsRequest(1, "k3");
+  keep.mutable_rating()->set_episode_id("e-2");
+  keep.mutable_rating()->set_client_id("c-18");
+  ASSERT_THAT(kari->SubmitRating(keep), IsOk());
+
+  auto anne = As("t-anne");
+  auto bo = As("t-bo");
+  EXPECT_THAT(kari->RequestErasure("tenant-a", "c-17", "asked"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto request = anne->RequestErasure("tenant-a", "c-17", "citizen asked");
+  ASSERT_THAT(request, IsOk());
+  EXPECT_EQ(request->state(), v1::ErasureRequest::PENDING);
+  EXPECT_THAT(
+      anne->DecideErasure("tenant-a", request->request_id(), true),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("second admin")));
+  EXPECT_THAT(kari->GetEpisode("tenant-a", "e-1"), IsOk());
+
+  auto approved = bo->DecideErasure("tenant-a", request->request_id(), true);
+  ASSERT_THAT(approved, IsOk());
+  EXPECT_EQ(approved->state(), v1::ErasureRequest::APPROVED);
+  EXPECT_EQ(approved->administrations_erased(), 2);
+  EXPECT_EQ(approved->decided_by(), "bo");
+  EXPECT_THAT(kari->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(anne->ExportClient("tenant-a", "c-17"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(kari->GetEpisode("tenant-a", "e-2"), IsOk());
+
+  // After a restart: still gone, and the record of the erasure is kept.
+  server_->Restart();
+  EXPECT_THAT(As("t-kari")->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  auto requests = As("t-bo")->ListErasureRequests("tenant-a");
+  ASSERT_THAT(requests, IsOk());
+  ASSERT_THAT(*requests, SizeIs(1));
+  EXPECT_EQ((*requests)[0].reason(), "citizen asked");
+  EXPECT_EQ((*requests)[0].state(), v1::ErasureRequest::APPROVED);
+  auto log = As("t-anne")->QueryAuditLog(LogOf("tenant-a", "c-17"));
+  ASSERT_THAT(log, IsOk());
+  const std::vector<std::string> lines = Lines(*log);
+  EXPECT_THAT(lines,
+              ::testing::Contains(absl::StrCat("RequestErasure /c-17 anne OK ",
+                                               request->request_id())));
+  EXPECT_THAT(lines, ::testing::Contains(
+                         "ApproveErasure /c-17 bo OK erased 2 "
+                         "administrations, 1 episodes; 0 group episodes "
+                         "changed"));
 }
 
 }  // namespace

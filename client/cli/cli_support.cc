@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/names.h"
 
@@ -466,6 +467,50 @@ std::string RenderImport(const v1::ImportRatingsResponse& response) {
                     error.message(), "\n");
   }
   return out;
+}
+
+namespace {
+
+std::string Utc(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+}  // namespace
+
+std::string RenderAuditLog(const std::vector<v1::AuditEntry>& entries) {
+  if (entries.empty()) return "no entries\n";
+  Table table(
+      {"time", "who", "action", "episode", "client", "outcome", "detail"});
+  for (const v1::AuditEntry& e : entries) {
+    std::string who = e.actor();
+    if (!e.actor_role().empty())
+      absl::StrAppend(&who, " (", e.actor_role(), ")");
+    table.Add({Utc(e.time()), who, e.action(), OrDash(e.episode_id()),
+               OrDash(e.client_id()), e.outcome_name(), e.detail()});
+  }
+  return table.Render();
+}
+
+std::string RenderErasureRequests(
+    const std::vector<v1::ErasureRequest>& requests) {
+  if (requests.empty()) return "no erasure requests\n";
+  Table table({"request", "client", "state", "requested", "by", "decided by",
+               "erased", "reason"});
+  for (const v1::ErasureRequest& r : requests) {
+    std::string state = v1::ErasureRequest::State_Name(r.state());
+    absl::AsciiStrToLower(&state);
+    table.Add({r.request_id(), r.client_id(), state, Utc(r.requested_at()),
+               r.requested_by(), OrDash(r.decided_by()),
+               r.state() == v1::ErasureRequest::APPROVED
+                   ? absl::StrCat(r.administrations_erased(), " ratings")
+                   : "-",
+               r.reason()});
+  }
+  return table.Render();
 }
 
 std::string ToJson(const google::protobuf::Message& message) {

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tilbake/v1/admin.pb.h"
 #include "tilbake/v1/feedback.pb.h"
 #include "tilbake/v1/trends.pb.h"
 
@@ -52,6 +53,12 @@ std::string RenderInstruments(
 std::string RenderImport(const v1::ImportRatingsResponse& response);
 
 // protobuf JSON (field names as in the .proto), one object.
+// The access log: one line per entry, oldest first (times in UTC).
+std::string RenderAuditLog(const std::vector<v1::AuditEntry>& entries);
+// Erasure requests, one line each.
+std::string RenderErasureRequests(
+    const std::vector<v1::ErasureRequest>& requests);
+
 std::string ToJson(const google::protobuf::Message& message);
 
 }  // namespace tilbake::cli

@@ -20,6 +20,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "client/cli/cli_support.h"
 #include "client/cli/plot.h"
 #include "client/csv/vendor_csv.h"
@@ -78,8 +80,14 @@ ABSL_FLAG(std::string, key, "",
 ABSL_FLAG(std::string, ending, "", "planned or unilateral.");
 ABSL_FLAG(std::string, end_date, "", "Episode end date, YYYY-MM-DD.");
 ABSL_FLAG(std::string, family, "", "instruments: only this family (fit, …).");
-ABSL_FLAG(std::string, from, "", "trends/report: first day, YYYY-MM-DD.");
-ABSL_FLAG(std::string, to, "", "trends/report: last day, YYYY-MM-DD.");
+ABSL_FLAG(std::string, from, "",
+          "trends/report/audit: first day, YYYY-MM-DD (audit: UTC).");
+ABSL_FLAG(std::string, to, "",
+          "trends/report/audit: last day, YYYY-MM-DD (included).");
+ABSL_FLAG(std::string, reason, "",
+          "erasure request: why (the citizen's request and its reference); "
+          "no health data.");
+ABSL_FLAG(std::string, request, "", "erasure approve/reject: the request id.");
 ABSL_FLAG(std::string, bucket, "month", "week, month, quarter, year or all.");
 ABSL_FLAG(std::string, group_by, "instrument",
           "Comma-separated: org_unit, clinician, instrument, age_band.");
@@ -118,7 +126,14 @@ Commands:
                  (a Bundle, one resource, or NDJSON; docs/fhir.md)
   export         --tenant --episode [--format=fhir|json --out=FILE]: the
                  episode as a FHIR R4 Bundle (QuestionnaireResponses and
-                 survey Observations) or as the API's JSON
+                 survey Observations) or as the API's JSON; with --client
+                 instead of --episode (admin): everything about the client
+  audit          --tenant [--client --from --to] (admin): the access log,
+                 who read or changed which client's data, and refusals
+  erasure request --tenant --client --reason (admin): ask for a client's
+                 data to be erased; nothing is deleted yet
+  erasure approve|reject --tenant --request (a second admin): decide it
+  erasure list   --tenant: the tenant's erasure requests
   episode        --tenant --episode: every administration and its score
   close-episode  --tenant --episode --ending planned|unilateral --end_date
   instruments    the instruments the server scores [--family]
@@ -331,27 +346,46 @@ int ImportFhir(Client& client, const std::string& contents) {
 }
 
 // An episode as FHIR (a Bundle) or as the API's JSON.
+// An episode, or (--client) everything about one client, as FHIR (a
+// Bundle) or as the API's JSON.
 int Export(Client& client) {
-  if (absl::Status s = RequireAll({{"tenant", absl::GetFlag(FLAGS_tenant)},
-                                   {"episode", absl::GetFlag(FLAGS_episode)}});
-      !s.ok())
-    return Fail(s);
+  const std::string tenant = absl::GetFlag(FLAGS_tenant);
+  const std::string episode_id = absl::GetFlag(FLAGS_episode);
+  const std::string client_id = absl::GetFlag(FLAGS_client);
+  if (absl::Status s = Require("tenant", tenant); !s.ok()) return Fail(s);
+  if (episode_id.empty() == client_id.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "--episode or --client: give one (an episode, or all of a client)"));
+  }
   std::string format = absl::GetFlag(FLAGS_format);
   if (format.empty()) format = "fhir";
   if (format != "fhir" && format != "json") {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--format: \"", format, "\" is not one of fhir, json")));
   }
-  auto episode = client.GetEpisode(absl::GetFlag(FLAGS_tenant),
-                                   absl::GetFlag(FLAGS_episode));
-  if (!episode.ok()) return Fail(episode.status());
+  std::vector<v1::Episode> episodes;
+  if (!client_id.empty()) {
+    auto exported = client.ExportClient(tenant, client_id);
+    if (!exported.ok()) return Fail(exported.status());
+    episodes = *std::move(exported);
+  } else {
+    auto episode = client.GetEpisode(tenant, episode_id);
+    if (!episode.ok()) return Fail(episode.status());
+    episodes.push_back(*std::move(episode));
+  }
   std::string text;
   if (format == "json") {
-    text = cli::ToJson(*episode) + "\n";
+    if (client_id.empty()) {
+      text = cli::ToJson(episodes.front()) + "\n";
+    } else {
+      v1::ExportClientResponse all;
+      for (const v1::Episode& e : episodes) *all.add_episodes() = e;
+      text = cli::ToJson(all) + "\n";
+    }
   } else {
     auto instruments = client.ListInstruments();
     if (!instruments.ok()) return Fail(instruments.status());
-    auto bundle = tilbake::fhir::EpisodeToBundle(*episode, *instruments);
+    auto bundle = tilbake::fhir::EpisodesToBundle(episodes, *instruments);
     if (!bundle.ok()) return Fail(bundle.status());
     text = *bundle + "\n";
   }
@@ -565,6 +599,102 @@ int Backup(Client& client) {
   return EXIT_SUCCESS;
 }
 
+// The access log, every page of it, oldest first.
+int Audit(Client& client) {
+  if (absl::Status s = Require("tenant", absl::GetFlag(FLAGS_tenant));
+      !s.ok()) {
+    return Fail(s);
+  }
+  v1::QueryAuditLogRequest request;
+  request.set_tenant_id(absl::GetFlag(FLAGS_tenant));
+  request.set_client_id(absl::GetFlag(FLAGS_client));
+  request.set_page_size(1000);
+  // Whole UTC days: --to is included, so the period ends the day after.
+  auto set_day = [](const char* flag, const std::string& text, int add,
+                    google::protobuf::Timestamp* out) -> absl::Status {
+    absl::StatusOr<v1::Date> date = cli::ParseDate(flag, text);
+    if (!date.ok()) return date.status();
+    const absl::CivilDay day(date->year(), date->month(), date->day());
+    out->set_seconds(
+        absl::ToUnixSeconds(absl::FromCivil(day + add, absl::UTCTimeZone())));
+    return absl::OkStatus();
+  };
+  const std::string from = absl::GetFlag(FLAGS_from);
+  const std::string to = absl::GetFlag(FLAGS_to);
+  if (absl::Status s = from.empty()
+                           ? absl::OkStatus()
+                           : set_day("from", from, 0, request.mutable_from());
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (absl::Status s = to.empty() ? absl::OkStatus()
+                                  : set_day("to", to, 1, request.mutable_to());
+      !s.ok()) {
+    return Fail(s);
+  }
+  v1::QueryAuditLogResponse all;
+  do {
+    auto page = client.QueryAuditLog(request);
+    if (!page.ok()) return Fail(page.status());
+    for (const v1::AuditEntry& e : page->entries()) *all.add_entries() = e;
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  Print(all, cli::RenderAuditLog(std::vector<v1::AuditEntry>(
+                 all.entries().begin(), all.entries().end())));
+  return EXIT_SUCCESS;
+}
+
+int Erasure(Client& client, const std::string& action) {
+  const std::string tenant = absl::GetFlag(FLAGS_tenant);
+  if (absl::Status s = Require("tenant", tenant); !s.ok()) return Fail(s);
+  if (action == "list") {
+    auto requests = client.ListErasureRequests(tenant);
+    if (!requests.ok()) return Fail(requests.status());
+    v1::ListErasureRequestsResponse all;
+    for (const v1::ErasureRequest& r : *requests) *all.add_requests() = r;
+    Print(all, cli::RenderErasureRequests(*requests));
+    return EXIT_SUCCESS;
+  }
+  absl::StatusOr<v1::ErasureRequest> result;
+  if (action == "request") {
+    if (absl::Status s = RequireAll({{"client", absl::GetFlag(FLAGS_client)},
+                                     {"reason", absl::GetFlag(FLAGS_reason)}});
+        !s.ok()) {
+      return Fail(s);
+    }
+    result = client.RequestErasure(tenant, absl::GetFlag(FLAGS_client),
+                                   absl::GetFlag(FLAGS_reason));
+  } else if (action == "approve" || action == "reject") {
+    if (absl::Status s = Require("request", absl::GetFlag(FLAGS_request));
+        !s.ok()) {
+      return Fail(s);
+    }
+    result = client.DecideErasure(tenant, absl::GetFlag(FLAGS_request),
+                                  action == "approve");
+  } else {
+    std::cerr << "tilbake: erasure takes request, approve, reject or list\n";
+    return kExitUsage;
+  }
+  if (!result.ok()) return Fail(result.status());
+  std::string line;
+  if (result->state() == v1::ErasureRequest::PENDING) {
+    line = absl::StrCat("erasure request ", result->request_id(),
+                        " for client ", result->client_id(),
+                        ": waiting for a second admin to approve\n");
+  } else if (result->state() == v1::ErasureRequest::APPROVED) {
+    line =
+        absl::StrCat("erased client ", result->client_id(), ": ",
+                     result->administrations_erased(), " ratings, ",
+                     result->episodes_erased(), " episodes; ",
+                     result->episodes_changed(), " group episodes changed\n");
+  } else {
+    line = absl::StrCat("erasure request ", result->request_id(),
+                        " rejected; nothing was deleted\n");
+  }
+  Print(*result, line);
+  return EXIT_SUCCESS;
+}
+
 int Restore() {
   if (absl::Status s =
           RequireAll({{"backup_dir", absl::GetFlag(FLAGS_backup_dir)},
@@ -689,6 +819,10 @@ int main(int argc, char** argv) {
   if (command == "report" && args.size() == 2) return Report(*client);
   if (command == "backup" && args.size() == 2) return Backup(*client);
   if (command == "restore" && args.size() == 2) return Restore();
+  if (command == "audit" && args.size() == 2) return Audit(*client);
+  if (command == "erasure" && args.size() == 3) {
+    return Erasure(*client, args[2]);
+  }
   if (command == "token" && args.size() == 2) return NewTokenEntry();
   if (command == "plot" && args.size() == 3) return Plot(*client, args[2]);
   std::cerr << "tilbake: unknown command or wrong arguments: " << command

@@ -470,25 +470,37 @@ absl::StatusOr<std::vector<Struct>> ParseResources(absl::string_view json) {
 absl::StatusOr<std::string> EpisodeToBundle(
     const v1::Episode& episode,
     const std::vector<v1::InstrumentDefinition>& instruments) {
+  return EpisodesToBundle({episode}, instruments);
+}
+
+absl::StatusOr<std::string> EpisodesToBundle(
+    const std::vector<v1::Episode>& episodes,
+    const std::vector<v1::InstrumentDefinition>& instruments) {
+  if (episodes.empty()) {
+    return absl::InvalidArgumentError("a Bundle needs at least one episode");
+  }
   std::map<std::string, std::string> snomed;
   for (const v1::InstrumentDefinition& d : instruments) {
     snomed[d.id()] = d.snomed_ct_code();
   }
   std::vector<Value> entries;
-  for (const v1::Administration& a : episode.administrations()) {
-    entries.push_back(Obj({{"resource", QuestionnaireResponse(episode, a)}}));
-    const v1::Score& score = a.score();
-    if (score.has_total()) {
-      entries.push_back(
-          Obj({{"resource", Observation(a, "total", score.total(),
-                                        snomed[a.rating().instrument_id()])}}));
-    }
-    for (const v1::SubScore& sub : score.subscores()) {
-      if (!sub.has_value()) continue;
-      entries.push_back(
-          Obj({{"resource", Observation(a, sub.key(), sub.value(), "")}}));
+  for (const v1::Episode& episode : episodes) {
+    for (const v1::Administration& a : episode.administrations()) {
+      entries.push_back(Obj({{"resource", QuestionnaireResponse(episode, a)}}));
+      const v1::Score& score = a.score();
+      if (score.has_total()) {
+        entries.push_back(Obj(
+            {{"resource", Observation(a, "total", score.total(),
+                                      snomed[a.rating().instrument_id()])}}));
+      }
+      for (const v1::SubScore& sub : score.subscores()) {
+        if (!sub.has_value()) continue;
+        entries.push_back(
+            Obj({{"resource", Observation(a, sub.key(), sub.value(), "")}}));
+      }
     }
   }
+  const v1::Episode& episode = episodes.front();
   Value bundle = Obj({
       {"resourceType", Str("Bundle")},
       {"type", Str("collection")},

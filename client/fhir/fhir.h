@@ -22,6 +22,12 @@ absl::StatusOr<std::string> EpisodeToBundle(
     const v1::Episode& episode,
     const std::vector<v1::InstrumentDefinition>& instruments);
 
+// Several episodes of one tenant (a client's whole record) in one Bundle,
+// as EpisodeToBundle. InvalidArgument when `episodes` is empty.
+absl::StatusOr<std::string> EpisodesToBundle(
+    const std::vector<v1::Episode>& episodes,
+    const std::vector<v1::InstrumentDefinition>& instruments);
+
 // A resource that could not be imported, by its place among the file's
 // QuestionnaireResponses (1 = the first).
 struct ResourceError {

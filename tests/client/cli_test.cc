@@ -15,6 +15,7 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_server.h"
+#include "tests/testing/token_entries.h"
 
 namespace tilbake {
 namespace {
@@ -220,6 +221,70 @@ TEST_F(CliTest, ExportsAnEpisodeAsFhirAndImportsItIntoAnotherTenant) {
     EXPECT_THAT(b.output, HasSubstr(total)) << total;
   }
   EXPECT_THAT(b.output, HasSubstr("\"tenant_id\": \"tenant-b\""));
+}
+
+// A citizen's requests through the CLI: export everything about a
+// pseudonym, see who accessed it, and erase it with two admins.
+TEST(CliPrivacyTest, ExportAuditAndTwoAdminErasure) {
+  testing::TempDir dir;
+  const std::string tokens = dir.Sub("tokens.textpb");
+  std::ofstream(tokens)
+      << testing::TokenEntry("dips", "tenant-a", "integration", "t-dips")
+      << testing::TokenEntry("anne", "tenant-a", "admin", "t-anne")
+      << testing::TokenEntry("bo", "tenant-a", "admin", "t-bo");
+  testing::TestServer server(
+      [&](app::ServerOptions& o) { o.tokens_file = tokens; });
+  auto as = [&](const std::string& token, const std::string& args) {
+    return Tilbake(absl::StrCat(args, " --server=", server.address(),
+                                " --attempts=1 --token=", token,
+                                " --tenant=tenant-a"));
+  };
+  ASSERT_EQ(as("t-dips", absl::StrCat("import --format=csv ",
+                                      TILBAKE_EXAMPLES_DIR, "/fit-import.csv"))
+                .exit_code,
+            0);
+
+  const std::string bundle = dir.Sub("p-1001.fhir.json");
+  CliRun fhir = as("t-anne", "export --client=p-1001 --out=" + bundle);
+  ASSERT_EQ(fhir.exit_code, 0) << fhir.output;
+  std::ifstream in(bundle);
+  const std::string json((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_THAT(json, HasSubstr("\"QuestionnaireResponse\""));
+  EXPECT_THAT(json, HasSubstr("\"716613004\""));  // SNOMED CT: ORS total.
+  CliRun plain = as("t-anne", "export --client=p-1001 --format=json");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(plain.output, HasSubstr("\"episode_id\": \"case-1001\""));
+  EXPECT_THAT(plain.output, Not(HasSubstr("p-1002")));
+  EXPECT_EQ(as("t-dips", "export --client=p-1001").exit_code, 1);
+
+  CliRun audit = as("t-anne", "audit --client=p-1001");
+  ASSERT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_THAT(audit.output, HasSubstr("dips (integration)  ImportRatings"));
+  EXPECT_THAT(audit.output, HasSubstr("anne (admin)"));
+  EXPECT_THAT(audit.output, HasSubstr("ExportClient"));
+  EXPECT_THAT(audit.output, HasSubstr("PERMISSION_DENIED"));  // dips' try.
+
+  CliRun request = as("t-anne",
+                      "erasure request --client=p-1001 "
+                      "--reason='citizen asked, ref 2026-17'");
+  ASSERT_EQ(request.exit_code, 0) << request.output;
+  EXPECT_THAT(request.output, HasSubstr("waiting for a second admin"));
+  std::smatch id;
+  ASSERT_TRUE(
+      std::regex_search(request.output, id, std::regex("er-[0-9a-f]{16}")));
+  CliRun self = as("t-anne", "erasure approve --request=" + id.str());
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_THAT(self.output, HasSubstr("PERMISSION_DENIED"));
+  CliRun approve = as("t-bo", "erasure approve --request=" + id.str());
+  ASSERT_EQ(approve.exit_code, 0) << approve.output;
+  EXPECT_THAT(approve.output, HasSubstr("erased client p-1001: 6 ratings"));
+  CliRun list = as("t-bo", "erasure list");
+  EXPECT_THAT(list.output, HasSubstr("approved"));
+  EXPECT_THAT(list.output, HasSubstr("citizen asked, ref 2026-17"));
+  CliRun gone = as("t-anne", "export --client=p-1001");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_THAT(gone.output, HasSubstr("NOT_FOUND"));
 }
 
 TEST(CliTokenTest, MakesATokenAndAnEntryHoldingOnlyItsHash) {

@@ -170,6 +170,22 @@ TEST(FhirExportTest, AResponsePerAdministrationAndAnObservationPerScore) {
   EXPECT_THAT(ors_total, ::testing::Not(HasSubstr("too upset")));
 }
 
+TEST(FhirExportTest, AClientsEpisodesShareOneBundle) {
+  v1::Episode second = TestEpisode();
+  second.set_episode_id("e-2");
+  for (v1::Administration& a : *second.mutable_administrations()) {
+    a.mutable_rating()->set_episode_id("e-2");
+  }
+  auto json = EpisodesToBundle({TestEpisode(), second}, Instruments());
+  ASSERT_THAT(json, IsOk());
+  // Ten resources per episode (see above), in episode order.
+  std::vector<google::protobuf::Struct> resources = Resources(*json);
+  ASSERT_EQ(resources.size(), 20u);
+  EXPECT_NE(json->find("\"e-2\""), std::string::npos);
+  EXPECT_THAT(EpisodesToBundle({}, Instruments()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(FhirImportTest, AnExportedEpisodeImportsBackToTheSameRatings) {
   const v1::Episode episode = TestEpisode();
   auto json = EpisodeToBundle(episode, Instruments());

@@ -127,19 +127,30 @@ TEST_F(TokenStoreTest, BadEntriesAreRefusedNamingTheEntry) {
 
 TEST(PolicyTest, EachRoleAgainstEachRpc) {
   const std::vector<Rpc> rpcs = {
-      Rpc::kSubmitRating, Rpc::kImportRatings,    Rpc::kGetEpisode,
-      Rpc::kCloseEpisode, Rpc::kListInstruments,  Rpc::kListRuleSets,
-      Rpc::kQueryTrends,  Rpc::kGetQualityReport, Rpc::kCreateBackup};
+      Rpc::kSubmitRating,  Rpc::kImportRatings,      Rpc::kGetEpisode,
+      Rpc::kCloseEpisode,  Rpc::kListInstruments,    Rpc::kListRuleSets,
+      Rpc::kQueryTrends,   Rpc::kGetQualityReport,   Rpc::kCreateBackup,
+      Rpc::kQueryAuditLog, Rpc::kExportClient,       Rpc::kRequestErasure,
+      Rpc::kDecideErasure, Rpc::kListErasureRequests};
   struct Row {
     Role role;
     std::string allowed;  // One letter per rpc above: y or n.
   };
-  // Submit Import Get Close ListI ListR Trends Report Backup
+  // Submit Import Get Close ListI ListR Trends Report Backup | Audit Export
+  // RequestErasure DecideErasure ListErasure
   const std::vector<Row> rows = {
-      {Role::kClinician, "ynyyyynnn"},
-      {Role::kIntegration, "yyyyyynnn"},
-      {Role::kQuality, "nnnnyyyyn"},
-      {Role::kAdmin, "nnnnyyyyy"},
+      {Role::kClinician,
+       "ynyyyynnn"
+       "nnnnn"},
+      {Role::kIntegration,
+       "yyyyyynnn"
+       "nnnnn"},
+      {Role::kQuality,
+       "nnnnyyyyn"
+       "nnnnn"},
+      {Role::kAdmin,
+       "nnnnyyyyy"
+       "yyyyy"},
   };
   for (const Row& row : rows) {
     Principal p{"someone", row.role == Role::kAdmin ? "*" : "oslo", row.role,
@@ -179,6 +190,17 @@ TEST(PolicyTest, TenantsClinicianIdsAndOrgUnitsAreFences) {
   EXPECT_THAT(
       Authorize(tenant_admin, Rpc::kCreateBackup, {}),
       StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("tenant \"*\"")));
+  // A tenant's admin reads and erases in their own tenant only.
+  EXPECT_THAT(
+      Authorize(tenant_admin, Rpc::kQueryAuditLog, {.tenant_id = "oslo"}),
+      IsOk());
+  for (Rpc rpc : {Rpc::kQueryAuditLog, Rpc::kExportClient, Rpc::kRequestErasure,
+                  Rpc::kDecideErasure}) {
+    EXPECT_THAT(Authorize(tenant_admin, rpc, {.tenant_id = "bergen"}),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("this token is for tenant oslo only")))
+        << RpcName(rpc);
+  }
 }
 
 }  // namespace

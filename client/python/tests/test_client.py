@@ -220,6 +220,44 @@ class TokenTest(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0)
 
+    def test_access_log_export_and_two_admin_erasure(self):
+        entries = []
+        for name in ("py", "anne", "bo"):
+            salt = secrets.token_hex(16)
+            digest = hashlib.sha256(
+                bytes.fromhex(salt) + f"t-{name}".encode()).hexdigest()
+            role = "integration" if name == "py" else "admin"
+            entries.append(
+                f'token {{ name: "{name}" tenant_id: "tenant-a" '
+                f'role: "{role}" salt: "{salt}" sha256: "{digest}" }}\n')
+        server = Server(tokens="".join(entries))
+        try:
+            with Client(server.address, max_attempts=1, token="t-py") as py:
+                py.submit(ors(1, [5, 5, 5, 5], episode="e-er"))
+            anne = Client(server.address, max_attempts=1, token="t-anne")
+            bo = Client(server.address, max_attempts=1, token="t-bo")
+            with anne, bo:
+                episodes = anne.export_client("tenant-a", "c-17")
+                self.assertEqual([e.episode_id for e in episodes], ["e-er"])
+                log = anne.query_audit_log("tenant-a", "c-17")
+                self.assertEqual([(e.action, e.actor, e.outcome_name)
+                                  for e in log],
+                                 [("SubmitRating", "py", "OK"),
+                                  ("ExportClient", "anne", "OK")])
+                request = anne.request_erasure("tenant-a", "c-17", "asked")
+                with self.assertRaises(TilbakeError) as caught:
+                    anne.decide_erasure("tenant-a", request.request_id, True)
+                self.assertEqual(caught.exception.code,
+                                 grpc.StatusCode.PERMISSION_DENIED)
+                done = bo.decide_erasure("tenant-a", request.request_id, True)
+                self.assertEqual(done.administrations_erased, 1)
+                with self.assertRaises(TilbakeError) as caught:
+                    anne.export_client("tenant-a", "c-17")
+                self.assertEqual(caught.exception.code,
+                                 grpc.StatusCode.NOT_FOUND)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()

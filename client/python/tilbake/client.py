@@ -227,6 +227,56 @@ class Client:
         return self._call(self.admin.CreateBackup,
                           admin_pb2.CreateBackupRequest(keep=keep))
 
+    def query_audit_log(self, tenant: str, client: str = "", *,
+                        start=None, end=None) -> List[admin_pb2.AuditEntry]:
+        """Every entry of a tenant's access log (admin tokens), oldest
+        first; only those naming `client` when given; `start`/`end` are
+        datetimes (end excluded). Reads every page."""
+        request = admin_pb2.QueryAuditLogRequest(tenant_id=tenant,
+                                                 client_id=client,
+                                                 page_size=1000)
+        if start is not None:
+            getattr(request, "from").FromDatetime(start)
+        if end is not None:
+            request.to.FromDatetime(end)
+        entries: List[admin_pb2.AuditEntry] = []
+        while True:
+            page = self._call(self.admin.QueryAuditLog, request)
+            entries.extend(page.entries)
+            if not page.next_page_token:
+                return entries
+            request.page_token = page.next_page_token
+
+    def export_client(self, tenant: str, client: str
+                      ) -> List[feedback_pb2.Episode]:
+        """Everything about one client pseudonym (admin tokens)."""
+        request = admin_pb2.ExportClientRequest(tenant_id=tenant,
+                                                client_id=client)
+        return list(self._call(self.admin.ExportClient, request).episodes)
+
+    def _call_once(self, method, request):
+        try:
+            return method(request, timeout=self.deadline,
+                          metadata=self.metadata)
+        except grpc.RpcError as error:
+            raise TilbakeError(error.code(), error.details()) from None
+
+    def request_erasure(self, tenant: str, client: str, reason: str
+                        ) -> admin_pb2.ErasureRequest:
+        """Asks for a client's data to be erased; a second admin decides.
+        Sent once: a resent request would be refused as a duplicate."""
+        return self._call_once(self.admin.RequestErasure,
+                               admin_pb2.RequestErasureRequest(
+                                   tenant_id=tenant, client_id=client,
+                                   reason=reason))
+
+    def decide_erasure(self, tenant: str, request_id: str, approve: bool
+                       ) -> admin_pb2.ErasureRequest:
+        return self._call_once(self.admin.DecideErasure,
+                               admin_pb2.DecideErasureRequest(
+                                   tenant_id=tenant, request_id=request_id,
+                                   approve=approve))
+
     def health(self) -> bool:
         """True when the server reports SERVING (one attempt, no retry)."""
         try:

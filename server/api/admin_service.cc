@@ -11,13 +11,6 @@
 namespace tilbake::api {
 namespace {
 
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                 const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 // Checks access, then runs `work(actor)` and finishes with its status.
 // These calls are rare and run on gRPC's thread.
 template <typename Work>

@@ -11,14 +11,6 @@
 namespace tilbake::api {
 namespace {
 
-// Finishes a unary call with `status` mapped in the one place it is mapped.
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                 const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 // Checks the caller's access to `rpc` (access.h), then runs `work`
 // (taking the caller's domain::Actor, returning absl::Status) in an
 // admitted call slot, on

@@ -2,6 +2,7 @@
 #define TILBAKE_SERVER_API_STATUS_MAPPING_H_
 
 #include "absl/status/status.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
 namespace tilbake::api {
@@ -11,6 +12,10 @@ namespace tilbake::api {
 // message (which names the offending field) goes with it. Internal and
 // DataLoss details stay in the server's log; the caller gets a generic text.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Finishes a unary callback call with `status`, mapped as above.
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status);
 
 }  // namespace tilbake::api
 

@@ -339,9 +339,7 @@ grpc::ServerUnaryReactor* TrendsService::GetQualityReport(
                          : ticket.status();
   }
   if (report.ok()) *response = *std::move(report);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(report.status()));
-  return reactor;
+  return Finish(context, report.status());
 }
 
 }  // namespace tilbake::api

@@ -170,14 +170,17 @@ absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
       });
   if (!status.ok()) return status;
   // Cells whose deltas cancelled out are not stored either.
-  for (auto& [tenant, cells] : out) {
-    for (auto it = cells.begin(); it != cells.end();) {
-      const bool zero = std::all_of(it->second.begin(), it->second.end(),
-                                    [](int64_t v) { return v == 0; });
-      it = zero ? cells.erase(it) : std::next(it);
-    }
-  }
+  for (auto& [tenant, cells] : out) cells = NonZeroCells(std::move(cells));
   return out;
+}
+
+analytics::Cells NonZeroCells(analytics::Cells cells) {
+  for (auto it = cells.begin(); it != cells.end();) {
+    const bool zero = std::all_of(it->second.begin(), it->second.end(),
+                                  [](int64_t v) { return v == 0; });
+    it = zero ? cells.erase(it) : std::next(it);
+  }
+  return cells;
 }
 
 }  // namespace tilbake::core

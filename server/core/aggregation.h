@@ -49,6 +49,11 @@ void AddEpisode(const domain::Episode& episode,
 // cells -= subtrahend, cell by cell.
 void SubtractCells(const analytics::Cells& subtrahend, analytics::Cells& cells);
 
+// `cells` without the cells whose sums are all zero (deltas that cancelled
+// out, or an erased client's only cells): what a rebuild stores, and what
+// stored cells are compared with.
+analytics::Cells NonZeroCells(analytics::Cells cells);
+
 // Every cell, per tenant, recomputed from the stored episodes and ratings.
 absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
     const storage::Store& store, const scoring::InstrumentCatalog& catalog);

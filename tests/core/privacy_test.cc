@@ -86,14 +86,7 @@ class PrivacyTest : public ::testing::Test {
   analytics::Cells NonZeroAggregates() {
     auto cells = store_->ReadAllAggregates("tenant-a");
     EXPECT_THAT(cells, IsOk());
-    analytics::Cells out;
-    for (const auto& [key, sums] : *cells) {
-      if (std::any_of(sums.begin(), sums.end(),
-                      [](int64_t v) { return v != 0; })) {
-        out[key] = sums;
-      }
-    }
-    return out;
+    return cells.ok() ? NonZeroCells(*std::move(cells)) : analytics::Cells{};
   }
 
   // Σ count of the ORS reference cells at session 0 (episodes counted).

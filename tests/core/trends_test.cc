@@ -278,13 +278,7 @@ TEST_F(TrendsTest, RebuildEqualsIncremental) {
   auto rebuilt = RebuildAggregates(*store_, *catalog_);
   ASSERT_THAT(rebuilt, IsOk());
   // Cells whose deltas cancelled (the moved episode start) read as zero.
-  analytics::Cells nonzero;
-  for (const auto& [key, sums] : *incremental) {
-    if (std::any_of(sums.begin(), sums.end(),
-                    [](int64_t v) { return v != 0; })) {
-      nonzero[key] = sums;
-    }
-  }
+  const analytics::Cells nonzero = NonZeroCells(*incremental);
   EXPECT_EQ(nonzero.size(), (*rebuilt)["tenant-a"].size());
   EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
   // Replacing with the rebuild changes no figure.
@@ -350,13 +344,7 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
   ASSERT_THAT(rebuilt, IsOk());
   auto incremental = store_->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());
-  analytics::Cells nonzero;
-  for (const auto& [key, sums] : *incremental) {
-    if (std::any_of(sums.begin(), sums.end(),
-                    [](int64_t v) { return v != 0; })) {
-      nonzero[key] = sums;
-    }
-  }
+  const analytics::Cells nonzero = NonZeroCells(*incremental);
   EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
 }
 

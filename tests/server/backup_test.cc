@@ -144,13 +144,7 @@ TEST(BackupTest, BackupsUnderLoadRestoreToConsistentCopies) {
   ASSERT_THAT(rebuilt, IsOk());
   auto cells = (*store)->ReadAllAggregates("tenant-a");
   ASSERT_THAT(cells, IsOk());
-  analytics::Cells nonzero;
-  for (const auto& [key, sums] : *cells) {
-    if (std::any_of(sums.begin(), sums.end(),
-                    [](int64_t v) { return v != 0; })) {
-      nonzero[key] = sums;
-    }
-  }
+  const analytics::Cells nonzero = core::NonZeroCells(*cells);
   EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
 }
 

@@ -125,13 +125,7 @@ void ExpectNothingHalfWrittenAndAggregatesRebuildable(const std::string& data,
   ASSERT_THAT(rebuilt, IsOk());
   auto incremental = (*store)->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());
-  analytics::Cells nonzero;
-  for (const auto& [key, sums] : *incremental) {
-    if (std::any_of(sums.begin(), sums.end(),
-                    [](int64_t v) { return v != 0; })) {
-      nonzero[key] = sums;
-    }
-  }
+  const analytics::Cells nonzero = core::NonZeroCells(*incremental);
   EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
 }
 

@@ -556,6 +556,33 @@ class RocksStore final : public Store {
     return FromRocks(it->status(), "scanning episodes");
   }
 
+  absl::Status ScanClientEpisodes(
+      absl::string_view tenant_id, absl::string_view client_id,
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const override {
+    const std::string prefix = keys::Episode(tenant_id, "");  // tenant \0
+    const std::string upper = keys::PrefixUpperBound(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, episodes()));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(domain::Episode episode,
+                       codec::DecodeEpisode(absl::string_view(
+                           it->value().data(), it->value().size())));
+      if (std::find(episode.client_ids.begin(), episode.client_ids.end(),
+                    client_id) == episode.client_ids.end()) {
+        continue;
+      }
+      ASSIGN_OR_RETURN(
+          std::vector<domain::Administration> administrations,
+          ListAdministrations(episode.tenant_id, episode.episode_id));
+      RETURN_IF_ERROR(visit(episode, administrations));
+    }
+    return FromRocks(it->status(), "scanning episodes");
+  }
+
   absl::Status ScanIdempotency(
       absl::string_view tenant_id,
       const std::function<absl::Status(const IdempotencyEntry&)>& visit)
@@ -663,20 +690,27 @@ class RocksStore final : public Store {
     return out;
   }
 
-  absl::Status CompactTenant(absl::string_view tenant_id) override {
-    const std::string begin = keys::Episode(tenant_id, "");
-    const std::string end = keys::PrefixUpperBound(begin);
-    const rocksdb::Slice begin_slice(begin), end_slice(end);
+  absl::Status CompactErased(const WriteSet& erasure) override {
     rocksdb::CompactRangeOptions options;
     // Down to the last level, where deletion markers and what they hide are
     // dropped for good.
     options.bottommost_level_compaction =
         rocksdb::BottommostLevelCompaction::kForce;
-    for (rocksdb::ColumnFamilyHandle* family :
-         {episodes(), administrations(), idempotency()}) {
-      RETURN_IF_ERROR(FromRocks(
-          db_->CompactRange(options, family, &begin_slice, &end_slice),
-          "compacting erased records"));
+    auto compact = [&](rocksdb::ColumnFamilyHandle* family,
+                       const std::string& key) {
+      const rocksdb::Slice slice(key);
+      return FromRocks(db_->CompactRange(options, family, &slice, &slice),
+                       "compacting erased records");
+    };
+    for (const RecordKey& k : erasure.deleted_episodes) {
+      RETURN_IF_ERROR(compact(episodes(), keys::Episode(k.tenant_id, k.id)));
+    }
+    for (const domain::Rating& r : erasure.deleted_administrations) {
+      RETURN_IF_ERROR(compact(administrations(), keys::Administration(r)));
+    }
+    for (const RecordKey& k : erasure.deleted_idempotency) {
+      RETURN_IF_ERROR(
+          compact(idempotency(), keys::Idempotency(k.tenant_id, k.id)));
     }
     return absl::OkStatus();
   }

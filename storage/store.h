@@ -169,6 +169,15 @@ class Store {
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const = 0;
 
+  // As ScanEpisodes, for the episodes of `tenant_id` that `client_id` is a
+  // member of. Reads every episode record of the tenant but only the
+  // matching episodes' administrations (there is no index by client).
+  virtual absl::Status ScanClientEpisodes(
+      absl::string_view tenant_id, absl::string_view client_id,
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const = 0;
+
   // Calls `visit` for every idempotency key of `tenant_id`.
   virtual absl::Status ScanIdempotency(
       absl::string_view tenant_id,
@@ -188,11 +197,10 @@ class Store {
   virtual absl::StatusOr<std::vector<domain::ErasureRequest>>
   ListErasureRequests(absl::string_view tenant_id) const = 0;
 
-  // Rewrites the files holding `tenant_id`'s episodes, administrations and
-  // idempotency keys, so deleted records are gone from disk, not only
-  // hidden behind a deletion marker. Slow (the tenant's data is rewritten);
-  // for erasure.
-  virtual absl::Status CompactTenant(absl::string_view tenant_id) = 0;
+  // Rewrites the files that held the records `erasure` deleted, so they are
+  // gone from disk, not only hidden behind deletion markers. Only the files
+  // overlapping those keys are rewritten (one per level at most for each).
+  virtual absl::Status CompactErased(const WriteSet& erasure) = 0;
 
   // Replaces every aggregate cell of every tenant with `cells` (by tenant),
   // in one write.

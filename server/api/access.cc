@@ -26,11 +26,14 @@ absl::Status Denied(absl::Status status, const domain::Actor& actor,
             {"request_id", actor.request_id},
             {"code", absl::StatusCodeToString(status.code())}});
   if (gate.audit == nullptr) return status;
+  // Not waited for on the disk (it is durable with the next synced write):
+  // a refused call runs before load shedding, and a flood of them must not
+  // cost an fsync each.
   return gate.audit->RecordFailure(
       gate.audit->Entry(actor, auth::RpcName(rpc), access.tenant_id,
                         access.episode_id, access.client_id, status,
                         std::string(status.message())),
-      status);
+      status, /*deferred=*/true);
 }
 
 }  // namespace

@@ -35,9 +35,9 @@ domain::Actor ActorFor(const grpc::ServerContextBase& context,
                        const std::optional<auth::Principal>& principal);
 
 // Authenticate, then auth::Authorize. A refusal is written to the access
-// log (who, which RPC, the tenant, episode and client asked for, why) and
-// the process log (without ids), and returned as UNAUTHENTICATED or
-// PERMISSION_DENIED.
+// log (who, which RPC, the tenant, episode and client asked for, why;
+// without waiting for the disk) and the process log (without ids), and
+// returned as UNAUTHENTICATED or PERMISSION_DENIED.
 absl::StatusOr<std::optional<auth::Principal>> CheckAccess(
     const grpc::ServerContextBase& context, const Gate& gate, auth::Rpc rpc,
     const auth::Access& access);

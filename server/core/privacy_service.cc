@@ -75,10 +75,11 @@ absl::StatusOr<domain::ErasureRequest> PrivacyService::RequestErasure(
       }
     }
     bool found = false;
-    RETURN_IF_ERROR(store_->ScanEpisodes(
-        tenant_id, [&](const domain::Episode& e,
-                       const std::vector<domain::Administration>&) {
-          for (const std::string& c : e.client_ids) found |= c == client_id;
+    RETURN_IF_ERROR(store_->ScanClientEpisodes(
+        tenant_id, client_id,
+        [&](const domain::Episode&,
+            const std::vector<domain::Administration>&) {
+          found = true;
           return absl::OkStatus();
         }));
     if (!found) {

@@ -601,13 +601,12 @@ absl::StatusOr<std::vector<EpisodeView>> RatingService::ExportClient(
     RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
     RETURN_IF_ERROR(CheckIdentifier("client_id", client_id));
     std::vector<EpisodeView> out;
-    // A scan of the tenant's episodes: exports are rare, and an index by
-    // client would cost every submission a write.
-    const absl::Status scanned = store_->ScanEpisodes(
-        tenant_id,
+    // A scan of the tenant's episode records: exports are rare, and an
+    // index by client would cost every submission a write.
+    const absl::Status scanned = store_->ScanClientEpisodes(
+        tenant_id, client_id,
         [&](const Episode& episode,
             const std::vector<Administration>& all) -> absl::Status {
-          if (!HasClient(episode, client_id)) return absl::OkStatus();
           EpisodeView view{episode, all};
           RETURN_IF_ERROR(Evaluate(view));
           out.push_back(OnlyClient(std::move(view), client_id));
@@ -636,11 +635,10 @@ absl::StatusOr<domain::ErasureRequest> RatingService::EraseClient(
   const std::string tenant = approved.tenant_id;
   const std::string client = approved.client_id;
   std::vector<std::string> episode_ids;
-  RETURN_IF_ERROR(store_->ScanEpisodes(
-      tenant, [&](const Episode& episode, const std::vector<Administration>&) {
-        if (HasClient(episode, client)) {
-          episode_ids.push_back(episode.episode_id);
-        }
+  RETURN_IF_ERROR(store_->ScanClientEpisodes(
+      tenant, client,
+      [&](const Episode& episode, const std::vector<Administration>&) {
+        episode_ids.push_back(episode.episode_id);
         return absl::OkStatus();
       }));
   // Hold every affected episode (stripes in address order, each once), so
@@ -722,7 +720,7 @@ absl::StatusOr<domain::ErasureRequest> RatingService::EraseClient(
   // The deletions hide the records at once; compaction removes them from
   // the files. If it fails the erasure stands and the next compaction of
   // those files finishes it.
-  const absl::Status compacted = store_->CompactTenant(tenant);
+  const absl::Status compacted = store_->CompactErased(changes);
   if (!compacted.ok()) {
     LogEvent(LogLevel::kError, "erasure_compaction_failed",
              {{"tenant", tenant}, {"error", std::string(compacted.message())}});

@@ -482,6 +482,17 @@ TEST(StoreTest, ErasureDeletesRecordsAndKeepsTheRequest) {
                           }),
       IsOk());
   EXPECT_THAT(episodes, ::testing::ElementsAre("e-1:1", "e-2:1"));
+  std::vector<std::string> of_client;
+  ASSERT_THAT(
+      store->ScanClientEpisodes(
+          "tenant-a", "c-99",
+          [&](const domain::Episode& e,
+              const std::vector<domain::Administration>& all) {
+            of_client.push_back(absl::StrCat(e.episode_id, ":", all.size()));
+            return absl::OkStatus();
+          }),
+      IsOk());
+  EXPECT_THAT(of_client, ::testing::ElementsAre("e-2:1"));
   std::vector<std::string> keys_seen;
   ASSERT_THAT(
       store->ScanIdempotency("tenant-a",
@@ -510,7 +521,7 @@ TEST(StoreTest, ErasureDeletesRecordsAndKeepsTheRequest) {
   erasure.deleted_administrations = {erase};
   erasure.deleted_idempotency = {{"tenant-a", "key-2"}};
   ASSERT_THAT(store->Apply(erasure), IsOk());
-  ASSERT_THAT(store->CompactTenant("tenant-a"), IsOk());
+  ASSERT_THAT(store->CompactErased(erasure), IsOk());
 
   auto gone = store->GetEpisode("tenant-a", "e-2");
   ASSERT_THAT(gone, IsOk());
@@ -569,7 +580,7 @@ TEST(StoreTest, ErasedRatingsAreGoneFromTheFilesAfterCompaction) {
   erasure.deleted_administrations = {erase};
   ASSERT_THAT(store->Apply(erasure), IsOk());
   EXPECT_TRUE(AnySstFileHolds(dir.path(), needle));  // Only hidden so far.
-  ASSERT_THAT(store->CompactTenant("tenant-a"), IsOk());
+  ASSERT_THAT(store->CompactErased(erasure), IsOk());
   EXPECT_FALSE(AnySstFileHolds(dir.path(), needle));
 }
 

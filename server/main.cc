@@ -17,6 +17,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "give --tls_cert and --tls_key (or --allow_plaintext_non_loopback "
           "behind a TLS-terminating proxy).");
 ABSL_FLAG(std::string, data_dir, "./var/data", "RocksDB data directory.");
+ABSL_FLAG(uint32_t, storage_memtable_mb, 64,
+          "RocksDB memtables of all column families together, MiB.");
+ABSL_FLAG(uint32_t, storage_cache_mb, 32,
+          "RocksDB block cache shared by all column families, MiB.");
 ABSL_FLAG(std::string, durability, "fsync",
           "fsync: the WAL is synced before a rating is acknowledged (survives "
           "power loss). os: written to the OS only (survives a process crash, "
@@ -91,6 +95,8 @@ int main(int argc, char** argv) {
   tilbake::app::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.storage_memtable_mb = absl::GetFlag(FLAGS_storage_memtable_mb);
+  options.storage_cache_mb = absl::GetFlag(FLAGS_storage_cache_mb);
   const std::string durability = absl::GetFlag(FLAGS_durability);
   if (durability == "fsync") {
     options.durability = tilbake::storage::Durability::kFsync;

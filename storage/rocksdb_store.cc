@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
@@ -768,9 +769,11 @@ class RocksStore final : public Store {
   std::atomic<uint64_t> next_audit_sequence_{0};
 };
 
-rocksdb::ColumnFamilyOptions FamilyOptions() {
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    const std::shared_ptr<rocksdb::Cache>& block_cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache;
   // Point lookups (episodes, idempotency keys) skip SST files by bloom filter.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -814,6 +817,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
+  db_options.db_write_buffer_size = options.memtable_budget_bytes;
+  const std::shared_ptr<rocksdb::Cache> block_cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
   // Timings for monitoring (WAL sync latency); the cheapest level that has
   // histograms.
   db_options.statistics = rocksdb::CreateDBStatistics();
@@ -837,7 +843,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : families) {
-    rocksdb::ColumnFamilyOptions family = FamilyOptions();
+    rocksdb::ColumnFamilyOptions family = FamilyOptions(block_cache);
     if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily) {
       family.merge_operator = NewSumMergeOperator();
       // Hot cells (a busy team's month) collect a merge operand per rating;

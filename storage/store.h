@@ -36,6 +36,11 @@ struct StoreOptions {
   // The file system RocksDB uses; null = the real one. Tests pass a wrapper
   // that injects disk-full and read-only failures. Must outlive the store.
   rocksdb::Env* env = nullptr;
+  // RocksDB's memory: the memtables of all families together (a flush
+  // starts past this), and one block cache shared by every family. Without
+  // a budget each of the nine families could hold 2 × 64 MiB of memtable.
+  size_t memtable_budget_bytes = size_t{64} << 20;
+  size_t block_cache_bytes = size_t{32} << 20;
 };
 
 // Maps an idempotency key to the administration it created.

@@ -244,10 +244,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                             options.tenant_rule_sets}));
   state->rule_sets =
       std::make_unique<scoring::RuleSetRegistry>(std::move(rule_sets));
-  ASSIGN_OR_RETURN(state->store,
-                   storage::Store::Open({.path = options.data_dir,
-                                         .durability = options.durability,
-                                         .env = options.storage_env}));
+  ASSIGN_OR_RETURN(
+      state->store,
+      storage::Store::Open(
+          {.path = options.data_dir,
+           .durability = options.durability,
+           .env = options.storage_env,
+           .memtable_budget_bytes = options.storage_memtable_mb << 20,
+           .block_cache_bytes = options.storage_cache_mb << 20}));
   if (state->store->opened_after_unclean_shutdown()) {
     // RocksDB replayed the write-ahead log: every acknowledged write is
     // back. Worth a line: crashes should be rare and explained.

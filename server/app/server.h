@@ -17,6 +17,9 @@ struct ServerOptions {
   // RocksDB directory.
   std::string data_dir = "./var/data";
   storage::Durability durability = storage::Durability::kFsync;
+  // RocksDB memory (see storage::StoreOptions).
+  size_t storage_memtable_mb = 64;
+  size_t storage_cache_mb = 32;
   // Extra instrument definition files (*.textpb); empty = built-ins only.
   std::string instruments_dir;
   // Extra rule set files (*.textpb), the default rule set, and the tenant

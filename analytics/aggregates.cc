@@ -32,6 +32,9 @@ size_t FieldCount(CellKind kind) {
 }
 
 int32_t BucketOf(Granularity granularity, absl::CivilDay day) {
+  if (granularity == Granularity::kYear) {
+    return static_cast<int32_t>(day.year());
+  }
   if (granularity == Granularity::kMonth) {
     return static_cast<int32_t>(day.year() * 12 + day.month() - 1);
   }
@@ -39,6 +42,7 @@ int32_t BucketOf(Granularity granularity, absl::CivilDay day) {
 }
 
 absl::CivilDay BucketStart(Granularity granularity, int32_t bucket) {
+  if (granularity == Granularity::kYear) return absl::CivilDay(bucket, 1, 1);
   if (granularity == Granularity::kMonth) {
     return absl::CivilDay(bucket / 12, bucket % 12 + 1, 1);
   }
@@ -46,15 +50,17 @@ absl::CivilDay BucketStart(Granularity granularity, int32_t bucket) {
 }
 
 absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket) {
+  if (granularity == Granularity::kYear) return absl::CivilDay(bucket, 12, 31);
   if (granularity == Granularity::kMonth) {
     return BucketStart(granularity, bucket + 1) - 1;
   }
   return BucketStart(granularity, bucket) + 6;
 }
 
-void AddToBoth(Cells& cells, CellKey key, absl::CivilDay day, const Sums& sums,
-               int sign) {
-  for (Granularity g : {Granularity::kWeek, Granularity::kMonth}) {
+void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
+                           const Sums& sums, int sign) {
+  for (Granularity g :
+       {Granularity::kWeek, Granularity::kMonth, Granularity::kYear}) {
     key.granularity = g;
     key.bucket = BucketOf(g, day);
     Sums& cell = cells[key];
@@ -80,7 +86,7 @@ void AddAdministration(const domain::Administration& a, Cells& cells) {
   key.instrument_id = r.instrument_id;
   key.clinician_id = r.clinician_id;
   key.age_band = r.age_band;
-  AddToBoth(cells, key, r.session_date, sums);
+  AddToEveryGranularity(cells, key, r.session_date, sums);
 }
 
 SessionFlags FlagsOf(const std::vector<FormInfo>& forms) {
@@ -116,7 +122,7 @@ void AddSessionChange(const domain::Episode& episode, absl::CivilDay day,
   key.kind = CellKind::kSession;
   key.org_unit = episode.org_unit;
   key.clinician_id = episode.clinician_id;
-  AddToBoth(cells, key, day, sums);
+  AddToEveryGranularity(cells, key, day, sums);
 }
 
 void AddEpisodeStart(const domain::Episode& episode,
@@ -129,8 +135,9 @@ void AddEpisodeStart(const domain::Episode& episode,
   key.clinician_id = episode.clinician_id;
   Sums one(session::kFields, 0);
   one[session::kEpisodesStarted] = 1;
-  if (old_first.has_value()) AddToBoth(cells, key, *old_first, one, -1);
-  AddToBoth(cells, key, new_first, one, +1);
+  if (old_first.has_value())
+    AddToEveryGranularity(cells, key, *old_first, one, -1);
+  AddToEveryGranularity(cells, key, new_first, one, +1);
 }
 
 void AddClosedEpisode(const domain::Episode& episode,
@@ -188,7 +195,7 @@ void AddClosedEpisode(const domain::Episode& episode,
     key.clinician_id = episode.clinician_id;
     key.age_band = f.intake_age_band;
     key.intake_class = f.intake_class;
-    AddToBoth(cells, key, end, sums);
+    AddToEveryGranularity(cells, key, end, sums);
   }
 }
 

@@ -28,7 +28,10 @@ enum class CellKind : char {
   kEpisode = 'E',         // Closed-episode outcomes, by the ending date.
 };
 
-enum class Granularity : char { kWeek = 'W', kMonth = 'M' };
+// Every cell is kept per ISO week, calendar month and calendar year: a
+// query reads the coarsest cells that fit its period, so a three-year query
+// reads three year cells per group, not 36 month cells.
+enum class Granularity : char { kWeek = 'W', kMonth = 'M', kYear = 'Y' };
 
 using domain::FrozenOutcome;
 using domain::IntakeClass;  // '-' for A and S cells.
@@ -105,17 +108,17 @@ using Cells = std::map<CellKey, Sums>;
 
 size_t FieldCount(CellKind kind);
 
-// Bucket index of `day`: months since year 0 (year·12 + month − 1), or
-// weeks since 1970-01-05 (a Monday) for ISO weeks.
+// Bucket index of `day`: the year; months since year 0 (year·12 + month −
+// 1); or weeks since 1970-01-05 (a Monday) for ISO weeks.
 int32_t BucketOf(Granularity granularity, absl::CivilDay day);
 // First and last day of a bucket.
 absl::CivilDay BucketStart(Granularity granularity, int32_t bucket);
 absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket);
 
-// Adds `sums` (multiplied by `sign`) to `cells[key]` in both granularities
-// of `day`.
-void AddToBoth(Cells& cells, CellKey key, absl::CivilDay day, const Sums& sums,
-               int sign = 1);
+// Adds `sums` (multiplied by `sign`) to `cells[key]` in every granularity
+// (the week, month and year of `day`).
+void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
+                           const Sums& sums, int sign = 1);
 
 // What one administration adds (A cells).
 void AddAdministration(const domain::Administration& a, Cells& cells);

@@ -46,6 +46,8 @@ inline constexpr char kAuditByClientFamily[] = "audit_by_client";
 inline constexpr char kErasureRequestsFamily[] = "erasure_requests";
 
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
+// The layout of the aggregate cells ("2": week, month and year cells).
+inline constexpr char kAggregatesVersionKey[] = "tilbake/aggregates_version";
 // Present while a server has the database open; deleted on a clean close.
 inline constexpr char kOpenMarkerKey[] = "tilbake/open";
 

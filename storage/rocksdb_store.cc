@@ -157,9 +157,16 @@ class RocksStore final : public Store {
             options_.path,
             " holds data but no schema version: not a Tilbake database"));
       }
+      rocksdb::WriteBatch batch;
+      RETURN_IF_ERROR(FromRocks(batch.Put(meta(), keys::kSchemaVersionKey,
+                                          std::to_string(kSchemaVersion)),
+                                "batching schema version"));
+      RETURN_IF_ERROR(FromRocks(batch.Put(meta(), keys::kAggregatesVersionKey,
+                                          std::to_string(kAggregatesVersion)),
+                                "batching aggregates version"));
+      aggregates_version_ = kAggregatesVersion;
       return FromRocks(
-          db_->Put(write_options_, meta(), keys::kSchemaVersionKey,
-                   std::to_string(kSchemaVersion)),
+          db_->Write(write_options_, &batch),
           absl::StrCat("writing schema version to ", options_.path));
     }
     RETURN_IF_ERROR(FromRocks(s, "reading schema version"));
@@ -180,8 +187,21 @@ class RocksStore final : public Store {
           absl::StrCat(options_.path, " has schema version ", version,
                        " and no migration to ", kSchemaVersion, " exists"));
     }
+    s = db_->Get(rocksdb::ReadOptions(), meta(), keys::kAggregatesVersionKey,
+                 &value);
+    if (s.IsNotFound()) {
+      aggregates_version_ = 1;  // Written before the mark existed.
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(FromRocks(s, "reading aggregates version"));
+    if (!absl::SimpleAtoi(value, &aggregates_version_)) {
+      return absl::DataLossError(absl::StrCat(
+          options_.path, ": unreadable aggregates version \"", value, "\""));
+    }
     return absl::OkStatus();
   }
+
+  int aggregates_version() const override { return aggregates_version_; }
 
   // Notes whether the last process closed the database, and marks it open.
   absl::Status MarkOpen() {
@@ -732,8 +752,13 @@ class RocksStore final : public Store {
                       "batching aggregate"));
       }
     }
-    return FromRocks(db_->Write(write_options_, &batch),
-                     "replacing aggregates");
+    RETURN_IF_ERROR(FromRocks(batch.Put(meta(), keys::kAggregatesVersionKey,
+                                        std::to_string(kAggregatesVersion)),
+                              "batching aggregates version"));
+    RETURN_IF_ERROR(
+        FromRocks(db_->Write(write_options_, &batch), "replacing aggregates"));
+    aggregates_version_ = kAggregatesVersion;
+    return absl::OkStatus();
   }
 
  private:
@@ -767,6 +792,7 @@ class RocksStore final : public Store {
   std::shared_ptr<WriteHealth> health_;
   bool unclean_ = false;
   std::atomic<uint64_t> next_audit_sequence_{0};
+  int aggregates_version_ = kAggregatesVersion;  // Set by CheckOrInitSchema.
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions(

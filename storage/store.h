@@ -122,6 +122,10 @@ class Store {
  public:
   // The on-disk layout this build reads and writes.
   static constexpr int kSchemaVersion = 1;
+  // The aggregate cells this build writes: 1 week and month cells, 2 also
+  // year cells. A database with older cells needs a rebuild of its
+  // aggregates (ReplaceAggregates), which the server does at start.
+  static constexpr int kAggregatesVersion = 2;
 
   // Opens (or creates) the database at options.path. Errors:
   // Unavailable if another process holds it, DataLoss if it is corrupt,
@@ -207,8 +211,13 @@ class Store {
   // overlapping those keys are rewritten (one per level at most for each).
   virtual absl::Status CompactErased(const WriteSet& erasure) = 0;
 
+  // The layout of the stored aggregate cells (kAggregatesVersion for a new
+  // database or after ReplaceAggregates; 1 when the database predates the
+  // mark).
+  virtual int aggregates_version() const = 0;
+
   // Replaces every aggregate cell of every tenant with `cells` (by tenant),
-  // in one write.
+  // in one write, and marks them as kAggregatesVersion.
   virtual absl::Status ReplaceAggregates(
       const std::map<std::string, analytics::Cells>& cells) = 0;
 

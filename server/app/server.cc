@@ -270,6 +270,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   if (options.rebuild_aggregates) {
     RETURN_IF_ERROR(RebuildAggregatesNow(*state));
+  } else if (state->store->aggregates_version() <
+             storage::Store::kAggregatesVersion) {
+    // Cells of an older layout (no year cells): recomputed once from the
+    // raw records, before any query can read a mix.
+    LogEvent(LogLevel::kWarning, "aggregates_layout_upgrade",
+             {{"from", absl::StrCat(state->store->aggregates_version())},
+              {"to", absl::StrCat(storage::Store::kAggregatesVersion)}});
+    RETURN_IF_ERROR(RebuildAggregatesNow(*state));
   }
   state->trends = std::make_unique<core::TrendService>(state->store.get(),
                                                        state->rule_sets.get());

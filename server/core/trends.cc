@@ -135,12 +135,48 @@ std::string Truncate(const std::string& org_unit, int depth) {
   return absl::StrJoin(levels, "/");
 }
 
-// The output bucket [start, end] that a cell's bucket falls in.
+// Cells of one granularity with buckets in [from, to].
+struct Span {
+  Granularity granularity;
+  int32_t from;
+  int32_t to;
+};
+
+// The cells a query reads: weeks or months (`first`..`last`), except that
+// for yearly and whole-period buckets the calendar years wholly inside the
+// months are read as year cells (the same sums, a twelfth of the cells), so
+// the cost of a long period grows with its years, not its months.
+std::vector<Span> SpansFor(const TrendQuery& q, Granularity g, int32_t first,
+                           int32_t last) {
+  if (g != Granularity::kMonth ||
+      (q.bucket != BucketSize::kYear && q.bucket != BucketSize::kWholePeriod)) {
+    return {{g, first, last}};
+  }
+  const int32_t first_year = first / 12 + (first % 12 == 0 ? 0 : 1);
+  const int32_t last_year = last / 12 - (last % 12 == 11 ? 0 : 1);
+  if (first_year > last_year) return {{g, first, last}};
+  std::vector<Span> spans;
+  if (first < first_year * 12) spans.push_back({g, first, first_year * 12 - 1});
+  spans.push_back({Granularity::kYear, first_year, last_year});
+  if ((last_year + 1) * 12 <= last) {
+    spans.push_back({g, (last_year + 1) * 12, last});
+  }
+  return spans;
+}
+
+// The output bucket [start, end] that a cell falls in. `first` and `last`
+// are the query's week or month buckets (granularity `g`).
 std::pair<absl::CivilDay, absl::CivilDay> OutputBucket(const TrendQuery& q,
+                                                       const CellKey& cell,
                                                        Granularity g,
-                                                       int32_t bucket,
                                                        int32_t first,
                                                        int32_t last) {
+  const int32_t bucket = cell.bucket;
+  if (cell.granularity == Granularity::kYear &&
+      q.bucket != BucketSize::kWholePeriod) {
+    return {analytics::BucketStart(Granularity::kYear, bucket),
+            analytics::BucketEnd(Granularity::kYear, bucket)};
+  }
   switch (q.bucket) {
     case BucketSize::kWeek:
     case BucketSize::kMonth:
@@ -206,7 +242,7 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
       }
       if (q.age_band.has_value() && k.age_band != *q.age_band) return nullptr;
     }
-    auto [start, end] = OutputBucket(q, g, k.bucket, first, last);
+    auto [start, end] = OutputBucket(q, k, g, first, last);
     GroupKey key{by_org ? Truncate(k.org_unit, q.org_unit_depth) : "",
                  by_clinician ? k.clinician_id : "",
                  by_instrument ? k.instrument_id : "",
@@ -219,9 +255,14 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
   for (CellKind kind :
        {CellKind::kAdministration, CellKind::kSession, CellKind::kEpisode}) {
     if (kind == CellKind::kSession && !sessions_known) continue;
-    ASSIGN_OR_RETURN(
-        auto cells,
-        store_->ReadAggregates(q.tenant_id, kind, g, q.org_unit, first, last));
+    std::vector<std::pair<CellKey, analytics::Sums>> cells;
+    for (const Span& span : SpansFor(q, g, first, last)) {
+      ASSIGN_OR_RETURN(
+          auto read, store_->ReadAggregates(q.tenant_id, kind, span.granularity,
+                                            q.org_unit, span.from, span.to));
+      cells.insert(cells.end(), std::make_move_iterator(read.begin()),
+                   std::make_move_iterator(read.end()));
+    }
     for (const auto& [key, sums] : cells) {
       Accumulator* a = group_of(key);
       if (a == nullptr) continue;

@@ -348,6 +348,55 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
   EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
 }
 
+// A period holding whole calendar years reads them as year cells; the
+// figures are the same as from months.
+TEST_F(TrendsTest, WholeYearsReadAsYearCellsGiveTheSameFigures) {
+  TrendQuery q = JanFeb();
+  q.from = absl::CivilDay(2025, 11, 1);
+  q.to = absl::CivilDay(2027, 2, 28);  // Nov 2025 – Feb 2027: 2026 is whole.
+  q.bucket = BucketSize::kWholePeriod;
+  q.instruments = {"ors"};
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  // As WholeTenantWholePeriod: E1..E4, changes 6, 3, 1, 6.
+  EXPECT_EQ((*rows)[0].all.series, 4);
+  EXPECT_THAT((*rows)[0].all.effect_size,
+              Optional(DoubleNear(16.0 / 28, 1e-9)));
+  EXPECT_THAT((*rows)[0].all.mean_days, Optional(19.5));
+  EXPECT_EQ((*rows)[0].start, absl::CivilDay(2025, 11, 1));
+  EXPECT_EQ((*rows)[0].end, absl::CivilDay(2027, 2, 28));
+
+  q.bucket = BucketSize::kYear;
+  q.instruments = {};
+  q.group_by = {GroupBy::kOrgUnit};
+  q.org_unit = "psyk";
+  rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(2));  // psyk/nord and psyk/sor, 2026 only.
+  const TrendRow* nord = Find(*rows, "psyk/nord", 1);
+  ASSERT_NE(nord, nullptr);
+  EXPECT_EQ(nord->start, absl::CivilDay(2026, 1, 1));
+  EXPECT_EQ(nord->end, absl::CivilDay(2026, 12, 31));
+  // nord Jan (6) + Feb (3) administrations; E1 and E2 closed.
+  EXPECT_EQ(nord->activity.administrations, 9);
+  EXPECT_EQ(nord->activity.sessions, 5);
+  EXPECT_EQ(nord->all.series, 2);
+  EXPECT_EQ(nord->activity.episodes_started, 3);  // E1, E2, E5
+
+  // The year cells hold every administration of 2026: E1 4, E2 3, E3 2,
+  // E4 2, E5 2.
+  auto year =
+      store_->ReadAggregates("tenant-a", analytics::CellKind::kAdministration,
+                             analytics::Granularity::kYear, "", 2026, 2026);
+  ASSERT_THAT(year, IsOk());
+  int64_t recorded = 0;
+  for (const auto& [key, sums] : *year) {
+    recorded += sums[analytics::admin::kRecorded];
+  }
+  EXPECT_EQ(recorded, 13);
+}
+
 TEST_F(TrendsTest, BadQueriesNameTheField) {
   TrendQuery q = JanFeb();
   q.to = absl::CivilDay(2025, 1, 1);

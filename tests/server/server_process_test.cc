@@ -15,8 +15,10 @@
 #include "client/sdk/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/keys.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/proto_builders.h"
+#include "tests/testing/raw_rocksdb.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -108,6 +110,69 @@ TEST(ServerProcessTest, RebuildAggregatesKeepsEveryFigure) {
   EXPECT_EQ((*rows)[0].SerializeAsString(), before);
   client.reset();
   EXPECT_EQ(rebuilt.StopWith(SIGTERM), 0);
+}
+
+// A database whose aggregate cells predate year cells gets them rebuilt at
+// start: here the mark and every cell are removed, as an old database would
+// lack them, and the figures come back.
+TEST(ServerProcessTest, AggregatesOfAnOlderLayoutAreRebuiltAtStart) {
+  testing::TempDir dir;
+  const std::string data = dir.Sub("data");
+  v1::QueryTrendsRequest query;
+  query.set_tenant_id("tenant-a");
+  query.mutable_from()->set_year(2026);
+  query.mutable_from()->set_month(1);
+  query.mutable_from()->set_day(1);
+  query.mutable_to()->set_year(2026);
+  query.mutable_to()->set_month(12);
+  query.mutable_to()->set_day(31);
+  query.set_bucket(v1::TREND_BUCKET_YEAR);
+  std::string before;
+  {
+    ServerProcess server(TILBAKE_SERVER_PATH, data, dir.Sub("1.log"));
+    std::optional<int> port = server.WaitForPort();
+    ASSERT_TRUE(port.has_value()) << server.log();
+    auto client =
+        client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
+    ASSERT_THAT(client->SubmitRating(testing::OrsRequest(1, "k1")), IsOk());
+    ASSERT_THAT(
+        client->SubmitRating(testing::OrsRequest(2, "k2", {7, 7, 7, 7})),
+        IsOk());
+    auto rows = client->QueryTrends(query);
+    ASSERT_THAT(rows, IsOk());
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].activity().administrations(), 2);
+    before = (*rows)[0].DebugString();
+    client.reset();
+    EXPECT_EQ(server.StopWith(SIGTERM), 0);
+  }
+  testing::EditRaw(
+      data, [](rocksdb::DB& db, const testing::RawFamilies& families) {
+        rocksdb::Status s = db.Delete(rocksdb::WriteOptions(),
+                                      storage::keys::kAggregatesVersionKey);
+        if (!s.ok()) return s;
+        return db.DeleteRange(rocksdb::WriteOptions(),
+                              families.at(storage::keys::kAggregatesFamily), "",
+                              std::string(1, '\xff'));
+      });
+  ServerProcess upgraded(TILBAKE_SERVER_PATH, data, dir.Sub("2.log"));
+  std::optional<int> port = upgraded.WaitForPort();
+  ASSERT_TRUE(port.has_value()) << upgraded.log();
+  EXPECT_THAT(upgraded.log(),
+              HasSubstr("event=aggregates_layout_upgrade from=1 to=2"));
+  EXPECT_THAT(upgraded.log(),
+              HasSubstr("event=rebuild_aggregates_done tenants=1"));
+  auto client =
+      client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
+  auto episode = client->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(episode, IsOk());
+  EXPECT_EQ(episode->administrations_size(), 2);
+  auto rows = client->QueryTrends(query);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].DebugString(), before);
+  client.reset();
+  EXPECT_EQ(upgraded.StopWith(SIGTERM), 0);
 }
 
 TEST(ServerProcessTest, ASecondServerOnTheSameDirectoryIsRefused) {

@@ -10,6 +10,7 @@
 #include "storage/keys.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/faulty_file_system.h"
+#include "tests/testing/raw_rocksdb.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -242,22 +243,32 @@ TEST(StoreTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
 // Writes `key` = `value` into the default family with RocksDB itself.
 void PutRaw(const std::string& path, const std::string& key,
             const std::string& value) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  std::vector<std::string> families;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  if (rocksdb::DB::ListColumnFamilies(options, path, &families).ok()) {
-    for (const auto& name : families) descriptors.emplace_back(name, options);
-  } else {
-    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, options);
+  testing::EditRaw(path, [&](rocksdb::DB& db, const testing::RawFamilies&) {
+    return db.Put(rocksdb::WriteOptions(), key, value);
+  });
+}
+
+TEST(StoreTest, AggregatesVersionMarksTheCellLayout) {
+  TempDir dir;
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->aggregates_version(), Store::kAggregatesVersion);
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::Open(options, path, descriptors, &handles, &db).ok());
-  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  // A database from before the mark: its cells have the first layout.
+  testing::EditRaw(
+      dir.path(), [](rocksdb::DB& db, const testing::RawFamilies&) {
+        return db.Delete(rocksdb::WriteOptions(), keys::kAggregatesVersionKey);
+      });
+  auto store = OpenOrDie(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->aggregates_version(), 1);
+  ASSERT_THAT(store->ReplaceAggregates({}), IsOk());
+  EXPECT_EQ(store->aggregates_version(), Store::kAggregatesVersion);
+  store.reset();
+  auto reopened = OpenOrDie(dir.path());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->aggregates_version(), Store::kAggregatesVersion);
 }
 
 TEST(StoreTest, NewerSchemaIsRefusedWithAClearMessage) {

@@ -35,6 +35,8 @@ ABSL_FLAG(int, queries, 200, "Calls per query kind and stage (upper bound).");
 ABSL_FLAG(int, max_seconds, 600, "Time limit for loading all stages.");
 ABSL_FLAG(std::string, work_dir, "/tmp", "Where the database goes.");
 ABSL_FLAG(std::string, json_out, "trend-bench.json", "Where to write JSON.");
+ABSL_FLAG(uint32_t, memtable_mb, 64,
+          "RocksDB memtable budget (the server's --storage_memtable_mb).");
 
 namespace {
 
@@ -190,7 +192,10 @@ int main(int argc, char** argv) {
     // Load up to `stage` ratings (bounded by the deadline).
     {
       auto store = tilbake::storage::Store::Open(
-          {dir, tilbake::storage::Durability::kOs});
+          {.path = dir,
+           .durability = tilbake::storage::Durability::kOs,
+           .memtable_budget_bytes = size_t{absl::GetFlag(FLAGS_memtable_mb)}
+                                    << 20});
       if (!store.ok()) {
         std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
         return 1;
@@ -237,6 +242,7 @@ int main(int argc, char** argv) {
     options.listen = "127.0.0.1:0";
     options.data_dir = dir;
     options.durability = tilbake::storage::Durability::kOs;
+    options.storage_memtable_mb = absl::GetFlag(FLAGS_memtable_mb);
     options.log_requests = false;
     auto server = tilbake::app::Server::Start(options);
     if (!server.ok()) {

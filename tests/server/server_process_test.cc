@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -59,9 +60,8 @@ TEST(ServerProcessTest, SigtermStopsCleanlyAndDataSurvives) {
   EXPECT_EQ(again.StopWith(SIGINT), 0);
 }
 
-TEST(ServerProcessTest, RebuildAggregatesKeepsEveryFigure) {
-  testing::TempDir dir;
-  const std::string data = dir.Sub("data");
+// tenant-a's trends over 2026 in one bucket per `bucket`.
+v1::QueryTrendsRequest Year2026(v1::TrendBucket bucket) {
   v1::QueryTrendsRequest query;
   query.set_tenant_id("tenant-a");
   query.mutable_from()->set_year(2026);
@@ -70,46 +70,71 @@ TEST(ServerProcessTest, RebuildAggregatesKeepsEveryFigure) {
   query.mutable_to()->set_year(2026);
   query.mutable_to()->set_month(12);
   query.mutable_to()->set_day(31);
-  query.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
-  std::string before;
+  query.set_bucket(bucket);
+  return query;
+}
+
+// Runs a server on `data` (log in `log`, with `args`), calls `use` with a
+// client, and stops the server with SIGTERM, expecting exit 0. Returns the
+// server's log.
+std::string WithServer(const std::string& data, const std::string& log,
+                       const std::vector<std::string>& args,
+                       const std::function<void(client::Client&)>& use) {
+  ServerProcess server(TILBAKE_SERVER_PATH, data, log, args);
+  std::optional<int> port = server.WaitForPort();
+  EXPECT_TRUE(port.has_value()) << server.log();
+  if (!port.has_value()) return server.log();
   {
-    ServerProcess server(TILBAKE_SERVER_PATH, data, dir.Sub("1.log"));
-    std::optional<int> port = server.WaitForPort();
-    ASSERT_TRUE(port.has_value()) << server.log();
     auto client =
         client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
-    ASSERT_THAT(client->SubmitRating(testing::OrsRequest(1, "k1")), IsOk());
-    ASSERT_THAT(
-        client->SubmitRating(testing::OrsRequest(2, "k2", {7, 7, 7, 7})),
-        IsOk());
+    use(*client);
+  }  // Channel closed first: shutdown need not wait for an idle client.
+  EXPECT_EQ(server.StopWith(SIGTERM), 0);
+  return server.log();
+}
+
+// Submits e-1's ORS of sessions 1 (27.3) and 2 (28.0).
+void SubmitTwoRatings(client::Client& client) {
+  ASSERT_THAT(client.SubmitRating(testing::OrsRequest(1, "k1")), IsOk());
+  ASSERT_THAT(client.SubmitRating(testing::OrsRequest(2, "k2", {7, 7, 7, 7})),
+              IsOk());
+}
+
+// The only row of `query` (empty and a test failure if not one row).
+v1::TrendRow OnlyRow(client::Client& client,
+                     const v1::QueryTrendsRequest& query) {
+  auto rows = client.QueryTrends(query);
+  EXPECT_THAT(rows, IsOk());
+  if (!rows.ok() || rows->size() != 1) {
+    ADD_FAILURE() << "expected one row";
+    return {};
+  }
+  return (*rows)[0];
+}
+
+TEST(ServerProcessTest, RebuildAggregatesKeepsEveryFigure) {
+  testing::TempDir dir;
+  const std::string data = dir.Sub("data");
+  const v1::QueryTrendsRequest query = Year2026(v1::TREND_BUCKET_WHOLE_PERIOD);
+  std::string before;
+  WithServer(data, dir.Sub("1.log"), {}, [&](client::Client& client) {
+    SubmitTwoRatings(client);
     v1::Ending ending;
     ending.set_type(v1::ENDING_TYPE_PLANNED);
     ending.mutable_end_date()->set_year(2026);
     ending.mutable_end_date()->set_month(3);
     ending.mutable_end_date()->set_day(31);
-    ASSERT_THAT(client->CloseEpisode("tenant-a", "e-1", ending), IsOk());
-    auto rows = client->QueryTrends(query);
-    ASSERT_THAT(rows, IsOk());
-    ASSERT_EQ(rows->size(), 1u);
-    EXPECT_EQ((*rows)[0].all().series(), 1);
-    before = (*rows)[0].SerializeAsString();
-    client.reset();
-    EXPECT_EQ(server.StopWith(SIGTERM), 0);
-  }
-  ServerProcess rebuilt(TILBAKE_SERVER_PATH, data, dir.Sub("2.log"),
-                        {"--rebuild_aggregates"});
-  std::optional<int> port = rebuilt.WaitForPort();
-  ASSERT_TRUE(port.has_value()) << rebuilt.log();
-  EXPECT_THAT(rebuilt.log(),
-              HasSubstr("event=rebuild_aggregates_done tenants=1"));
-  auto client =
-      client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
-  auto rows = client->QueryTrends(query);
-  ASSERT_THAT(rows, IsOk());
-  ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ((*rows)[0].SerializeAsString(), before);
-  client.reset();
-  EXPECT_EQ(rebuilt.StopWith(SIGTERM), 0);
+    ASSERT_THAT(client.CloseEpisode("tenant-a", "e-1", ending), IsOk());
+    const v1::TrendRow row = OnlyRow(client, query);
+    EXPECT_EQ(row.all().series(), 1);
+    before = row.DebugString();
+  });
+  const std::string log =
+      WithServer(data, dir.Sub("2.log"), {"--rebuild_aggregates"},
+                 [&](client::Client& client) {
+                   EXPECT_EQ(OnlyRow(client, query).DebugString(), before);
+                 });
+  EXPECT_THAT(log, HasSubstr("event=rebuild_aggregates_done tenants=1"));
 }
 
 // A database whose aggregate cells predate year cells gets them rebuilt at
@@ -118,34 +143,14 @@ TEST(ServerProcessTest, RebuildAggregatesKeepsEveryFigure) {
 TEST(ServerProcessTest, AggregatesOfAnOlderLayoutAreRebuiltAtStart) {
   testing::TempDir dir;
   const std::string data = dir.Sub("data");
-  v1::QueryTrendsRequest query;
-  query.set_tenant_id("tenant-a");
-  query.mutable_from()->set_year(2026);
-  query.mutable_from()->set_month(1);
-  query.mutable_from()->set_day(1);
-  query.mutable_to()->set_year(2026);
-  query.mutable_to()->set_month(12);
-  query.mutable_to()->set_day(31);
-  query.set_bucket(v1::TREND_BUCKET_YEAR);
+  const v1::QueryTrendsRequest query = Year2026(v1::TREND_BUCKET_YEAR);
   std::string before;
-  {
-    ServerProcess server(TILBAKE_SERVER_PATH, data, dir.Sub("1.log"));
-    std::optional<int> port = server.WaitForPort();
-    ASSERT_TRUE(port.has_value()) << server.log();
-    auto client =
-        client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
-    ASSERT_THAT(client->SubmitRating(testing::OrsRequest(1, "k1")), IsOk());
-    ASSERT_THAT(
-        client->SubmitRating(testing::OrsRequest(2, "k2", {7, 7, 7, 7})),
-        IsOk());
-    auto rows = client->QueryTrends(query);
-    ASSERT_THAT(rows, IsOk());
-    ASSERT_EQ(rows->size(), 1u);
-    EXPECT_EQ((*rows)[0].activity().administrations(), 2);
-    before = (*rows)[0].DebugString();
-    client.reset();
-    EXPECT_EQ(server.StopWith(SIGTERM), 0);
-  }
+  WithServer(data, dir.Sub("1.log"), {}, [&](client::Client& client) {
+    SubmitTwoRatings(client);
+    const v1::TrendRow row = OnlyRow(client, query);
+    EXPECT_EQ(row.activity().administrations(), 2);
+    before = row.DebugString();
+  });
   testing::EditRaw(
       data, [](rocksdb::DB& db, const testing::RawFamilies& families) {
         rocksdb::Status s = db.Delete(rocksdb::WriteOptions(),
@@ -155,24 +160,15 @@ TEST(ServerProcessTest, AggregatesOfAnOlderLayoutAreRebuiltAtStart) {
                               families.at(storage::keys::kAggregatesFamily), "",
                               std::string(1, '\xff'));
       });
-  ServerProcess upgraded(TILBAKE_SERVER_PATH, data, dir.Sub("2.log"));
-  std::optional<int> port = upgraded.WaitForPort();
-  ASSERT_TRUE(port.has_value()) << upgraded.log();
-  EXPECT_THAT(upgraded.log(),
-              HasSubstr("event=aggregates_layout_upgrade from=1 to=2"));
-  EXPECT_THAT(upgraded.log(),
-              HasSubstr("event=rebuild_aggregates_done tenants=1"));
-  auto client =
-      client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
-  auto episode = client->GetEpisode("tenant-a", "e-1");
-  ASSERT_THAT(episode, IsOk());
-  EXPECT_EQ(episode->administrations_size(), 2);
-  auto rows = client->QueryTrends(query);
-  ASSERT_THAT(rows, IsOk());
-  ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ((*rows)[0].DebugString(), before);
-  client.reset();
-  EXPECT_EQ(upgraded.StopWith(SIGTERM), 0);
+  const std::string log =
+      WithServer(data, dir.Sub("2.log"), {}, [&](client::Client& client) {
+        auto episode = client.GetEpisode("tenant-a", "e-1");
+        ASSERT_THAT(episode, IsOk());
+        EXPECT_EQ(episode->administrations_size(), 2);
+        EXPECT_EQ(OnlyRow(client, query).DebugString(), before);
+      });
+  EXPECT_THAT(log, HasSubstr("event=aggregates_layout_upgrade from=1 to=2"));
+  EXPECT_THAT(log, HasSubstr("event=rebuild_aggregates_done tenants=1"));
 }
 
 TEST(ServerProcessTest, ASecondServerOnTheSameDirectoryIsRefused) {

@@ -341,6 +341,10 @@ class RocksStore final : public Store {
     stats.sst_bytes = sum(rocksdb::DB::Properties::kLiveSstFilesSize);
     stats.pending_compaction_bytes =
         sum(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions,
+                        &stats.running_compactions);
+    db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningFlushes,
+                        &stats.running_flushes);
     uint64_t errors = 0;
     db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &errors);
     stats.background_errors = errors;

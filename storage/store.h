@@ -67,6 +67,8 @@ struct StorageStats {
   uint64_t sst_files = 0;
   uint64_t sst_bytes = 0;
   uint64_t pending_compaction_bytes = 0;
+  uint64_t running_compactions = 0;
+  uint64_t running_flushes = 0;
   uint64_t background_errors = 0;
   // WAL fsyncs since start: count, total and quantiles of their duration.
   uint64_t wal_syncs = 0;

@@ -117,6 +117,23 @@ class TrendsTest : public ::testing::Test {
     return q;
   }
 
+  // The one row of the tenant's ORS figures over [from, to] as a single
+  // bucket (empty, and the test fails, if there is not exactly one).
+  TrendRow WholePeriodOrs(absl::CivilDay from, absl::CivilDay to) {
+    TrendQuery q = JanFeb();
+    q.from = from;
+    q.to = to;
+    q.bucket = BucketSize::kWholePeriod;
+    q.instruments = {"ors"};
+    auto rows = trends_->Query(q);
+    EXPECT_THAT(rows, IsOk());
+    if (!rows.ok() || rows->size() != 1) {
+      ADD_FAILURE() << "expected exactly one row";
+      return {};
+    }
+    return (*rows)[0];
+  }
+
   const TrendRow* Find(const std::vector<TrendRow>& rows,
                        const std::string& org_unit, int month) {
     for (const TrendRow& r : rows) {
@@ -207,13 +224,9 @@ TEST_F(TrendsTest, DepartmentIncludesItsTeams) {
 }
 
 TEST_F(TrendsTest, WholeTenantWholePeriod) {
-  TrendQuery q = JanFeb();
-  q.bucket = BucketSize::kWholePeriod;
-  q.instruments = {"ors"};
-  auto rows = trends_->Query(q);
-  ASSERT_THAT(rows, IsOk());
-  ASSERT_THAT(*rows, SizeIs(1));
-  const OutcomeFigures& all = (*rows)[0].all;
+  const TrendRow row =
+      WholePeriodOrs(absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 2, 28));
+  const OutcomeFigures& all = row.all;
   // E1..E4: changes 6, 3, 1, 6: ES (16/7)/4 = 0.571429.
   EXPECT_EQ(all.series, 4);
   EXPECT_THAT(all.effect_size, Optional(DoubleNear(16.0 / 28, 1e-9)));
@@ -230,8 +243,8 @@ TEST_F(TrendsTest, WholeTenantWholePeriod) {
   EXPECT_THAT(all.mean_first_alliance, Optional(37.0));
   // No trajectory targets yet: no severity-adjusted figures.
   EXPECT_FALSE(all.severity_adjusted_effect_size.has_value());
-  EXPECT_EQ((*rows)[0].start, absl::CivilDay(2026, 1, 1));
-  EXPECT_EQ((*rows)[0].end, absl::CivilDay(2026, 2, 28));
+  EXPECT_EQ(row.start, absl::CivilDay(2026, 1, 1));
+  EXPECT_EQ(row.end, absl::CivilDay(2026, 2, 28));
 }
 
 TEST_F(TrendsTest, FiltersAndWeeks) {
@@ -308,13 +321,9 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
   ASSERT_THAT(privacy.DecideErasure(bo, "tenant-a", request->request_id, true),
               IsOk());
 
-  TrendQuery q = JanFeb();
-  q.bucket = BucketSize::kWholePeriod;
-  q.instruments = {"ors"};
-  auto rows = trends_->Query(q);
-  ASSERT_THAT(rows, IsOk());
-  ASSERT_THAT(*rows, SizeIs(1));
-  const OutcomeFigures& all = (*rows)[0].all;
+  const OutcomeFigures all =
+      WholePeriodOrs(absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 2, 28))
+          .all;
   // E2..E4: changes 3, 1, 6: ES (10/7)/3.
   EXPECT_EQ(all.series, 3);
   EXPECT_THAT(all.effect_size, Optional(DoubleNear(10.0 / 21, 1e-9)));
@@ -327,10 +336,10 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
   // Only E2 has an SRS now: 36.0.
   EXPECT_THAT(all.mean_first_alliance, Optional(36.0));
 
-  q = JanFeb();
+  TrendQuery q = JanFeb();
   q.org_unit = "psyk/nord";
   q.group_by = {GroupBy::kOrgUnit};
-  rows = trends_->Query(q);
+  auto rows = trends_->Query(q);
   ASSERT_THAT(rows, IsOk());
   const TrendRow* nord_jan = Find(*rows, "psyk/nord", 1);
   ASSERT_NE(nord_jan, nullptr);
@@ -351,27 +360,23 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
 // A period holding whole calendar years reads them as year cells; the
 // figures are the same as from months.
 TEST_F(TrendsTest, WholeYearsReadAsYearCellsGiveTheSameFigures) {
+  // Nov 2025 – Feb 2027: 2026 is whole.
+  const TrendRow row =
+      WholePeriodOrs(absl::CivilDay(2025, 11, 1), absl::CivilDay(2027, 2, 28));
+  // As WholeTenantWholePeriod: E1..E4, changes 6, 3, 1, 6.
+  EXPECT_EQ(row.all.series, 4);
+  EXPECT_THAT(row.all.effect_size, Optional(DoubleNear(16.0 / 28, 1e-9)));
+  EXPECT_THAT(row.all.mean_days, Optional(19.5));
+  EXPECT_EQ(row.start, absl::CivilDay(2025, 11, 1));
+  EXPECT_EQ(row.end, absl::CivilDay(2027, 2, 28));
+
   TrendQuery q = JanFeb();
   q.from = absl::CivilDay(2025, 11, 1);
-  q.to = absl::CivilDay(2027, 2, 28);  // Nov 2025 – Feb 2027: 2026 is whole.
-  q.bucket = BucketSize::kWholePeriod;
-  q.instruments = {"ors"};
-  auto rows = trends_->Query(q);
-  ASSERT_THAT(rows, IsOk());
-  ASSERT_THAT(*rows, SizeIs(1));
-  // As WholeTenantWholePeriod: E1..E4, changes 6, 3, 1, 6.
-  EXPECT_EQ((*rows)[0].all.series, 4);
-  EXPECT_THAT((*rows)[0].all.effect_size,
-              Optional(DoubleNear(16.0 / 28, 1e-9)));
-  EXPECT_THAT((*rows)[0].all.mean_days, Optional(19.5));
-  EXPECT_EQ((*rows)[0].start, absl::CivilDay(2025, 11, 1));
-  EXPECT_EQ((*rows)[0].end, absl::CivilDay(2027, 2, 28));
-
+  q.to = absl::CivilDay(2027, 2, 28);
   q.bucket = BucketSize::kYear;
-  q.instruments = {};
   q.group_by = {GroupBy::kOrgUnit};
   q.org_unit = "psyk";
-  rows = trends_->Query(q);
+  auto rows = trends_->Query(q);
   ASSERT_THAT(rows, IsOk());
   ASSERT_THAT(*rows, SizeIs(2));  // psyk/nord and psyk/sor, 2026 only.
   const TrendRow* nord = Find(*rows, "psyk/nord", 1);

@@ -345,6 +345,9 @@ class RocksStore final : public Store {
                         &stats.running_compactions);
     db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningFlushes,
                         &stats.running_flushes);
+    stats.memtable_entries =
+        sum(rocksdb::DB::Properties::kNumEntriesActiveMemTable) +
+        sum(rocksdb::DB::Properties::kNumEntriesImmMemTables);
     uint64_t errors = 0;
     db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &errors);
     stats.background_errors = errors;
@@ -392,6 +395,12 @@ class RocksStore final : public Store {
     rocksdb::WriteOptions deferred = write_options_;
     deferred.sync = false;
     return Write(changes, deferred);
+  }
+
+  absl::Status Flush() override {
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    return FromRocks(db_->Flush(options, handles_), "flushing memtables");
   }
 
   absl::Status SyncWal() override {
@@ -880,6 +889,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
       // without a bound every read folds them all and slows with history.
       // Past this many operands in the memtable, the write folds them.
       family.max_successive_merges = 32;
+      // Merge operands fold into one value only when compaction reaches the
+      // last level. Compacting each flushed file into L1 at once (L1 is the
+      // last level of a family this small) keeps the cells a trend query
+      // reads folded: 3x faster to read than the same cells spread over
+      // L0 files (bench/README.md).
+      family.level0_file_num_compaction_trigger = 1;
     }
     descriptors.emplace_back(name, family);
   }

@@ -69,6 +69,7 @@ struct StorageStats {
   uint64_t pending_compaction_bytes = 0;
   uint64_t running_compactions = 0;
   uint64_t running_flushes = 0;
+  uint64_t memtable_entries = 0;  // Written but not yet in an SST file.
   uint64_t background_errors = 0;
   // WAL fsyncs since start: count, total and quantiles of their duration.
   uint64_t wal_syncs = 0;
@@ -267,6 +268,11 @@ class Store {
   // Makes every write so far durable (fsync of the WAL); a no-op with
   // Durability::kOs.
   virtual absl::Status SyncWal() = 0;
+
+  // Writes every memtable to SST files and waits. A clean stop does this so
+  // the next start replays no log, and compaction gets to fold the
+  // aggregate cells before they are read.
+  virtual absl::Status Flush() = 0;
 };
 
 }  // namespace tilbake::storage

@@ -271,6 +271,76 @@ TEST(StoreTest, AggregatesVersionMarksTheCellLayout) {
   EXPECT_EQ(reopened->aggregates_version(), Store::kAggregatesVersion);
 }
 
+// Waits (bounded) until RocksDB has no flush or compaction running or due.
+bool Settled(const Store& store) {
+  for (int i = 0; i < 600; ++i) {
+    auto stats = store.Stats();
+    if (stats.ok() && stats->running_compactions == 0 &&
+        stats->running_flushes == 0 && stats->pending_compaction_bytes == 0) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
+}
+
+TEST(StoreTest, FlushedAggregateCellsAreFoldedIntoOneValueEach) {
+  TempDir dir;
+  analytics::CellKey cell;
+  cell.org_unit = "dept/team";
+  cell.bucket = 672;
+  cell.instrument_id = "ors";
+  cell.clinician_id = "k-1";
+  {
+    auto store = OpenOrDie(dir.path());
+    ASSERT_NE(store, nullptr);
+    const uint64_t at_open = store->Stats()->memtable_entries;  // The marks.
+    auto add = [&](int64_t delta) {
+      WriteSet w;
+      w.aggregates_tenant = "tenant-a";
+      w.aggregates[cell] = {delta, 10 * delta};
+      return store->Apply(w);
+    };
+    // Three ratings, three operands, then one flushed file: with nothing
+    // below it to overlap, RocksDB moves it down as it is (one operand).
+    for (int64_t delta : {1, 2, 4}) ASSERT_THAT(add(delta), IsOk());
+    EXPECT_EQ(store->Stats()->memtable_entries, at_open + 3);
+    ASSERT_THAT(store->Flush(), IsOk());
+    EXPECT_EQ(store->Stats()->memtable_entries, 0u);
+    ASSERT_TRUE(Settled(*store));
+    // A later flush of the same cell overlaps it: compacted at once.
+    ASSERT_THAT(add(8), IsOk());
+    ASSERT_THAT(store->Flush(), IsOk());
+    ASSERT_TRUE(Settled(*store));
+    auto read = store->ReadAggregates("tenant-a", cell.kind, cell.granularity,
+                                      "", 672, 672);
+    ASSERT_THAT(read, IsOk());
+    ASSERT_THAT(*read, SizeIs(1));
+    EXPECT_EQ(read->front().second, (analytics::Sums{15, 150}));
+  }
+  // The second file was compacted into the last level at once, where the
+  // operands fold: a trend query reads one plain value, not deltas.
+  testing::EditRaw(
+      dir.path(), [](rocksdb::DB& db, const testing::RawFamilies& families) {
+        rocksdb::ColumnFamilyHandle* aggregates =
+            families.at(keys::kAggregatesFamily);
+        std::string level0;
+        EXPECT_TRUE(
+            db.GetProperty(aggregates, "rocksdb.num-files-at-level0", &level0));
+        EXPECT_EQ(level0, "0");
+        rocksdb::TablePropertiesCollection tables;
+        EXPECT_TRUE(db.GetPropertiesOfAllTables(aggregates, &tables).ok());
+        uint64_t entries = 0, merge_operands = 0;
+        for (const auto& [file, properties] : tables) {
+          entries += properties->num_entries;
+          merge_operands += properties->num_merge_operands;
+        }
+        EXPECT_EQ(entries, 1u);
+        EXPECT_EQ(merge_operands, 0u);
+        return rocksdb::Status::OK();
+      });
+}
+
 TEST(StoreTest, NewerSchemaIsRefusedWithAClearMessage) {
   TempDir dir;
   { ASSERT_NE(OpenOrDie(dir.path()), nullptr); }

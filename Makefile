@@ -31,7 +31,6 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bench/tilbake-bench --json_out=bench-results.json
-	$(BUILD_DIR)/bench/tilbake-trend-bench --json_out=trend-bench.json
 
 # A clang build with AddressSanitizer and libFuzzer, then a bounded run.
 fuzz: deps

@@ -4,8 +4,10 @@
 // transport), and raw RocksDB puts (synced one by one from 1, 8 and 64
 // threads; unsynced in batches of 1000). Service: SubmitRating with fsync
 // and os durability at 1, 8 and 64 calls in flight, ImportRatings streaming,
-// GetEpisode. Each figure is printed with its ratio to the limit it is held
-// against. Every loop is bounded in count and in time. Writes JSON too.
+// GetEpisode. Then trend queries and the server's memory at 10 k, 100 k and
+// 1 M stored ratings (trend_stages.h), against their targets and against
+// the smallest stage. Each figure is printed with its ratio to the limit it
+// is held against. Every loop is bounded in count and in time. Writes JSON.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -20,10 +22,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/trend_stages.h"
 #include "client/sdk/client.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/server_builder.h"
@@ -36,6 +41,20 @@ ABSL_FLAG(int, requests, 4000, "SubmitRating calls per run (upper bound).");
 ABSL_FLAG(int, max_seconds, 15, "Time limit per run (upper bound).");
 ABSL_FLAG(std::string, json_out, "bench-results.json", "Where to write JSON.");
 ABSL_FLAG(std::string, work_dir, "/tmp", "Where the temporary databases go.");
+ABSL_FLAG(bool, service, true,
+          "Measure the limits and the service calls (false: trends only).");
+ABSL_FLAG(std::string, trend_stages, "10000,100000,1000000",
+          "Stored ratings at which trend queries and server memory are "
+          "measured (empty: none).");
+ABSL_FLAG(int, trend_queries, 200,
+          "Calls per trend query kind and stage (upper bound).");
+ABSL_FLAG(int, trend_load_seconds, 900,
+          "Time limit for loading all trend stages.");
+ABSL_FLAG(uint32_t, memtable_mb, 64,
+          "RocksDB memtable budget of the trend server "
+          "(--storage_memtable_mb).");
+ABSL_FLAG(std::string, server_path, TILBAKE_SERVER_PATH,
+          "The tilbake-server binary the trend stages start.");
 
 namespace {
 
@@ -43,6 +62,9 @@ using tilbake::client::Client;
 namespace v1 = tilbake::v1;
 
 constexpr int kSessionsPerEpisode = 20;  // A long but realistic episode.
+// Targets of the benchmarks issue, for the ratios printed.
+constexpr double kTrendTargetMs = 20;
+constexpr double kRssTargetMiB = 200;
 
 struct Result {
   std::string name;
@@ -204,10 +226,8 @@ Result RawBatchedPuts(const std::string& dir, int total) {
   return r;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+// The limits, then the service against them (see the file comment).
+absl::StatusOr<std::vector<Result>> RunService() {
   const int requests = absl::GetFlag(FLAGS_requests);
   const std::string work = absl::GetFlag(FLAGS_work_dir);
   const std::string stamp = absl::StrCat(absl::ToUnixMicros(absl::Now()));
@@ -272,7 +292,7 @@ int main(int argc, char** argv) {
     if (!server.ok()) {
       std::fprintf(stderr, "cannot start server: %s\n",
                    server.status().ToString().c_str());
-      return 1;
+      return server.status();
     }
     auto client = Client::Connect(
         {.target = absl::StrCat("127.0.0.1:", (*server)->port())});
@@ -340,10 +360,24 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir);
   }
 
+  return results;
+}
+
+std::string ServiceJson(const std::vector<Result>& results) {
+  std::vector<std::string> json;
+  for (const Result& r : results) {
+    json.push_back(absl::StrFormat(
+        R"({"name":"%s","in_flight":%d,"calls":%d,"errors":%d,"per_second":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"cpu_cores":%.2f,"limit":"%s","ratio":%.4f,"limit2":"%s","ratio2":%.4f})",
+        r.name, r.in_flight, r.calls, r.errors, r.per_second(), r.p50_ms,
+        r.p99_ms, r.cpu_cores, r.limit, r.ratio, r.limit2, r.ratio2));
+  }
+  return absl::StrCat("[\n    ", absl::StrJoin(json, ",\n    "), "\n  ]");
+}
+
+void PrintService(const std::vector<Result>& results) {
   std::printf("%-44s %4s %7s %5s %9s %9s %9s %5s  %s\n", "benchmark", "in",
               "calls", "errs", "per_s", "p50_ms", "p99_ms", "cpu",
               "ratio to limit");
-  std::vector<std::string> json;
   for (const Result& r : results) {
     std::string ratios;
     if (!r.limit.empty()) {
@@ -357,12 +391,93 @@ int main(int argc, char** argv) {
     std::printf("%-44s %4d %7d %5d %9.0f %9.3f %9.3f %5.2f  %s\n",
                 r.name.c_str(), r.in_flight, r.calls, r.errors, r.per_second(),
                 r.p50_ms, r.p99_ms, r.cpu_cores, ratios.c_str());
+  }
+}
+
+// Trend figures with their p99 against the 20 ms target and against the
+// same query at the smallest stage (growth with history).
+std::string PrintTrends(const tilbake::bench::TrendRun& run) {
+  std::vector<std::string> json;
+  std::printf("\n%-10s %8s %8s %10s %12s %14s\n", "ratings", "episodes",
+              "load_s", "ratings/s", "server_rss", "server_peak");
+  for (const auto& s : run.stages) {
+    std::printf(
+        "%-10lld %8d %8.1f %10.0f %8.0f MiB %10.0f MiB  (%.0f%% of "
+        "the 200 MiB target)\n",
+        static_cast<long long>(s.ratings), s.episodes, s.load_seconds,
+        s.load_seconds > 0 ? static_cast<double>(s.ratings) / s.load_seconds
+                           : 0,
+        s.server_rss_mib, s.server_peak_rss_mib,
+        100 * s.server_peak_rss_mib / kRssTargetMiB);
     json.push_back(absl::StrFormat(
-        R"({"name":"%s","in_flight":%d,"calls":%d,"errors":%d,"per_second":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"cpu_cores":%.2f,"limit":"%s","ratio":%.4f,"limit2":"%s","ratio2":%.4f})",
-        r.name, r.in_flight, r.calls, r.errors, r.per_second(), r.p50_ms,
-        r.p99_ms, r.cpu_cores, r.limit, r.ratio, r.limit2, r.ratio2));
+        R"({"ratings":%d,"episodes":%d,"load_seconds":%.1f,"settle_seconds":%.1f,"server_rss_mib":%.1f,"server_peak_rss_mib":%.1f})",
+        s.ratings, s.episodes, s.load_seconds, s.settle_seconds,
+        s.server_rss_mib, s.server_peak_rss_mib));
+  }
+  std::string out = absl::StrCat("\"trend_stages\": [\n    ",
+                                 absl::StrJoin(json, ",\n    "), "\n  ],\n  ");
+  json.clear();
+  std::map<std::string, double> first_p99;
+  std::printf("\n%-10s %-46s %6s %5s %9s %9s  %s\n", "ratings", "query",
+              "calls", "rows", "p50_ms", "p99_ms",
+              "p99 vs 20 ms target, vs smallest stage");
+  for (const tilbake::bench::TrendFigure& f : run.figures) {
+    first_p99.emplace(f.query, f.p99_ms);
+    const double growth = f.p99_ms / first_p99[f.query];
+    std::printf("%-10lld %-46s %6d %5zu %9.3f %9.3f  %3.0f%%, x%.1f\n",
+                static_cast<long long>(f.ratings), f.query.c_str(), f.calls,
+                f.rows, f.p50_ms, f.p99_ms, 100 * f.p99_ms / kTrendTargetMs,
+                growth);
+    json.push_back(absl::StrFormat(
+        R"({"ratings":%d,"query":"%s","calls":%d,"rows":%d,"p50_ms":%.3f,"p99_ms":%.3f,"ratio_to_target":%.4f,"growth":%.3f})",
+        f.ratings, f.query, f.calls, f.rows, f.p50_ms, f.p99_ms,
+        f.p99_ms / kTrendTargetMs, growth));
+  }
+  absl::StrAppend(&out, "\"trend_queries\": [\n    ",
+                  absl::StrJoin(json, ",\n    "), "\n  ]");
+  return out;
+}
+
+std::vector<int64_t> Stages(const std::string& list) {
+  std::vector<int64_t> stages;
+  for (absl::string_view s : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    int64_t v = 0;
+    if (absl::SimpleAtoi(s, &v) && v > 0) stages.push_back(v);
+  }
+  return stages;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> json;
+  if (absl::GetFlag(FLAGS_service)) {
+    auto results = RunService();
+    if (!results.ok()) {
+      std::fprintf(stderr, "%s\n", results.status().ToString().c_str());
+      return 1;
+    }
+    PrintService(*results);
+    json.push_back(absl::StrCat("\"service\": ", ServiceJson(*results)));
+  }
+  tilbake::bench::TrendOptions trends;
+  trends.stages = Stages(absl::GetFlag(FLAGS_trend_stages));
+  trends.queries = absl::GetFlag(FLAGS_trend_queries);
+  trends.load_limit = absl::Seconds(absl::GetFlag(FLAGS_trend_load_seconds));
+  trends.work_dir = absl::GetFlag(FLAGS_work_dir);
+  trends.memtable_mb = absl::GetFlag(FLAGS_memtable_mb);
+  trends.server_path = absl::GetFlag(FLAGS_server_path);
+  if (!trends.stages.empty()) {
+    auto run = tilbake::bench::RunTrendStages(trends);
+    if (!run.ok()) {
+      std::fprintf(stderr, "trend stages: %s\n",
+                   run.status().ToString().c_str());
+      return 1;
+    }
+    json.push_back(PrintTrends(*run));
   }
   std::ofstream(absl::GetFlag(FLAGS_json_out))
-      << "[\n  " << absl::StrJoin(json, ",\n  ") << "\n]\n";
+      << "{\n  " << absl::StrJoin(json, ",\n  ") << "\n}\n";
   return 0;
 }

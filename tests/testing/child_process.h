@@ -105,6 +105,7 @@ class ChildProcess {
   }
 
   std::string log() const { return ReadAll(log_); }
+  pid_t pid() const { return pid_; }
 
  private:
   bool Exited() {

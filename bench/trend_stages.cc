@@ -1,0 +1,359 @@
+#include "bench/trend_stages.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/sdk/client.h"
+#include "common/status_macros.h"
+#include "server/config/instrument_loader.h"
+#include "server/config/rule_set_loader.h"
+#include "server/core/rating_service.h"
+#include "storage/store.h"
+#include "tests/testing/child_process.h"
+
+namespace tilbake::bench {
+namespace {
+
+const domain::Actor kBenchActor{"bench", "integration", "bench", "", "bench"};
+
+namespace v1 = tilbake::v1;
+using tilbake::domain::Rating;
+
+constexpr int kDepartments = 8, kTeamsPerDepartment = 5, kCliniciansPerTeam = 4;
+const absl::CivilDay kStart(2023, 6, 1);  // three years of history
+constexpr int kDays = 3 * 365;
+
+// One synthetic episode: its ratings in date order and its ending.
+struct SyntheticEpisode {
+  std::vector<Rating> ratings;
+  tilbake::domain::Ending ending;
+};
+
+class Generator {
+ public:
+  explicit Generator(uint32_t seed) : rng_(seed) {}
+
+  SyntheticEpisode Next(int index) {
+    SyntheticEpisode e;
+    const int team = Uniform(0, kDepartments * kTeamsPerDepartment - 1);
+    const std::string org_unit =
+        absl::StrCat("dept-", team / kTeamsPerDepartment, "/team-",
+                     team % kTeamsPerDepartment);
+    const std::string clinician =
+        absl::StrCat("k-", team, "-", Uniform(0, kCliniciansPerTeam - 1));
+    // Episodes start uniformly over the first 2.8 years, in index order.
+    const absl::CivilDay start = kStart + (index * 997LL) % (kDays - 80);
+    const int age = std::bernoulli_distribution(0.2)(rng_) ? Uniform(13, 17)
+                                                           : Uniform(18, 80);
+    const int sessions = std::clamp(
+        static_cast<int>(std::geometric_distribution<int>(0.1)(rng_)) + 1, 1,
+        25);
+    const double intake =
+        std::clamp(std::normal_distribution<double>(20, 7)(rng_), 2.0, 39.0);
+    const double gain = std::normal_distribution<double>(4, 4)(rng_);
+    for (int s = 1; s <= sessions; ++s) {
+      const absl::CivilDay day = start + 7 * (s - 1);
+      const double ors =
+          std::clamp(intake + gain * std::log(static_cast<double>(s)) +
+                         std::normal_distribution<double>(0, 1.5)(rng_),
+                     0.0, 40.0);
+      e.ratings.push_back(
+          Make(index, org_unit, clinician, s, day, "ors", ors, age));
+      if (!std::bernoulli_distribution(0.1)(rng_)) {  // 10 % without an SRS
+        const double srs = std::clamp(
+            std::normal_distribution<double>(37, 2.5)(rng_), 0.0, 40.0);
+        e.ratings.push_back(
+            Make(index, org_unit, clinician, s, day, "srs", srs, age));
+      }
+    }
+    e.ending = {std::bernoulli_distribution(0.3)(rng_)
+                    ? tilbake::domain::EndingType::kUnilateral
+                    : tilbake::domain::EndingType::kPlanned,
+                e.ratings.back().session_date + 3};
+    return e;
+  }
+
+ private:
+  int Uniform(int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng_);
+  }
+
+  static Rating Make(int index, const std::string& org_unit,
+                     const std::string& clinician, int session,
+                     absl::CivilDay day, const std::string& instrument,
+                     double total, int age) {
+    Rating r;
+    r.tenant_id = "bench";
+    r.episode_id = absl::StrCat("ep-", index);
+    r.client_id = absl::StrCat("c-", index);
+    r.clinician_id = clinician;
+    r.org_unit = org_unit;
+    r.session_number = session;
+    r.session_date = day;
+    r.instrument_id = instrument;
+    r.client_age_years = age;
+    // Four items summing to the total, none above 10.0: the remainder
+    // goes a tenth at a time to the first items.
+    const int tenths = static_cast<int>(std::lround(total * 10));
+    r.answers.format = tilbake::scoring::AnswerFormat::kItems;
+    for (int i = 0; i < 4; ++i) {
+      const int v = tenths / 4 + (i < tenths % 4 ? 1 : 0);
+      r.answers.items.push_back(
+          {"", v, tilbake::scoring::Importance::kUnspecified});
+    }
+    return r;
+  }
+
+  std::mt19937 rng_;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+// VmRSS (now) and VmHWM (peak) of process `pid`, in MiB.
+std::pair<double, double> ResidentMiB(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  double rss = 0, peak = 0;
+  for (std::string line; std::getline(status, line);) {
+    double kib = 0;
+    std::istringstream fields(line.substr(line.find(':') + 1));
+    fields >> kib;
+    if (absl::StartsWith(line, "VmRSS:")) rss = kib / 1024;
+    if (absl::StartsWith(line, "VmHWM:")) peak = kib / 1024;
+  }
+  return {rss, peak};
+}
+
+v1::Date ToDate(absl::CivilDay d) {
+  v1::Date out;
+  out.set_year(static_cast<int32_t>(d.year()));
+  out.set_month(d.month());
+  out.set_day(d.day());
+  return out;
+}
+
+// The typical quality-group queries, "now" being the last loaded day.
+std::vector<std::pair<std::string, v1::QueryTrendsRequest>> QueryKinds(
+    absl::CivilDay now) {
+  auto base = [&](int months_back) {
+    v1::QueryTrendsRequest q;
+    q.set_tenant_id("bench");
+    *q.mutable_from() =
+        ToDate(absl::CivilDay(absl::CivilMonth(now) - months_back));
+    *q.mutable_to() = ToDate(now);
+    return q;
+  };
+  std::vector<std::pair<std::string, v1::QueryTrendsRequest>> kinds;
+  {
+    auto q = base(11);
+    q.add_group_by(v1::TREND_GROUP_BY_INSTRUMENT);
+    kinds.emplace_back("tenant, 12 months by month, per instrument", q);
+  }
+  {
+    auto q = base(11);
+    q.set_org_unit("dept-3");
+    q.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
+    q.add_instrument_ids("ors");
+    kinds.emplace_back("department, 12 months by month, per team", q);
+  }
+  {
+    auto q = base(2);
+    q.set_org_unit("dept-3/team-2");
+    q.set_bucket(v1::TREND_BUCKET_WEEK);
+    kinds.emplace_back("team, 3 months by week", q);
+  }
+  {
+    auto q = base(35);
+    q.set_bucket(v1::TREND_BUCKET_YEAR);
+    q.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
+    q.set_org_unit_depth(1);
+    kinds.emplace_back("tenant, 3 years by year, per department", q);
+  }
+  return kinds;
+}
+
+// Times `call` up to `calls` times within `limit`; false from it stops.
+template <typename Call>
+absl::StatusOr<std::vector<double>> Time(int calls, absl::Duration limit,
+                                         Call call) {
+  std::vector<double> ms;
+  const absl::Time stop = absl::Now() + limit;
+  for (int i = 0; i < calls && absl::Now() < stop; ++i) {
+    const absl::Time t = absl::Now();
+    RETURN_IF_ERROR(call());
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+  }
+  return ms;
+}
+
+// Loads ratings through the core into the database at `dir` until `target`
+// are stored or `deadline` passes, keeping the generator's place in
+// `episode`/`at` across stages; then flushes and waits (bounded) until
+// RocksDB has nothing running or due, as after a clean stop.
+class Loader {
+ public:
+  Loader(std::string dir, uint32_t memtable_mb)
+      : dir_(std::move(dir)),
+        memtable_mb_(memtable_mb),
+        catalog_(*config::LoadInstrumentCatalog("")),
+        rules_(*config::LoadRuleSets({})) {}
+
+  absl::Status LoadTo(int64_t target, absl::Time deadline, TrendStage& stage) {
+    ASSIGN_OR_RETURN(
+        auto store, storage::Store::Open(
+                        {.path = dir_,
+                         .durability = storage::Durability::kOs,
+                         .memtable_budget_bytes = size_t{memtable_mb_} << 20}));
+    core::RatingService core(store.get(), &catalog_, &rules_,
+                             [] { return absl::Now(); });
+    const absl::Time start = absl::Now();
+    while (stored_ < target && absl::Now() < deadline) {
+      if (at_ == episode_.ratings.size()) {
+        if (!episode_.ratings.empty()) {
+          RETURN_IF_ERROR(core.CloseEpisode(kBenchActor, "bench",
+                                            episode_.ratings[0].episode_id,
+                                            episode_.ending)
+                              .status());
+        }
+        episode_ = generator_.Next(episodes_++);
+        at_ = 0;
+      }
+      const Rating& r = episode_.ratings[at_++];
+      RETURN_IF_ERROR(
+          core.Submit(kBenchActor, r,
+                      absl::StrCat(r.episode_id, "-", r.session_number, "-",
+                                   r.instrument_id))
+              .status());
+      ++stored_;
+    }
+    stage.ratings = stored_;
+    stage.episodes = episodes_;
+    stage.load_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    if (stored_ < target) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("load limit reached at ", stored_, " ratings"));
+    }
+    RETURN_IF_ERROR(store->Flush());
+    const absl::Time settle_start = absl::Now();
+    for (const absl::Time limit = settle_start + absl::Seconds(120);
+         absl::Now() < limit; absl::SleepFor(absl::Milliseconds(100))) {
+      ASSIGN_OR_RETURN(storage::StorageStats stats, store->Stats());
+      if (stats.pending_compaction_bytes == 0 &&
+          stats.running_compactions == 0 && stats.running_flushes == 0) {
+        break;
+      }
+    }
+    stage.settle_seconds = absl::ToDoubleSeconds(absl::Now() - settle_start);
+    return absl::OkStatus();
+  }
+
+  // The day of the last loaded rating: "now" for the queries.
+  absl::CivilDay last_day() const {
+    return episode_.ratings.empty() ? kStart
+                                    : episode_.ratings[at_ - 1].session_date;
+  }
+
+ private:
+  std::string dir_;
+  uint32_t memtable_mb_;
+  scoring::InstrumentCatalog catalog_;
+  scoring::RuleSetRegistry rules_;
+  Generator generator_{42};
+  int64_t stored_ = 0;
+  int episodes_ = 0;
+  SyntheticEpisode episode_;
+  size_t at_ = 0;
+};
+
+absl::Status QueryStage(const TrendOptions& options, const std::string& dir,
+                        absl::CivilDay now, TrendStage& stage,
+                        std::vector<TrendFigure>& figures) {
+  // A log per stage: a reused one could show the last server's port.
+  const std::string log = absl::StrCat(dir, ".server-", stage.ratings, ".log");
+  testing::ServerProcess server(
+      options.server_path, dir, log,
+      {"--durability=os", "--log_requests=false",
+       absl::StrCat("--storage_memtable_mb=", options.memtable_mb)});
+  const std::optional<int> port = server.WaitForPort();
+  if (!port.has_value()) {
+    return absl::UnavailableError(
+        absl::StrCat("tilbake-server did not start:\n", server.log()));
+  }
+  auto client =
+      client::Client::Connect({.target = absl::StrCat("127.0.0.1:", *port)});
+  for (const auto& [name, request] : QueryKinds(now)) {
+    size_t rows = 0;
+    ASSIGN_OR_RETURN(
+        std::vector<double> ms,
+        Time(options.queries, options.query_limit, [&]() -> absl::Status {
+          ASSIGN_OR_RETURN(auto result, client->QueryTrends(request));
+          rows = result.size();
+          return absl::OkStatus();
+        }));
+    figures.push_back({stage.ratings, name, static_cast<int>(ms.size()), rows,
+                       Percentile(ms, 0.5), Percentile(ms, 0.99)});
+  }
+  v1::QualityReportRequest report;
+  report.set_tenant_id("bench");
+  report.set_org_unit("dept-3");
+  *report.mutable_from() = ToDate(absl::CivilDay(absl::CivilMonth(now) - 11));
+  *report.mutable_to() = ToDate(now);
+  ASSIGN_OR_RETURN(std::vector<double> ms,
+                   Time(options.queries, options.query_limit, [&] {
+                     return client->GetQualityReport(report).status();
+                   }));
+  figures.push_back({stage.ratings, "quality report, department, 12 months",
+                     static_cast<int>(ms.size()), 1, Percentile(ms, 0.5),
+                     Percentile(ms, 0.99)});
+  std::tie(stage.server_rss_mib, stage.server_peak_rss_mib) =
+      ResidentMiB(server.pid());
+  client.reset();
+  if (const int code = server.StopWith(SIGTERM); code != 0) {
+    return absl::InternalError(
+        absl::StrCat("tilbake-server exited with ", code, ":\n", server.log()));
+  }
+  std::error_code ignored;
+  std::filesystem::remove(log, ignored);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TrendRun> RunTrendStages(const TrendOptions& options) {
+  const std::string dir =
+      absl::StrCat(options.work_dir, "/tilbake-trend-bench-",
+                   absl::ToUnixMicros(absl::Now()));
+  Loader loader(dir, options.memtable_mb);
+  const absl::Time deadline = absl::Now() + options.load_limit;
+  TrendRun run;
+  absl::Status status;
+  for (int64_t target : options.stages) {
+    TrendStage stage;
+    status = loader.LoadTo(target, deadline, stage);
+    if (status.ok()) {
+      status = QueryStage(options, dir, loader.last_day(), stage, run.figures);
+    }
+    if (!status.ok()) break;
+    run.stages.push_back(stage);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  RETURN_IF_ERROR(status);
+  return run;
+}
+
+}  // namespace tilbake::bench

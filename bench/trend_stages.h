@@ -1,0 +1,59 @@
+#ifndef TILBAKE_BENCH_TREND_STAGES_H_
+#define TILBAKE_BENCH_TREND_STAGES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+// Trend query latency and server memory against history size: a synthetic
+// tenant is loaded in stages through the core (the server's own write path),
+// and at each stage the real tilbake-server binary is started on the data
+// and queried through gRPC as a quality group would.
+namespace tilbake::bench {
+
+struct TrendOptions {
+  std::vector<int64_t> stages;  // Stored ratings at which to measure.
+  int queries = 200;            // Calls per query kind and stage (at most).
+  absl::Duration load_limit = absl::Seconds(600);  // For all loading.
+  absl::Duration query_limit = absl::Seconds(30);  // Per query kind.
+  std::string work_dir = "/tmp";
+  uint32_t memtable_mb = 64;  // The server's --storage_memtable_mb.
+  std::string server_path;    // The tilbake-server binary.
+};
+
+// One stage: how the load went and what the server process held after the
+// queries (resident now and at its peak, from /proc).
+struct TrendStage {
+  int64_t ratings = 0;
+  int episodes = 0;
+  double load_seconds = 0;
+  double settle_seconds = 0;
+  double server_rss_mib = 0;
+  double server_peak_rss_mib = 0;
+};
+
+struct TrendFigure {
+  int64_t ratings = 0;
+  std::string query;
+  int calls = 0;
+  size_t rows = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+struct TrendRun {
+  std::vector<TrendStage> stages;
+  std::vector<TrendFigure> figures;
+};
+
+// Runs every stage in order (bounded by the options' limits); the data goes
+// in a temporary directory under work_dir, removed at the end. Fails with
+// the first load, server or query error.
+absl::StatusOr<TrendRun> RunTrendStages(const TrendOptions& options);
+
+}  // namespace tilbake::bench
+
+#endif  // TILBAKE_BENCH_TREND_STAGES_H_

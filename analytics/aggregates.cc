@@ -59,13 +59,18 @@ absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket) {
 
 void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
                            const Sums& sums, int sign) {
-  for (Granularity g :
-       {Granularity::kWeek, Granularity::kMonth, Granularity::kYear}) {
-    key.granularity = g;
-    key.bucket = BucketOf(g, day);
-    Sums& cell = cells[key];
-    cell.resize(std::max(cell.size(), sums.size()), 0);
-    for (size_t i = 0; i < sums.size(); ++i) cell[i] += sign * sums[i];
+  const std::string clinician = key.clinician_id;
+  for (const std::string& scope : {clinician, std::string()}) {
+    key.clinician_id = scope;
+    for (Granularity g :
+         {Granularity::kWeek, Granularity::kMonth, Granularity::kYear}) {
+      key.granularity = g;
+      key.bucket = BucketOf(g, day);
+      Sums& cell = cells[key];
+      cell.resize(std::max(cell.size(), sums.size()), 0);
+      for (size_t i = 0; i < sums.size(); ++i) cell[i] += sign * sums[i];
+    }
+    if (clinician.empty()) break;  // Already the unit total.
   }
 }
 

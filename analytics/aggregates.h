@@ -33,6 +33,11 @@ enum class CellKind : char {
 // reads three year cells per group, not 36 month cells.
 enum class Granularity : char { kWeek = 'W', kMonth = 'M', kYear = 'Y' };
 
+// Every cell is kept per clinician and as the total of its org unit (all
+// its clinicians, clinician_id ""): a query that neither filters nor groups
+// by clinician reads the unit totals, a fraction of the cells.
+enum class CellScope : char { kClinician = 'c', kUnitTotal = 'u' };
+
 using domain::FrozenOutcome;
 using domain::IntakeClass;  // '-' for A and S cells.
 
@@ -116,7 +121,8 @@ absl::CivilDay BucketStart(Granularity granularity, int32_t bucket);
 absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket);
 
 // Adds `sums` (multiplied by `sign`) to `cells[key]` in every granularity
-// (the week, month and year of `day`).
+// (the week, month and year of `day`) and scope (the key's clinician and,
+// with clinician_id "", its org unit's total).
 void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
                            const Sums& sums, int sign = 1);
 

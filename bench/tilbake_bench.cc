@@ -53,6 +53,8 @@ ABSL_FLAG(int, trend_load_seconds, 900,
 ABSL_FLAG(uint32_t, memtable_mb, 64,
           "RocksDB memtable budget of the trend server "
           "(--storage_memtable_mb).");
+ABSL_FLAG(bool, trend_keep_data, false,
+          "Keep the trend database (to profile or inspect it).");
 ABSL_FLAG(std::string, server_path, TILBAKE_SERVER_PATH,
           "The tilbake-server binary the trend stages start.");
 
@@ -468,6 +470,7 @@ int main(int argc, char** argv) {
   trends.work_dir = absl::GetFlag(FLAGS_work_dir);
   trends.memtable_mb = absl::GetFlag(FLAGS_memtable_mb);
   trends.server_path = absl::GetFlag(FLAGS_server_path);
+  trends.keep_data = absl::GetFlag(FLAGS_trend_keep_data);
   if (!trends.stages.empty()) {
     auto run = tilbake::bench::RunTrendStages(trends);
     if (!run.ok()) {
@@ -476,6 +479,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     json.push_back(PrintTrends(*run));
+    if (trends.keep_data)
+      std::printf("\ntrend data kept in %s\n", run->data_dir.c_str());
   }
   std::ofstream(absl::GetFlag(FLAGS_json_out))
       << "{\n  " << absl::StrJoin(json, ",\n  ") << "\n}\n";

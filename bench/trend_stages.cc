@@ -351,8 +351,9 @@ absl::StatusOr<TrendRun> RunTrendStages(const TrendOptions& options) {
     run.stages.push_back(stage);
   }
   std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
+  if (!options.keep_data) std::filesystem::remove_all(dir, ignored);
   RETURN_IF_ERROR(status);
+  run.data_dir = dir;
   return run;
 }
 

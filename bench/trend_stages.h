@@ -22,6 +22,9 @@ struct TrendOptions {
   std::string work_dir = "/tmp";
   uint32_t memtable_mb = 64;  // The server's --storage_memtable_mb.
   std::string server_path;    // The tilbake-server binary.
+  // Leave the database in place (its path in TrendRun::data_dir) to
+  // profile or inspect it afterwards.
+  bool keep_data = false;
 };
 
 // One stage: how the load went and what the server process held after the
@@ -45,6 +48,7 @@ struct TrendFigure {
 };
 
 struct TrendRun {
+  std::string data_dir;  // Removed at the end unless keep_data.
   std::vector<TrendStage> stages;
   std::vector<TrendFigure> figures;
 };

@@ -87,11 +87,13 @@ bool DecodeReference(absl::string_view key, size_t prefix_size, int32_t* intake,
 }
 
 std::string AggregatePrefix(absl::string_view tenant, analytics::CellKind kind,
-                            analytics::Granularity granularity) {
+                            analytics::Granularity granularity,
+                            analytics::CellScope scope) {
   std::string key(tenant);
   key.push_back(kSep);
   key.push_back(static_cast<char>(kind));
   key.push_back(static_cast<char>(granularity));
+  key.push_back(static_cast<char>(scope));
   return key;
 }
 
@@ -106,8 +108,12 @@ std::string AggregateSeek(absl::string_view prefix, absl::string_view org_unit,
 }
 
 std::string Aggregate(absl::string_view tenant, const analytics::CellKey& k) {
-  std::string key = AggregateSeek(
-      AggregatePrefix(tenant, k.kind, k.granularity), k.org_unit, k.bucket);
+  const analytics::CellScope scope = k.clinician_id.empty()
+                                         ? analytics::CellScope::kUnitTotal
+                                         : analytics::CellScope::kClinician;
+  std::string key =
+      AggregateSeek(AggregatePrefix(tenant, k.kind, k.granularity, scope),
+                    k.org_unit, k.bucket);
   absl::StrAppend(&key, k.instrument_id);
   key.push_back(kSep);
   absl::StrAppend(&key, k.clinician_id);
@@ -119,14 +125,19 @@ std::string Aggregate(absl::string_view tenant, const analytics::CellKey& k) {
 
 bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
                      analytics::CellKey* out) {
-  if (key.size() < tenant.size() + 3 ||
+  if (key.size() < tenant.size() + 4 ||
       key.substr(0, tenant.size()) != tenant || key[tenant.size()] != kSep) {
     return false;
   }
   absl::string_view rest = key.substr(tenant.size() + 1);
   out->kind = static_cast<analytics::CellKind>(rest[0]);
   out->granularity = static_cast<analytics::Granularity>(rest[1]);
-  rest.remove_prefix(2);
+  const auto scope = static_cast<analytics::CellScope>(rest[2]);
+  if (scope != analytics::CellScope::kClinician &&
+      scope != analytics::CellScope::kUnitTotal) {
+    return false;  // Not this layout (a key of layout 2 has no scope byte).
+  }
+  rest.remove_prefix(3);
   size_t sep = rest.find(kSep);
   if (sep == rest.npos || rest.size() < sep + 5) return false;
   out->org_unit = std::string(rest.substr(0, sep));
@@ -140,6 +151,9 @@ bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
   sep = rest.find(kSep);
   if (sep == rest.npos || rest.size() != sep + 3) return false;
   out->clinician_id = std::string(rest.substr(0, sep));
+  // The scope byte and the clinician must agree (a unit total has none).
+  if (out->clinician_id.empty() != (scope == analytics::CellScope::kUnitTotal))
+    return false;
   out->age_band = static_cast<scoring::AgeBand>(rest[sep + 1]);
   out->intake_class = static_cast<domain::IntakeClass>(rest[sep + 2]);
   return true;

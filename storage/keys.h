@@ -70,9 +70,13 @@ bool DecodeReference(absl::string_view key, size_t prefix_size, int32_t* intake,
                      int32_t* session);
 
 std::string Aggregate(absl::string_view tenant, const analytics::CellKey& key);
-// The prefix of one kind and granularity of a tenant's aggregates.
+// The prefix of one kind, granularity and scope of a tenant's aggregates:
+// tenant \0 kind granularity scope (unit totals are the cells whose
+// clinician_id is empty, so a query reads them without stepping over the
+// per-clinician cells).
 std::string AggregatePrefix(absl::string_view tenant, analytics::CellKind kind,
-                            analytics::Granularity granularity);
+                            analytics::Granularity granularity,
+                            analytics::CellScope scope);
 // The start of `org_unit`'s cells at `bucket` under `prefix`.
 std::string AggregateSeek(absl::string_view prefix, absl::string_view org_unit,
                           int32_t bucket);

@@ -494,10 +494,11 @@ class RocksStore final : public Store {
 
   absl::StatusOr<std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
   ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
-                 analytics::Granularity granularity, absl::string_view org_unit,
-                 int32_t from, int32_t to) const override {
+                 analytics::Granularity granularity, analytics::CellScope scope,
+                 absl::string_view org_unit, int32_t from,
+                 int32_t to) const override {
     const std::string prefix =
-        keys::AggregatePrefix(tenant_id, kind, granularity);
+        keys::AggregatePrefix(tenant_id, kind, granularity, scope);
     const std::string upper = keys::PrefixUpperBound(prefix);
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions read;

@@ -126,9 +126,10 @@ class Store {
   // The on-disk layout this build reads and writes.
   static constexpr int kSchemaVersion = 1;
   // The aggregate cells this build writes: 1 week and month cells, 2 also
-  // year cells. A database with older cells needs a rebuild of its
-  // aggregates (ReplaceAggregates), which the server does at start.
-  static constexpr int kAggregatesVersion = 2;
+  // year cells, 3 also org-unit totals (a scope byte in every key). A
+  // database with older cells needs a rebuild of its aggregates
+  // (ReplaceAggregates), which the server does at start.
+  static constexpr int kAggregatesVersion = 3;
 
   // Opens (or creates) the database at options.path. Errors:
   // Unavailable if another process holds it, DataLoss if it is corrupt,
@@ -158,15 +159,16 @@ class Store {
       absl::string_view tenant_id, absl::string_view instrument_id,
       scoring::Tenths intake_from, scoring::Tenths intake_to) const = 0;
 
-  // The aggregate cells of one kind and granularity whose org unit is
-  // `org_unit` or below it (every org unit when empty) and whose bucket is
-  // in [from, to]. Cost grows with the org units and buckets asked for, not
-  // with history: each org unit's range is entered with a seek.
+  // The aggregate cells of one kind, granularity and scope whose org unit
+  // is `org_unit` or below it (every org unit when empty) and whose bucket
+  // is in [from, to]. Cost grows with the org units and buckets asked for,
+  // not with history: each org unit's range is entered with a seek.
   virtual absl::StatusOr<
       std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
   ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
-                 analytics::Granularity granularity, absl::string_view org_unit,
-                 int32_t from, int32_t to) const = 0;
+                 analytics::Granularity granularity, analytics::CellScope scope,
+                 absl::string_view org_unit, int32_t from,
+                 int32_t to) const = 0;
 
   // Every aggregate cell of a tenant (for checks and rebuilds).
   virtual absl::StatusOr<analytics::Cells> ReadAllAggregates(

@@ -228,6 +228,10 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
   const bool by_age = q.group_by.contains(GroupBy::kAgeBand);
   // Session figures belong to no instrument and no age band.
   const bool sessions_known = !by_instrument && !by_age && !q.age_band;
+  // Per-clinician cells only when the clinician matters; else unit totals.
+  const analytics::CellScope scope = by_clinician || !q.clinician_id.empty()
+                                         ? analytics::CellScope::kClinician
+                                         : analytics::CellScope::kUnitTotal;
 
   std::map<GroupKey, Accumulator> groups;
   auto group_of = [&](const CellKey& k) -> Accumulator* {
@@ -257,9 +261,9 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
     if (kind == CellKind::kSession && !sessions_known) continue;
     std::vector<std::pair<CellKey, analytics::Sums>> cells;
     for (const Span& span : SpansFor(q, g, first, last)) {
-      ASSIGN_OR_RETURN(
-          auto read, store_->ReadAggregates(q.tenant_id, kind, span.granularity,
-                                            q.org_unit, span.from, span.to));
+      ASSIGN_OR_RETURN(auto read, store_->ReadAggregates(
+                                      q.tenant_id, kind, span.granularity,
+                                      scope, q.org_unit, span.from, span.to));
       cells.insert(cells.end(), std::make_move_iterator(read.begin()),
                    std::make_move_iterator(read.end()));
     }

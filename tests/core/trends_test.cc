@@ -284,6 +284,50 @@ TEST_F(TrendsTest, FiltersAndWeeks) {
   }
 }
 
+// A query that does not ask for clinicians reads the org units' totals; one
+// that does reads the per-clinician cells: the same ratings, counted once
+// in each.
+TEST_F(TrendsTest, UnitTotalsAndPerClinicianCellsAgree) {
+  TrendQuery q = JanFeb();
+  q.bucket = BucketSize::kWholePeriod;
+  auto total = trends_->Query(q);
+  ASSERT_THAT(total, IsOk());
+  ASSERT_THAT(*total, SizeIs(1));
+  EXPECT_EQ((*total)[0].activity.administrations, 13);
+  EXPECT_EQ((*total)[0].activity.sessions, 9);
+  EXPECT_EQ((*total)[0].all.series, 4);
+
+  q.group_by = {GroupBy::kClinician};
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> by_clinician;
+  for (const TrendRow& row : *rows) {
+    by_clinician[row.clinician_id] = {row.activity.administrations,
+                                      row.activity.sessions, row.all.series};
+  }
+  // k1: E1 (4 forms, 2 sessions, closed) and E5 (2 forms, 1 session, open).
+  EXPECT_EQ(by_clinician,
+            (std::map<std::string, std::tuple<int64_t, int64_t, int64_t>>{
+                {"k1", {6, 3, 1}},
+                {"k2", {3, 2, 1}},
+                {"k3", {2, 2, 1}},
+                {"k4", {2, 2, 1}}}));
+
+  // The two scopes are separate key ranges.
+  for (auto scope :
+       {analytics::CellScope::kUnitTotal, analytics::CellScope::kClinician}) {
+    auto cells = store_->ReadAggregates(
+        "tenant-a", analytics::CellKind::kAdministration,
+        analytics::Granularity::kMonth, scope, "", 0, 1'000'000);
+    ASSERT_THAT(cells, IsOk());
+    ASSERT_FALSE(cells->empty());
+    for (const auto& [key, sums] : *cells) {
+      EXPECT_EQ(key.clinician_id.empty(),
+                scope == analytics::CellScope::kUnitTotal);
+    }
+  }
+}
+
 TEST_F(TrendsTest, RebuildEqualsIncremental) {
   auto incremental = store_->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());
@@ -393,7 +437,8 @@ TEST_F(TrendsTest, WholeYearsReadAsYearCellsGiveTheSameFigures) {
   // E4 2, E5 2.
   auto year =
       store_->ReadAggregates("tenant-a", analytics::CellKind::kAdministration,
-                             analytics::Granularity::kYear, "", 2026, 2026);
+                             analytics::Granularity::kYear,
+                             analytics::CellScope::kUnitTotal, "", 2026, 2026);
   ASSERT_THAT(year, IsOk());
   int64_t recorded = 0;
   for (const auto& [key, sums] : *year) {

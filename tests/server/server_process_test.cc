@@ -16,6 +16,7 @@
 #include "client/sdk/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/proto_builders.h"
@@ -151,15 +152,27 @@ TEST(ServerProcessTest, AggregatesOfAnOlderLayoutAreRebuiltAtStart) {
     EXPECT_EQ(row.activity().administrations(), 2);
     before = row.DebugString();
   });
-  testing::EditRaw(
-      data, [](rocksdb::DB& db, const testing::RawFamilies& families) {
-        rocksdb::Status s = db.Delete(rocksdb::WriteOptions(),
-                                      storage::keys::kAggregatesVersionKey);
-        if (!s.ok()) return s;
-        return db.DeleteRange(rocksdb::WriteOptions(),
-                              families.at(storage::keys::kAggregatesFamily), "",
-                              std::string(1, '\xff'));
-      });
+  // Turn the cells back into layout 2: no unit totals, no scope byte
+  // (tenant \0 kind granularity org_unit ...), and mark them so.
+  testing::EditRaw(data, [](rocksdb::DB& db,
+                            const testing::RawFamilies& families) {
+    rocksdb::ColumnFamilyHandle* cells =
+        families.at(storage::keys::kAggregatesFamily);
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db.NewIterator(rocksdb::ReadOptions(), cells));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string key = it->key().ToString();
+      const size_t scope = key.find('\0') + 3;
+      EXPECT_TRUE(key[scope] == 'c' || key[scope] == 'u') << key;
+      batch.Delete(cells, key).PermitUncheckedError();
+      if (key[scope] == 'u') continue;
+      key.erase(scope, 1);
+      batch.Put(cells, key, it->value()).PermitUncheckedError();
+    }
+    batch.Put(storage::keys::kAggregatesVersionKey, "2").PermitUncheckedError();
+    return db.Write(rocksdb::WriteOptions(), &batch);
+  });
   const std::string log =
       WithServer(data, dir.Sub("2.log"), {}, [&](client::Client& client) {
         auto episode = client.GetEpisode("tenant-a", "e-1");
@@ -167,7 +180,7 @@ TEST(ServerProcessTest, AggregatesOfAnOlderLayoutAreRebuiltAtStart) {
         EXPECT_EQ(episode->administrations_size(), 2);
         EXPECT_EQ(OnlyRow(client, query).DebugString(), before);
       });
-  EXPECT_THAT(log, HasSubstr("event=aggregates_layout_upgrade from=1 to=2"));
+  EXPECT_THAT(log, HasSubstr("event=aggregates_layout_upgrade from=2 to=3"));
   EXPECT_THAT(log, HasSubstr("event=rebuild_aggregates_done tenants=1"));
 }
 

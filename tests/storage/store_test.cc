@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -312,8 +313,9 @@ TEST(StoreTest, FlushedAggregateCellsAreFoldedIntoOneValueEach) {
     ASSERT_THAT(add(8), IsOk());
     ASSERT_THAT(store->Flush(), IsOk());
     ASSERT_TRUE(Settled(*store));
-    auto read = store->ReadAggregates("tenant-a", cell.kind, cell.granularity,
-                                      "", 672, 672);
+    auto read =
+        store->ReadAggregates("tenant-a", cell.kind, cell.granularity,
+                              analytics::CellScope::kClinician, "", 672, 672);
     ASSERT_THAT(read, IsOk());
     ASSERT_THAT(*read, SizeIs(1));
     EXPECT_EQ(read->front().second, (analytics::Sums{15, 150}));
@@ -663,6 +665,41 @@ TEST(StoreTest, ErasedRatingsAreGoneFromTheFilesAfterCompaction) {
   EXPECT_TRUE(AnySstFileHolds(dir.path(), needle));  // Only hidden so far.
   ASSERT_THAT(store->CompactErased(erasure), IsOk());
   EXPECT_FALSE(AnySstFileHolds(dir.path(), needle));
+}
+
+TEST(KeysTest, AggregateKeysCarryTheirScope) {
+  analytics::CellKey cell;
+  cell.kind = analytics::CellKind::kEpisode;
+  cell.granularity = analytics::Granularity::kYear;
+  cell.org_unit = "psyk/nord";
+  cell.bucket = 2026;
+  cell.instrument_id = "ors";
+  cell.clinician_id = "k-1";
+  cell.age_band = scoring::AgeBand::kAdult;
+  cell.intake_class = domain::IntakeClass::kBelowCutoff;
+  analytics::CellKey total = cell;
+  total.clinician_id = "";
+  const std::string per_clinician = keys::Aggregate("t", cell);
+  const std::string unit_total = keys::Aggregate("t", total);
+  EXPECT_TRUE(absl::StartsWith(
+      per_clinician, keys::AggregatePrefix("t", cell.kind, cell.granularity,
+                                           analytics::CellScope::kClinician)));
+  EXPECT_TRUE(absl::StartsWith(
+      unit_total, keys::AggregatePrefix("t", cell.kind, cell.granularity,
+                                        analytics::CellScope::kUnitTotal)));
+  analytics::CellKey decoded;
+  ASSERT_TRUE(keys::DecodeAggregate(per_clinician, "t", &decoded));
+  EXPECT_TRUE(decoded == cell);
+  ASSERT_TRUE(keys::DecodeAggregate(unit_total, "t", &decoded));
+  EXPECT_TRUE(decoded == total);
+  // A scope byte that contradicts the clinician is a damaged key.
+  std::string damaged = unit_total;
+  damaged[4] = static_cast<char>(analytics::CellScope::kClinician);
+  EXPECT_FALSE(keys::DecodeAggregate(damaged, "t", &decoded));
+  // A key of the older layout (no scope byte) does not decode.
+  std::string older = per_clinician;
+  older.erase(4, 1);
+  EXPECT_FALSE(keys::DecodeAggregate(older, "t", &decoded));
 }
 
 TEST(KeysTest, PrefixUpperBoundIsTheNextKey) {

@@ -313,52 +313,74 @@ absl::StatusOr<std::vector<Result>> RunService() {
                                           : raw_nosync_rate[in_flight]);
       results.push_back(r);
     }
-    if (synced) {
-      // Read back the full 20-session episodes written at 8 in flight
-      // (workers share the calls, so which ones are full is looked up).
-      std::vector<std::string> full;
-      for (int w = 0; w < 8; ++w) {
-        for (int e = 0; e * kSessionsPerEpisode < requests; ++e) {
-          const std::string id = absl::StrCat("fsync8-", w, "-", e);
-          auto episode = client->GetEpisode("bench", id);
-          if (episode.ok() &&
-              episode->administrations_size() == kSessionsPerEpisode) {
-            full.push_back(id);
-          }
+    // Read back the full 20-session episodes written at 8 in flight
+    // (workers share the calls, so which ones are full is looked up).
+    std::vector<std::string> full;
+    for (int w = 0; w < 8; ++w) {
+      for (int e = 0; e * kSessionsPerEpisode < requests; ++e) {
+        const std::string id = absl::StrCat(mode, "8-", w, "-", e);
+        auto episode = client->GetEpisode("bench", id);
+        if (episode.ok() &&
+            episode->administrations_size() == kSessionsPerEpisode) {
+          full.push_back(id);
         }
       }
-      if (full.empty()) full.push_back("none");
-      for (int in_flight : {1, 8}) {
-        Result get = Drive(
-            "GetEpisode (20 sessions)", in_flight, requests, [&](int w, int j) {
-              return client
-                  ->GetEpisode("bench", full[(w * 7919 + j) % full.size()])
-                  .ok();
-            });
-        get.limit = "null gRPC";
-        get.ratio = get.per_second() / null_rate[in_flight];
-        results.push_back(get);
+    }
+    if (full.empty()) full.push_back("none");
+    for (int in_flight : {1, 8}) {
+      Result get =
+          Drive(absl::StrCat("GetEpisode (20 sessions), ", mode), in_flight,
+                requests, [&](int w, int j) {
+                  return client
+                      ->GetEpisode("bench", full[(w * 7919 + j) % full.size()])
+                      .ok();
+                });
+      get.limit = "null gRPC";
+      get.ratio = get.per_second() / null_rate[in_flight];
+      results.push_back(get);
+    }
+    if (synced) {
+      // Import streams of whole episodes, each acknowledged (and synced)
+      // once: one stream, then two at once (the server takes up to
+      // --max_import_streams; each stream is worked on one thread).
+      for (int streams : {1, 2}) {
+        const int records = std::max(kSessionsPerEpisode, requests * 5);
+        std::atomic<int> stored{0}, rejected{0};
+        const absl::Time start = absl::Now();
+        const double cpu_start = ProcessCpuSeconds();
+        std::vector<std::thread> threads;
+        for (int t = 0; t < streams; ++t) {
+          threads.emplace_back([&, t] {
+            const std::string run = absl::StrCat("import", streams);
+            int next = 0;
+            auto imported =
+                client->ImportRatings([&](v1::ImportRatingsRequest* r) {
+                  if (next == records / streams) return false;
+                  r->set_record_number(next);
+                  *r->mutable_record() = Rating(run, t, next++);
+                  return true;
+                });
+            if (imported.ok()) {
+              stored += static_cast<int>(imported->stored());
+              rejected += static_cast<int>(imported->rejected());
+            } else {
+              ++rejected;
+            }
+          });
+        }
+        for (auto& t : threads) t.join();
+        Result import;
+        import.name = absl::StrCat("ImportRatings, ", streams, " stream",
+                                   streams > 1 ? "s" : "", " (fsync)");
+        import.in_flight = streams;
+        import.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+        import.cpu_cores = (ProcessCpuSeconds() - cpu_start) / import.seconds;
+        import.calls = stored;
+        import.errors = rejected;
+        import.limit = "raw batched put";
+        import.ratio = import.per_second() / batched_rate;
+        results.push_back(import);
       }
-      // One import stream of whole episodes, acknowledged (and synced) once.
-      const int records = std::max(kSessionsPerEpisode, requests * 5);
-      int next = 0;
-      const absl::Time start = absl::Now();
-      auto imported = client->ImportRatings([&](v1::ImportRatingsRequest* r) {
-        if (next == records) return false;
-        r->set_record_number(next);
-        *r->mutable_record() = Rating("import", 0, next++);
-        return true;
-      });
-      Result import;
-      import.name = "ImportRatings, one stream (fsync)";
-      import.in_flight = 1;
-      import.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-      import.calls = imported.ok() ? static_cast<int>(imported->stored()) : 0;
-      import.errors =
-          imported.ok() ? static_cast<int>(imported->rejected()) : 1;
-      import.limit = "raw batched put";
-      import.ratio = import.per_second() / batched_rate;
-      results.push_back(import);
     }
     (*server)->Shutdown(absl::Seconds(5));
     std::filesystem::remove_all(dir);

@@ -46,6 +46,9 @@ ABSL_FLAG(std::string, role, "",
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
 ABSL_FLAG(int, deadline_seconds, 10, "Deadline of each call.");
 ABSL_FLAG(int, attempts, 4, "Attempts for calls that fail transiently.");
+ABSL_FLAG(int, streams, 4,
+          "import: streams sent at once (the server takes up to its "
+          "--max_import_streams).");
 ABSL_FLAG(std::string, tenant, "", "Tenant id.");
 ABSL_FLAG(std::string, episode, "", "Episode id.");
 ABSL_FLAG(std::string, client, "", "Client pseudonym.");
@@ -123,7 +126,8 @@ Commands:
                  --format=csv --tenant [--org_unit_prefix --org_unit] the
                  FIT vendors' CSV layout (docs/import.md); or with
                  --format=fhir --tenant FHIR R4 QuestionnaireResponses
-                 (a Bundle, one resource, or NDJSON; docs/fhir.md)
+                 (a Bundle, one resource, or NDJSON; docs/fhir.md);
+                 --streams=N streams at once (default 4)
   export         --tenant --episode [--format=fhir|json --out=FILE]: the
                  episode as a FHIR R4 Bundle (QuestionnaireResponses and
                  survey Observations) or as the API's JSON; with --client
@@ -260,20 +264,18 @@ int Submit(Client& client) {
   return EXIT_SUCCESS;
 }
 
-// Streams `records` through ImportRatings, showing progress on a terminal.
+// Streams `records` through ImportRatings (--streams at once, each
+// episode's records in one stream), showing progress on a terminal.
 absl::StatusOr<v1::ImportRatingsResponse> Stream(
     Client& client, const std::vector<v1::ImportRatingsRequest>& records) {
   const bool progress = isatty(STDERR_FILENO);
-  size_t next = 0;
-  auto response = client.ImportRatings([&](v1::ImportRatingsRequest* request) {
-    if (next == records.size()) return false;
-    *request = records[next++];
-    if (progress && (next % 500 == 0 || next == records.size())) {
-      std::cerr << "\rsent " << next << " of " << records.size() << " records"
-                << std::flush;
-    }
-    return true;
-  });
+  auto response = client.ImportRatingsInStreams(
+      records, absl::GetFlag(FLAGS_streams), [&](size_t sent) {
+        if (progress && (sent % 500 == 0 || sent == records.size())) {
+          std::cerr << "\rsent " << sent << " of " << records.size()
+                    << " records" << std::flush;
+        }
+      });
   if (progress && !records.empty()) std::cerr << "\n";
   return response;
 }

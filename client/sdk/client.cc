@@ -1,11 +1,15 @@
 #include "client/sdk/client.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
+#include <thread>
 
+#include "absl/hash/hash.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/files.h"
 #include "common/status_macros.h"
@@ -184,6 +188,59 @@ absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatings(
   absl::Status status = FromGrpc(writer->Finish());
   if (!status.ok()) return status;
   return response;
+}
+
+absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatingsInStreams(
+    const std::vector<v1::ImportRatingsRequest>& records, int streams,
+    const std::function<void(size_t sent)>& sent) {
+  streams = std::max(1, streams);
+  // Each stream's records, by episode: one episode's records stay in order.
+  std::vector<std::vector<size_t>> lanes(streams);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const v1::Rating& r = records[i].record().rating();
+    lanes[absl::HashOf(r.tenant_id(), r.episode_id()) % lanes.size()].push_back(
+        i);
+  }
+  std::vector<absl::StatusOr<v1::ImportRatingsResponse>> results(
+      lanes.size(), absl::UnknownError("not sent"));
+  absl::Mutex mu;
+  size_t sent_so_far = 0;
+  std::vector<std::thread> threads;
+  for (size_t s = 0; s < lanes.size(); ++s) {
+    if (lanes[s].empty()) {
+      results[s] = v1::ImportRatingsResponse();
+      continue;
+    }
+    threads.emplace_back([&, s] {
+      size_t next = 0;
+      results[s] = ImportRatings([&](v1::ImportRatingsRequest* request) {
+        if (next == lanes[s].size()) return false;
+        *request = records[lanes[s][next++]];
+        if (sent) {
+          absl::MutexLock lock(&mu);
+          sent(++sent_so_far);
+        }
+        return true;
+      });
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  v1::ImportRatingsResponse total;
+  for (auto& result : results) {
+    if (!result.ok()) return result.status();
+    total.set_received(total.received() + result->received());
+    total.set_stored(total.stored() + result->stored());
+    total.set_replayed(total.replayed() + result->replayed());
+    total.set_rejected(total.rejected() + result->rejected());
+    for (v1::ImportError& e : *result->mutable_errors()) {
+      *total.add_errors() = std::move(e);
+    }
+  }
+  std::sort(total.mutable_errors()->begin(), total.mutable_errors()->end(),
+            [](const v1::ImportError& a, const v1::ImportError& b) {
+              return a.record_number() < b.record_number();
+            });
+  return total;
 }
 
 absl::StatusOr<v1::Episode> Client::GetEpisode(const std::string& tenant_id,

@@ -1,6 +1,7 @@
 // The whole server through a real gRPC channel, with a real RocksDB.
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/create_channel.h"
@@ -187,6 +188,60 @@ TEST_F(FeedbackE2eTest, ImportStoresGoodRecordsAndReportsBadOnes) {
     sessions.push_back(a.rating().session_number());
   }
   EXPECT_THAT(sessions, ElementsAre(1, 2, 5));
+}
+
+// Several streams at once: the tallies add up over the streams, errors come
+// back by record number, every episode gets all its good records, and a
+// re-run stores nothing twice.
+TEST_F(FeedbackE2eTest, ImportInStreamsAddsUpAndIsSafeToRerun) {
+  std::vector<v1::ImportRatingsRequest> records;
+  for (int e = 1; e <= 6; ++e) {
+    for (int session = 1; session <= 3; ++session) {
+      v1::ImportRatingsRequest r;
+      r.set_record_number(static_cast<int64_t>(records.size()) + 1);
+      const bool bad = (e == 2 && session == 3) || (e == 5 && session == 1);
+      *r.mutable_record() =
+          bad ? OrsRequest(session, absl::StrCat("s-", e, "-", session),
+                           {5, 6, 11, 8})
+              : OrsRequest(session, absl::StrCat("s-", e, "-", session));
+      r.mutable_record()->mutable_rating()->set_episode_id(
+          absl::StrCat("e-", e));
+      records.push_back(std::move(r));
+    }
+  }
+  size_t last_sent = 0;
+  auto first = client_->ImportRatingsInStreams(
+      records, 3, [&](size_t sent) { last_sent = sent; });
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(last_sent, 18u);
+  EXPECT_EQ(first->received(), 18);
+  EXPECT_EQ(first->stored(), 16);
+  EXPECT_EQ(first->replayed(), 0);
+  EXPECT_EQ(first->rejected(), 2);
+  ASSERT_THAT(first->errors(), SizeIs(2));
+  EXPECT_EQ(first->errors(0).record_number(), 6);   // e-2 session 3
+  EXPECT_EQ(first->errors(1).record_number(), 13);  // e-5 session 1
+  EXPECT_THAT(first->errors(1).message(), HasSubstr("items[2] (social)"));
+  for (int e = 1; e <= 6; ++e) {
+    auto episode = client_->GetEpisode("tenant-a", absl::StrCat("e-", e));
+    ASSERT_THAT(episode, IsOk());
+    std::vector<int> sessions;
+    for (const auto& a : episode->administrations()) {
+      sessions.push_back(a.rating().session_number());
+    }
+    if (e == 2) {
+      EXPECT_THAT(sessions, ElementsAre(1, 2));
+    } else if (e == 5) {
+      EXPECT_THAT(sessions, ElementsAre(2, 3));
+    } else {
+      EXPECT_THAT(sessions, ElementsAre(1, 2, 3)) << "e-" << e;
+    }
+  }
+  auto rerun = client_->ImportRatingsInStreams(records, 4);
+  ASSERT_THAT(rerun, IsOk());
+  EXPECT_EQ(rerun->stored(), 0);
+  EXPECT_EQ(rerun->replayed(), 16);
+  EXPECT_EQ(rerun->rejected(), 2);
 }
 
 TEST_F(FeedbackE2eTest, EverythingIsReadBackAfterARestart) {

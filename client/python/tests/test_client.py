@@ -137,6 +137,28 @@ class ClientTest(unittest.TestCase):
         again = self.client.import_ratings(records)
         self.assertEqual((again.stored, again.replayed), (0, 2))
 
+    def test_import_in_streams_adds_up_the_streams(self):
+        # Four episodes of two sessions; record 4 (e-par-2, session 2) bad.
+        records = [
+            feedback_pb2.SubmitRatingRequest(
+                idempotency_key=f"py-par-{e}-{n}",
+                rating=ors(n, [5, 5, 12, 5] if (e, n) == (2, 2)
+                           else [5, 5, 5, 5], episode=f"e-par-{e}"))
+            for e in range(1, 5) for n in (1, 2)
+        ]
+        response = self.client.import_ratings(records, streams=3)
+        self.assertEqual((response.received, response.stored,
+                          response.replayed, response.rejected), (8, 7, 0, 1))
+        self.assertEqual([e.record_number for e in response.errors], [4])
+        for e in range(1, 5):
+            sessions = [a.rating.session_number for a in
+                        self.client.get_episode("tenant-a",
+                                                f"e-par-{e}").administrations]
+            self.assertEqual(sessions, [1] if e == 2 else [1, 2])
+        again = self.client.import_ratings(records, streams=2)
+        self.assertEqual((again.stored, again.replayed, again.rejected),
+                         (0, 7, 1))
+
     def test_instruments_and_health(self):
         ids = {d.id for d in self.client.list_instruments("fit")}
         self.assertTrue({"ors", "srs", "cors", "csrs"} <= ids)

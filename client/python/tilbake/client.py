@@ -8,6 +8,7 @@ names the offending field). Anything not wrapped here is reachable through
 the stubs: client.feedback, client.trends, client.admin.
 """
 
+import concurrent.futures
 import datetime
 import random
 import secrets
@@ -166,22 +167,44 @@ class Client:
         return self._call(self.feedback.SubmitRating, request)
 
     def import_ratings(
-            self, records: Iterable[feedback_pb2.SubmitRatingRequest]
-    ) -> feedback_pb2.ImportRatingsResponse:
-        """One ImportRatings stream; record numbers count from 1. Not
-        retried: a stream is acknowledged whole, so send it again (same
-        keys) if it fails; stored records then come back as replayed."""
+            self, records: Iterable[feedback_pb2.SubmitRatingRequest], *,
+            streams: int = 1) -> feedback_pb2.ImportRatingsResponse:
+        """ImportRatings; record numbers count from 1. With `streams` > 1
+        the records go over that many streams at once (the server works each
+        on its own thread), every episode's records in one stream and in
+        their order; the tallies are added up and the errors sorted by record
+        number. Not retried: a stream is acknowledged whole, so send it again
+        (same keys) if it fails; stored records then come back as
+        replayed."""
+        numbered = [feedback_pb2.ImportRatingsRequest(record_number=number,
+                                                      record=record)
+                    for number, record in enumerate(records, start=1)]
+        lanes: List[List[feedback_pb2.ImportRatingsRequest]] = [
+            [] for _ in range(max(1, streams))]
+        for request in numbered:
+            r = request.record.rating
+            lanes[hash((r.tenant_id, r.episode_id)) % len(lanes)].append(
+                request)
 
-        def stream():
-            for number, record in enumerate(records, start=1):
-                yield feedback_pb2.ImportRatingsRequest(record_number=number,
-                                                        record=record)
+        def send(lane):
+            try:
+                return self.feedback.ImportRatings(iter(lane),
+                                                   metadata=self.metadata)
+            except grpc.RpcError as error:
+                raise TilbakeError(error.code(), error.details()) from None
 
-        try:
-            return self.feedback.ImportRatings(stream(),
-                                               metadata=self.metadata)
-        except grpc.RpcError as error:
-            raise TilbakeError(error.code(), error.details()) from None
+        lanes = [lane for lane in lanes if lane] or [[]]
+        with concurrent.futures.ThreadPoolExecutor(len(lanes)) as pool:
+            results = list(pool.map(send, lanes))
+        total = feedback_pb2.ImportRatingsResponse()
+        for result in results:
+            total.received += result.received
+            total.stored += result.stored
+            total.replayed += result.replayed
+            total.rejected += result.rejected
+            total.errors.extend(result.errors)
+        total.errors.sort(key=lambda e: e.record_number)
+        return total
 
     def get_episode(self, tenant: str, episode: str) -> feedback_pb2.Episode:
         request = feedback_pb2.GetEpisodeRequest(tenant_id=tenant,

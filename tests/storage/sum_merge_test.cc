@@ -1,6 +1,7 @@
 #include "storage/sum_merge.h"
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,8 +11,21 @@
 namespace tilbake::storage {
 namespace {
 
-std::vector<rocksdb::Slice> Slices(const std::vector<std::string>& values) {
-  return {values.begin(), values.end()};
+// RocksDB's full merge of `operands` onto `existing` (none if null): the
+// decoded result, or nullopt if the operator refused.
+std::optional<Sums> FullMerge(const std::string* existing,
+                              const std::vector<std::string>& operands) {
+  auto op = NewSumMergeOperator();
+  const rocksdb::Slice existing_slice =
+      existing == nullptr ? rocksdb::Slice() : rocksdb::Slice(*existing);
+  const std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
+  rocksdb::MergeOperator::MergeOperationInput in(
+      "k", existing == nullptr ? nullptr : &existing_slice, slices, nullptr);
+  std::string merged;
+  rocksdb::Slice unused;
+  rocksdb::MergeOperator::MergeOperationOutput out(merged, unused);
+  if (!op->FullMergeV2(in, &out)) return std::nullopt;
+  return DecodeSums(merged);
 }
 
 TEST(SumMergeTest, EncodingRoundTripsNegativeAndLargeValues) {
@@ -22,36 +36,18 @@ TEST(SumMergeTest, EncodingRoundTripsNegativeAndLargeValues) {
 }
 
 TEST(SumMergeTest, FullMergeAddsEveryOperandToTheExistingValue) {
-  auto op = NewSumMergeOperator();
   const std::string existing = EncodeSums({10, 20});
   // The second operand is of a longer (newer) layout: the shorter values
   // add as if they ended in zeros; the third subtracts (an erasure).
-  const std::vector<std::string> operands = {
-      EncodeSums({1, 2}), EncodeSums({3, 4, 5}), EncodeSums({-4, -6})};
-  const rocksdb::Slice existing_slice(existing);
-  const std::vector<rocksdb::Slice> operand_slices = Slices(operands);
-  rocksdb::Slice unused;
-  rocksdb::MergeOperator::MergeOperationInput in("k", &existing_slice,
-                                                 operand_slices, nullptr);
-  std::string merged;
-  rocksdb::MergeOperator::MergeOperationOutput out(merged, unused);
-  ASSERT_TRUE(op->FullMergeV2(in, &out));
   // 10+1+3-4 = 10, 20+2+4-6 = 20, 0+0+5+0 = 5.
-  EXPECT_EQ(DecodeSums(merged), (Sums{10, 20, 5}));
+  EXPECT_EQ(FullMerge(&existing, {EncodeSums({1, 2}), EncodeSums({3, 4, 5}),
+                                  EncodeSums({-4, -6})}),
+            (Sums{10, 20, 5}));
 }
 
 TEST(SumMergeTest, FullMergeWithoutAnExistingValueStartsFromZero) {
-  auto op = NewSumMergeOperator();
-  const std::vector<std::string> operands = {EncodeSums({7}),
-                                             EncodeSums({-2, 1})};
-  const std::vector<rocksdb::Slice> operand_slices = Slices(operands);
-  rocksdb::Slice unused;
-  rocksdb::MergeOperator::MergeOperationInput in("k", nullptr, operand_slices,
-                                                 nullptr);
-  std::string merged;
-  rocksdb::MergeOperator::MergeOperationOutput out(merged, unused);
-  ASSERT_TRUE(op->FullMergeV2(in, &out));
-  EXPECT_EQ(DecodeSums(merged), (Sums{5, 1}));
+  EXPECT_EQ(FullMerge(nullptr, {EncodeSums({7}), EncodeSums({-2, 1})}),
+            (Sums{5, 1}));
 }
 
 TEST(SumMergeTest, PartialMergesFoldOperandsWithoutABase) {
@@ -68,26 +64,14 @@ TEST(SumMergeTest, PartialMergesFoldOperandsWithoutABase) {
 }
 
 TEST(SumMergeTest, AnUnreadableOperandFailsTheMerge) {
+  EXPECT_EQ(FullMerge(nullptr, {EncodeSums({1}), "abc"}), std::nullopt);
+  const std::string bad_base = "12345678x";
+  EXPECT_EQ(FullMerge(&bad_base, {EncodeSums({1})}), std::nullopt);
   auto op = NewSumMergeOperator();
-  const std::vector<std::string> operands = {EncodeSums({1}), "abc"};
-  const std::vector<rocksdb::Slice> operand_slices = Slices(operands);
-  rocksdb::Slice unused;
-  rocksdb::MergeOperator::MergeOperationInput in("k", nullptr, operand_slices,
-                                                 nullptr);
-  std::string merged;
-  rocksdb::MergeOperator::MergeOperationOutput out(merged, unused);
-  EXPECT_FALSE(op->FullMergeV2(in, &out));
+  const std::string one = EncodeSums({1});
   std::string partial;
   EXPECT_FALSE(op->PartialMergeMulti(
-      "k", std::deque<rocksdb::Slice>{operands[0], operands[1]}, &partial,
-      nullptr));
-  const std::string existing = "12345678x";
-  const rocksdb::Slice existing_slice(existing);
-  const std::vector<std::string> one_operand = {EncodeSums({1})};
-  const std::vector<rocksdb::Slice> one = Slices(one_operand);
-  rocksdb::MergeOperator::MergeOperationInput bad_base("k", &existing_slice,
-                                                       one, nullptr);
-  EXPECT_FALSE(op->FullMergeV2(bad_base, &out));
+      "k", std::deque<rocksdb::Slice>{one, "abc"}, &partial, nullptr));
 }
 
 }  // namespace

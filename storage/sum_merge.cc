@@ -5,10 +5,12 @@
 namespace tilbake::storage {
 namespace {
 
+absl::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
 // Adds the big-endian int64s in `bytes` into `total` (growing it as needed)
 // without building a vector per operand. False if `bytes` is not a whole
 // number of int64s.
-bool AddEncoded(const rocksdb::Slice& bytes, Sums& total) {
+bool AddEncoded(absl::string_view bytes, Sums& total) {
   if (bytes.size() % 8 != 0) return false;
   const size_t n = bytes.size() / 8;
   if (total.size() < n) total.resize(n, 0);
@@ -30,10 +32,11 @@ class SumMergeOperator final : public rocksdb::MergeOperator {
   bool FullMergeV2(const MergeOperationInput& in,
                    MergeOperationOutput* out) const override {
     Sums total;
-    if (in.existing_value != nullptr && !AddEncoded(*in.existing_value, total))
+    if (in.existing_value != nullptr &&
+        !AddEncoded(View(*in.existing_value), total))
       return false;  // Corruption: fail the merge.
     for (const rocksdb::Slice& operand : in.operand_list) {
-      if (!AddEncoded(operand, total)) return false;
+      if (!AddEncoded(View(operand), total)) return false;
     }
     out->new_value = EncodeSums(total);
     return true;
@@ -45,7 +48,7 @@ class SumMergeOperator final : public rocksdb::MergeOperator {
                          rocksdb::Logger* /*logger*/) const override {
     Sums total;
     for (const rocksdb::Slice& operand : operands) {
-      if (!AddEncoded(operand, total)) return false;
+      if (!AddEncoded(View(operand), total)) return false;
     }
     *new_value = EncodeSums(total);
     return true;
@@ -75,15 +78,8 @@ std::string EncodeSums(const Sums& sums) {
 }
 
 std::optional<Sums> DecodeSums(absl::string_view bytes) {
-  if (bytes.size() % 8 != 0) return std::nullopt;
-  Sums sums(bytes.size() / 8, 0);
-  for (size_t i = 0; i < sums.size(); ++i) {
-    uint64_t u = 0;
-    for (size_t b = 0; b < 8; ++b) {
-      u = (u << 8) | static_cast<unsigned char>(bytes[i * 8 + b]);
-    }
-    sums[i] = static_cast<int64_t>(u);
-  }
+  Sums sums;
+  if (!AddEncoded(bytes, sums)) return std::nullopt;
   return sums;
 }
 

@@ -28,6 +28,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/percentile.h"
 #include "bench/trend_stages.h"
 #include "client/sdk/client.h"
 #include "grpcpp/create_channel.h"
@@ -60,6 +61,7 @@ ABSL_FLAG(std::string, server_path, TILBAKE_SERVER_PATH,
 
 namespace {
 
+using tilbake::bench::Percentile;
 using tilbake::client::Client;
 namespace v1 = tilbake::v1;
 
@@ -94,14 +96,6 @@ double ProcessCpuSeconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-double Percentile(std::vector<double>& ms, double p) {
-  if (ms.empty()) return 0;
-  std::sort(ms.begin(), ms.end());
-  const auto index =
-      static_cast<size_t>(p * static_cast<double>(ms.size() - 1));
-  return ms[index];
 }
 
 v1::SubmitRatingRequest Rating(const std::string& run, int worker, int i) {

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/percentile.h"
 #include "client/sdk/client.h"
 #include "common/status_macros.h"
 #include "server/config/instrument_loader.h"
@@ -117,12 +118,6 @@ class Generator {
 
   std::mt19937 rng_;
 };
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
-}
 
 // VmRSS (now) and VmHWM (peak) of process `pid`, in MiB.
 std::pair<double, double> ResidentMiB(pid_t pid) {

@@ -176,23 +176,24 @@ class Client:
         number. Not retried: a stream is acknowledged whole, so send it again
         (same keys) if it fails; stored records then come back as
         replayed."""
-        numbered = [feedback_pb2.ImportRatingsRequest(record_number=number,
+        numbered = (feedback_pb2.ImportRatingsRequest(record_number=number,
                                                       record=record)
-                    for number, record in enumerate(records, start=1)]
-        lanes: List[List[feedback_pb2.ImportRatingsRequest]] = [
-            [] for _ in range(max(1, streams))]
-        for request in numbered:
-            r = request.record.rating
-            lanes[hash((r.tenant_id, r.episode_id)) % len(lanes)].append(
-                request)
+                    for number, record in enumerate(records, start=1))
 
-        def send(lane):
+        def send(requests):
             try:
-                return self.feedback.ImportRatings(iter(lane),
+                return self.feedback.ImportRatings(iter(requests),
                                                    metadata=self.metadata)
             except grpc.RpcError as error:
                 raise TilbakeError(error.code(), error.details()) from None
 
+        if streams <= 1:  # Sent as read: the records need not fit in memory.
+            return send(numbered)
+        lanes: List[List[feedback_pb2.ImportRatingsRequest]] = [
+            [] for _ in range(streams)]
+        for request in numbered:
+            r = request.record.rating
+            lanes[hash((r.tenant_id, r.episode_id)) % streams].append(request)
         lanes = [lane for lane in lanes if lane] or [[]]
         with concurrent.futures.ThreadPoolExecutor(len(lanes)) as pool:
             results = list(pool.map(send, lanes))

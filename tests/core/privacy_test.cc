@@ -10,8 +10,8 @@
 #include "server/core/privacy_service.h"
 #include "server/core/rating_service.h"
 #include "tests/testing/builders.h"
+#include "tests/testing/core_test_base.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/temp_dir.h"
 
 namespace tilbake::core {
 namespace {
@@ -32,19 +32,11 @@ std::string Line(const domain::AuditEntry& e) {
                       e.outcome, " ", e.detail);
 }
 
-class PrivacyTest : public ::testing::Test {
+class PrivacyTest : public testing::CoreTestBase {
  protected:
   void SetUp() override {
-    catalog_ = std::make_unique<scoring::InstrumentCatalog>(
-        *config::LoadInstrumentCatalog(""));
-    rules_ =
-        std::make_unique<scoring::RuleSetRegistry>(*config::LoadRuleSets({}));
-    auto store = storage::Store::Open({dir_.path()});
-    ASSERT_THAT(store, IsOk());
-    store_ = *std::move(store);
-    service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
-                                               rules_.get(),
-                                               [] { return testing::Now(); });
+    CoreTestBase::SetUp();
+    if (HasFatalFailure()) return;
     privacy_ = std::make_unique<PrivacyService>(store_.get(), service_.get(),
                                                 [] { return testing::Now(); });
   }
@@ -100,11 +92,6 @@ class PrivacyTest : public ::testing::Test {
     return count;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<scoring::InstrumentCatalog> catalog_;
-  std::unique_ptr<scoring::RuleSetRegistry> rules_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<RatingService> service_;
   std::unique_ptr<PrivacyService> privacy_;
 };
 

@@ -11,6 +11,7 @@
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "tests/testing/builders.h"
+#include "tests/testing/core_test_base.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -26,24 +27,8 @@ using ::tilbake::testing::OrsRating;
 using ::tilbake::testing::StatusIs;
 using ::tilbake::testing::TempDir;
 
-class RatingServiceTest : public ::testing::Test {
+class RatingServiceTest : public testing::CoreTestBase {
  protected:
-  void SetUp() override {
-    auto catalog = config::LoadInstrumentCatalog("");
-    ASSERT_THAT(catalog, IsOk());
-    catalog_ =
-        std::make_unique<scoring::InstrumentCatalog>(*std::move(catalog));
-    auto rules = config::LoadRuleSets({});
-    ASSERT_THAT(rules, IsOk());
-    rules_ = std::make_unique<scoring::RuleSetRegistry>(*std::move(rules));
-    auto store = storage::Store::Open({dir_.path()});
-    ASSERT_THAT(store, IsOk());
-    store_ = *std::move(store);
-    service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
-                                               rules_.get(),
-                                               [] { return testing::Now(); });
-  }
-
   absl::StatusOr<SubmitResult> Submit(const domain::Rating& r,
                                       const std::string& key) {
     return service_->Submit(testing::TestActor(), r, key);
@@ -56,12 +41,6 @@ class RatingServiceTest : public ::testing::Test {
     EXPECT_THAT(view, IsOk());
     return view.ok() ? *std::move(view) : EpisodeView{};
   }
-
-  TempDir dir_;
-  std::unique_ptr<scoring::InstrumentCatalog> catalog_;
-  std::unique_ptr<scoring::RuleSetRegistry> rules_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<RatingService> service_;
 };
 
 TEST_F(RatingServiceTest, StoresAndScoresASubmission) {

@@ -24,8 +24,8 @@
 #include "server/core/privacy_service.h"
 #include "server/core/rating_service.h"
 #include "tests/testing/builders.h"
+#include "tests/testing/core_test_base.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/temp_dir.h"
 
 namespace tilbake::core {
 namespace {
@@ -35,17 +35,11 @@ using ::testing::Optional;
 using ::testing::SizeIs;
 using ::tilbake::testing::IsOk;
 
-class TrendsTest : public ::testing::Test {
+class TrendsTest : public testing::CoreTestBase {
  protected:
   void SetUp() override {
-    catalog_ = std::make_unique<scoring::InstrumentCatalog>(
-        *config::LoadInstrumentCatalog(""));
-    rules_ =
-        std::make_unique<scoring::RuleSetRegistry>(*config::LoadRuleSets({}));
-    store_ = *storage::Store::Open({dir_.path()});
-    service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
-                                               rules_.get(),
-                                               [] { return testing::Now(); });
+    CoreTestBase::SetUp();
+    if (HasFatalFailure()) return;
     trends_ = std::make_unique<TrendService>(store_.get(), rules_.get());
     Populate();
   }
@@ -143,11 +137,6 @@ class TrendsTest : public ::testing::Test {
     return nullptr;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<scoring::InstrumentCatalog> catalog_;
-  std::unique_ptr<scoring::RuleSetRegistry> rules_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<RatingService> service_;
   std::unique_ptr<TrendService> trends_;
 };
 

@@ -22,6 +22,7 @@
 #include "server/core/rating_service.h"
 #include "storage/store.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/settle.h"
 
 namespace tilbake::bench {
 namespace {
@@ -244,14 +245,7 @@ class Loader {
     }
     RETURN_IF_ERROR(store->Flush());
     const absl::Time settle_start = absl::Now();
-    for (const absl::Time limit = settle_start + absl::Seconds(120);
-         absl::Now() < limit; absl::SleepFor(absl::Milliseconds(100))) {
-      ASSIGN_OR_RETURN(storage::StorageStats stats, store->Stats());
-      if (stats.pending_compaction_bytes == 0 &&
-          stats.running_compactions == 0 && stats.running_flushes == 0) {
-        break;
-      }
-    }
+    testing::WaitUntilSettled(*store, absl::Seconds(120));  // Bounded.
     stage.settle_seconds = absl::ToDoubleSeconds(absl::Now() - settle_start);
     return absl::OkStatus();
   }

@@ -12,6 +12,7 @@
 #include "tests/testing/builders.h"
 #include "tests/testing/faulty_file_system.h"
 #include "tests/testing/raw_rocksdb.h"
+#include "tests/testing/settle.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -272,19 +273,6 @@ TEST(StoreTest, AggregatesVersionMarksTheCellLayout) {
   EXPECT_EQ(reopened->aggregates_version(), Store::kAggregatesVersion);
 }
 
-// Waits (bounded) until RocksDB has no flush or compaction running or due.
-bool Settled(const Store& store) {
-  for (int i = 0; i < 600; ++i) {
-    auto stats = store.Stats();
-    if (stats.ok() && stats->running_compactions == 0 &&
-        stats->running_flushes == 0 && stats->pending_compaction_bytes == 0) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return false;
-}
-
 TEST(StoreTest, FlushedAggregateCellsAreFoldedIntoOneValueEach) {
   TempDir dir;
   analytics::CellKey cell;
@@ -308,11 +296,11 @@ TEST(StoreTest, FlushedAggregateCellsAreFoldedIntoOneValueEach) {
     EXPECT_EQ(store->Stats()->memtable_entries, at_open + 3);
     ASSERT_THAT(store->Flush(), IsOk());
     EXPECT_EQ(store->Stats()->memtable_entries, 0u);
-    ASSERT_TRUE(Settled(*store));
+    ASSERT_TRUE(testing::WaitUntilSettled(*store, absl::Seconds(30)));
     // A later flush of the same cell overlaps it: compacted at once.
     ASSERT_THAT(add(8), IsOk());
     ASSERT_THAT(store->Flush(), IsOk());
-    ASSERT_TRUE(Settled(*store));
+    ASSERT_TRUE(testing::WaitUntilSettled(*store, absl::Seconds(30)));
     auto read =
         store->ReadAggregates("tenant-a", cell.kind, cell.granularity,
                               analytics::CellScope::kClinician, "", 672, 672);

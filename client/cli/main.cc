@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "client/cli/cli_support.h"
 #include "client/cli/plot.h"
+#include "client/csv/text_encoding.h"
 #include "client/csv/vendor_csv.h"
 #include "client/fhir/fhir.h"
 #include "client/sdk/client.h"
@@ -59,6 +60,9 @@ ABSL_FLAG(std::string, format, "",
           "import: jsonl (default; SubmitRatingRequest per line), csv (the "
           "FIT vendors' layout, docs/import.md) or fhir (QuestionnaireResponse"
           "s, docs/fhir.md); export: fhir (default) or json.");
+ABSL_FLAG(std::string, encoding, "utf-8",
+          "import: the file's text encoding: utf-8 (checked), latin1 or "
+          "cp1252 (converted to UTF-8 before sending).");
 ABSL_FLAG(std::string, org_unit_prefix, "",
           "import --format csv: prepended to the org unit made from "
           "Service_Location.");
@@ -127,7 +131,8 @@ Commands:
                  FIT vendors' CSV layout (docs/import.md); or with
                  --format=fhir --tenant FHIR R4 QuestionnaireResponses
                  (a Bundle, one resource, or NDJSON; docs/fhir.md);
-                 --streams=N streams at once (default 4)
+                 --streams=N streams at once (default 4);
+                 --encoding=latin1|cp1252 converts a file that is not UTF-8
   export         --tenant --episode [--format=fhir|json --out=FILE]: the
                  episode as a FHIR R4 Bundle (QuestionnaireResponses and
                  survey Observations) or as the API's JSON; with --client
@@ -403,16 +408,27 @@ int Export(Client& client) {
 int Import(Client& client, const std::string& path) {
   std::ifstream in(path);
   if (!in) return Fail(absl::NotFoundError(absl::StrCat("cannot read ", path)));
-  std::stringstream contents;
-  contents << in.rdbuf();
+  std::stringstream raw;
+  raw << in.rdbuf();
+  // Checked (or converted) before anything is sent: the API carries UTF-8.
+  auto encoding =
+      tilbake::csv::ParseTextEncoding(absl::GetFlag(FLAGS_encoding));
+  if (!encoding.ok()) return Fail(encoding.status());
+  absl::StatusOr<std::string> text = tilbake::csv::ToUtf8(raw.str(), *encoding);
+  if (!text.ok()) {
+    return Fail(
+        absl::Status(text.status().code(),
+                     absl::StrCat(path, ": ", text.status().message())));
+  }
+  const std::string& contents = *text;
   const std::string format = absl::GetFlag(FLAGS_format);
-  if (format == "csv") return ImportCsv(client, contents.str());
-  if (format == "fhir") return ImportFhir(client, contents.str());
+  if (format == "csv") return ImportCsv(client, contents);
+  if (format == "fhir") return ImportFhir(client, contents);
   if (!format.empty() && format != "jsonl") {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--format: \"", format, "\" is not one of jsonl, csv, fhir")));
   }
-  auto records = cli::ParseImportLines(contents.str());
+  auto records = cli::ParseImportLines(contents);
   if (!records.ok()) return Fail(records.status());
   auto response = Stream(client, *records);
   if (!response.ok()) return Fail(response.status());

@@ -172,6 +172,29 @@ absl::StatusOr<v1::SubmitRatingResponse> Client::SubmitRating(
   return response;
 }
 
+absl::StatusOr<v1::ImportRatingsResponse> CheckImportTally(
+    int64_t sent, v1::ImportRatingsResponse response) {
+  if (response.received() != sent) {
+    // A stream the server took as ended early: the tally is short, so an
+    // OK would hide records that were never read.
+    return absl::DataLossError(absl::StrCat(
+        "import: sent ", sent, " records but the server received ",
+        response.received(), "; records after number ", response.received(),
+        " of this stream were not stored; send them again (idempotency keys "
+        "make a re-run safe)"));
+  }
+  const int64_t counted =
+      response.stored() + response.replayed() + response.rejected();
+  if (counted != response.received()) {
+    return absl::DataLossError(
+        absl::StrCat("import: the server received ", response.received(),
+                     " records but accounted for ", counted,
+                     " (stored + replayed + "
+                     "rejected)"));
+  }
+  return response;
+}
+
 absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatings(
     const std::function<bool(v1::ImportRatingsRequest*)>& next) {
   grpc::ClientContext context;
@@ -180,14 +203,19 @@ absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatings(
   std::unique_ptr<grpc::ClientWriterInterface<v1::ImportRatingsRequest>>
       writer = stub_->ImportRatings(&context, &response);
   v1::ImportRatingsRequest request;
+  int64_t sent = 0;
+  bool broken = false;
   while (next(&request)) {
-    if (!writer->Write(request)) break;  // The stream broke; Finish says why.
+    // Once the stream broke (Finish says why), the rest is still counted:
+    // it was meant for the server, and the tally must show it missing.
+    if (!broken && !writer->Write(request)) broken = true;
+    ++sent;
     request.Clear();
   }
   writer->WritesDone();
   absl::Status status = FromGrpc(writer->Finish());
   if (!status.ok()) return status;
-  return response;
+  return CheckImportTally(sent, std::move(response));
 }
 
 absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatingsInStreams(

@@ -38,6 +38,12 @@ struct ClientOptions {
   std::string bearer_token;
 };
 
+// `response` if the server's tally accounts for the `sent` records of a
+// stream (received = sent = stored + replayed + rejected); DataLoss saying
+// how many were not read otherwise.
+absl::StatusOr<v1::ImportRatingsResponse> CheckImportTally(
+    int64_t sent, v1::ImportRatingsResponse response);
+
 // The C++ SDK for tilbake.v1.Feedback. Typed calls with deadlines and
 // retries; a retried SubmitRating reuses its idempotency key, so a retry can
 // never store a rating twice. Thread-safe (gRPC stubs are).
@@ -104,7 +110,8 @@ class Client {
   // when there are no more) and returns the server's tally. Not retried as a
   // whole: a stream cut off midway is re-run by the caller, and the
   // records' idempotency keys make the re-run safe. No deadline: an import
-  // may take long.
+  // may take long. DataLoss when the tally does not account for every
+  // record sent (CheckImportTally): never a short OK.
   absl::StatusOr<v1::ImportRatingsResponse> ImportRatings(
       const std::function<bool(v1::ImportRatingsRequest*)>& next);
 

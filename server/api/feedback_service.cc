@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/identifiers.h"
 #include "common/status_macros.h"
+#include "google/protobuf/unknown_field_set.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "server/api/convert.h"
 #include "server/api/status_mapping.h"
 
@@ -46,15 +48,36 @@ grpc::ServerUnaryReactor* RunAdmitted(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// The record number a client gave a message that does not parse (field 1
+// of ImportRatingsRequest, read as an unknown field, so the rest of the
+// bytes need not be valid), or `fallback` when it cannot be read.
+int64_t RecordNumberOf(const std::string& bytes, int64_t fallback) {
+  google::protobuf::UnknownFieldSet fields;
+  if (!fields.ParseFromString(bytes)) return fallback;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const google::protobuf::UnknownField& field = fields.field(i);
+    if (field.number() == v1::ImportRatingsRequest::kRecordNumberFieldNumber &&
+        field.type() == google::protobuf::UnknownField::TYPE_VARINT) {
+      return static_cast<int64_t>(field.varint());
+    }
+  }
+  return fallback;
+}
+
 // Reads an import stream record by record. Each record is submitted on its
 // own, so a bad one is reported and the good ones are stored.
-class ImportReactor final
-    : public grpc::ServerReadReactor<v1::ImportRatingsRequest> {
+//
+// The stream is read as raw bytes and each record parsed here: with the
+// generated (parsing) handler, a record that does not parse (a string
+// field that is not UTF-8) ends the reads exactly as the client's end of
+// stream does, and the records after it would be silently dropped behind
+// an OK. Here the end of the reads is the end of the stream or a broken
+// call, never a bad record, and a broken call is never answered OK.
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, core::RatingService* core,
-                const FeedbackLimits& limits,
-                v1::ImportRatingsResponse* response)
-      : core_(core), limits_(limits), response_(response) {
+                const FeedbackLimits& limits, grpc::ByteBuffer* response)
+      : context_(context), core_(core), limits_(limits), response_(response) {
     absl::StatusOr<std::optional<auth::Principal>> principal =
         CheckAccess(*context, limits.gate, auth::Rpc::kImportRatings, {});
     if (!principal.ok()) {
@@ -72,62 +95,115 @@ class ImportReactor final
     ticket_ = *std::move(ticket);
     // Tells the client the stream is admitted before its first record.
     StartSendInitialMetadata();
-    StartRead(&request_);
+    StartRead(&buffer_);
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // The client has finished sending (or gone away).
-      // One fsync for every record of the stream, before acknowledging any.
-      // If it fails, nothing is acknowledged: a retry replays what was
-      // written, by idempotency key.
-      const absl::Status synced = core_->SyncDeferred();
-      ticket_ = AdmissionControl::Ticket();  // Free before the answer.
-      Finish(ToGrpcStatus(synced));
+    if (!ok) {
+      EndOfStream();
       return;
     }
-    response_->set_received(response_->received() + 1);
-    absl::Status status;
-    if (response_->received() > limits_.max_import_records) {
-      status = absl::ResourceExhaustedError(absl::StrCat(
-          "record: a stream takes at most ", limits_.max_import_records,
-          " records; send the rest in another stream"));
-    } else if (status = CheckAccess(
-                   principal_, actor_, limits_.gate, auth::Rpc::kImportRatings,
-                   {.tenant_id = request_.record().rating().tenant_id(),
-                    .episode_id = request_.record().rating().episode_id(),
-                    .client_id = request_.record().rating().client_id()});
-               status.ok()) {
-      v1::SubmitRatingResponse result;
-      // Written to the WAL now, made durable once for the whole stream.
-      status = SubmitOne(*core_, actor_, request_.record(), &result,
-                         limits_.metrics, /*deferred=*/true);
-      if (status.ok()) {
-        if (result.replayed()) {
-          response_->set_replayed(response_->replayed() + 1);
-        } else {
-          response_->set_stored(response_->stored() + 1);
-        }
-      }
-    }
+    tally_.set_received(tally_.received() + 1);
+    std::string bytes;
+    absl::Status status = ReadRecord(bytes);
+    if (status.ok()) status = Store();
     if (limits_.metrics != nullptr) limits_.metrics->ImportRecord(status.ok());
     if (!status.ok()) {
-      response_->set_rejected(response_->rejected() + 1);
-      v1::ImportError* error = response_->add_errors();
-      error->set_record_number(request_.record_number());
+      tally_.set_rejected(tally_.rejected() + 1);
+      v1::ImportError* error = tally_.add_errors();
+      error->set_record_number(
+          request_.record_number() != 0
+              ? request_.record_number()
+              : RecordNumberOf(bytes, /*fallback=*/tally_.received()));
       const grpc::Status mapped = ToGrpcStatus(status);
       error->set_code(mapped.error_code());
       error->set_message(mapped.error_message());
     }
-    StartRead(&request_);
+    StartRead(&buffer_);
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // The client has finished sending, or the call broke (cancelled, deadline,
+  // connection lost): only the first is answered with the tally.
+  void EndOfStream() {
+    if (context_->IsCancelled()) {
+      // Nothing is acknowledged: the records written so far are in the log
+      // and a retry replays them by idempotency key.
+      ticket_ = AdmissionControl::Ticket();
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the import stream broke before it was finished"));
+      return;
+    }
+    // One fsync for every record of the stream, before acknowledging any.
+    // If it fails, nothing is acknowledged: a retry replays what was
+    // written, by idempotency key.
+    absl::Status status = core_->SyncDeferred();
+    if (status.ok() && !tally_.SerializeToString(&serialized_)) {
+      status = absl::InternalError("cannot serialize the import tally");
+    }
+    ticket_ = AdmissionControl::Ticket();  // Free before the answer.
+    if (status.ok()) {
+      grpc::Slice slice(serialized_);
+      *response_ = grpc::ByteBuffer(&slice, 1);
+    }
+    Finish(ToGrpcStatus(status));
+  }
+
+  // Parses the message just read into request_ (its bytes into `bytes`).
+  absl::Status ReadRecord(std::string& bytes) {
+    request_.Clear();
+    std::vector<grpc::Slice> slices;
+    if (!buffer_.Dump(&slices).ok()) {
+      return absl::InvalidArgumentError("record: cannot be read");
+    }
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    buffer_.Clear();
+    if (!request_.ParseFromString(bytes)) {
+      request_.Clear();
+      return absl::InvalidArgumentError(
+          "record: is not a valid ImportRatingsRequest (is every text field "
+          "UTF-8? a file in Latin-1 or Windows-1252 must be converted first)");
+    }
+    return absl::OkStatus();
+  }
+
+  // Checks access to the record's tenant and submits it, counting it.
+  absl::Status Store() {
+    if (tally_.received() > limits_.max_import_records) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "record: a stream takes at most ", limits_.max_import_records,
+          " records; send the rest in another stream"));
+    }
+    const v1::Rating& rating = request_.record().rating();
+    RETURN_IF_ERROR(CheckAccess(principal_, actor_, limits_.gate,
+                                auth::Rpc::kImportRatings,
+                                {.tenant_id = rating.tenant_id(),
+                                 .episode_id = rating.episode_id(),
+                                 .client_id = rating.client_id()}));
+    v1::SubmitRatingResponse result;
+    // Written to the WAL now, made durable once for the whole stream.
+    RETURN_IF_ERROR(SubmitOne(*core_, actor_, request_.record(), &result,
+                              limits_.metrics, /*deferred=*/true));
+    if (result.replayed()) {
+      tally_.set_replayed(tally_.replayed() + 1);
+    } else {
+      tally_.set_stored(tally_.stored() + 1);
+    }
+    return absl::OkStatus();
+  }
+
+  grpc::CallbackServerContext* const context_;
   core::RatingService* core_;
   const FeedbackLimits limits_;
-  v1::ImportRatingsResponse* response_;
+  grpc::ByteBuffer* response_;
+  grpc::ByteBuffer buffer_;  // The message being read.
   v1::ImportRatingsRequest request_;
+  v1::ImportRatingsResponse tally_;
+  std::string serialized_;
   AdmissionControl::Ticket ticket_;  // Released when the reactor is deleted.
   std::optional<auth::Principal> principal_;  // nullopt: auth is off.
   domain::Actor actor_;
@@ -175,9 +251,8 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
                      });
 }
 
-grpc::ServerReadReactor<v1::ImportRatingsRequest>*
-FeedbackService::ImportRatings(grpc::CallbackServerContext* context,
-                               v1::ImportRatingsResponse* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* FeedbackService::ImportRatings(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
   return new ImportReactor(context, core_, limits_, response);
 }
 

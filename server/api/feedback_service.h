@@ -30,7 +30,13 @@ struct FeedbackLimits {
 // tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert
 // proto to domain, call core::RatingService, map the status, finish. The
 // core must outlive the service. Thread-safe.
-class FeedbackService final : public v1::Feedback::CallbackService {
+//
+// ImportRatings is registered raw (bytes, parsed here record by record), so
+// that one record that does not parse is rejected on its own instead of
+// ending the stream early (see ImportReactor).
+class FeedbackService final
+    : public v1::Feedback::WithRawCallbackMethod_ImportRatings<
+          v1::Feedback::CallbackService> {
  public:
   explicit FeedbackService(core::RatingService* core,
                            FeedbackLimits limits = {});
@@ -40,9 +46,9 @@ class FeedbackService final : public v1::Feedback::CallbackService {
       const v1::SubmitRatingRequest* request,
       v1::SubmitRatingResponse* response) override;
 
-  grpc::ServerReadReactor<v1::ImportRatingsRequest>* ImportRatings(
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportRatings(
       grpc::CallbackServerContext* context,
-      v1::ImportRatingsResponse* response) override;
+      grpc::ByteBuffer* response) override;
 
   grpc::ServerUnaryReactor* GetEpisode(
       grpc::CallbackServerContext* context,

@@ -127,10 +127,17 @@ TEST_F(CliTest, ImportReportsRejectedLinesAndIsSafeToRerun) {
   CliRun rerun = Tilbake(absl::StrCat("import ", Server(), " ", path));
   EXPECT_THAT(rerun.output,
               HasSubstr("received 3, stored 0, already stored 2, rejected 1"));
-  CliRun bad_json =
-      Tilbake(absl::StrCat("import ", Server(), " ", TILBAKE_CLI_PATH));
+  // Text that is not JSON is refused by its line; a binary file is not even
+  // UTF-8 and is refused before that.
+  const std::string not_json = dir_.Sub("not.jsonl");
+  std::ofstream(not_json) << "episode,session\n";
+  CliRun bad_json = Tilbake(absl::StrCat("import ", Server(), " ", not_json));
   EXPECT_EQ(bad_json.exit_code, 1);
   EXPECT_THAT(bad_json.output, HasSubstr("line 1: not a SubmitRatingRequest"));
+  CliRun binary =
+      Tilbake(absl::StrCat("import ", Server(), " ", TILBAKE_CLI_PATH));
+  EXPECT_EQ(binary.exit_code, 1);
+  EXPECT_THAT(binary.output, HasSubstr("the file is not UTF-8"));
 }
 
 TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
@@ -178,6 +185,37 @@ TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
   CliRun wrong =
       Tilbake(absl::StrCat("import --format=xml ", Server(), " ", path));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+}
+
+// A CSV saved as Latin-1 ("Team Sør" with ø as the byte 0xF8): refused
+// with its line and byte offset before anything is sent, and imported when
+// --encoding says what it is.
+TEST_F(CliTest, ImportRefusesAFileThatIsNotUtf8UnlessToldItsEncoding) {
+  const std::string path = dir_.Sub("latin1.csv");
+  std::ofstream(path)
+      << "Service_Location,Provider_Email,Client_ID,Case_ID,"
+         "Session_ID,Session_Date,ORSQ1,ORSQ2,ORSQ3,ORSQ4,Total_ORS\n"
+         "Team S\xF8r,k@x.example,p-8,case-8,1,2026-04-01,5,5,5,5,\n"
+         "Team S\xF8r,k@x.example,p-8,case-8,2,2026-04-08,6,6,6,6,\n";
+  const std::string args = absl::StrCat(
+      "import --format=csv --tenant=tenant-a --org_unit_prefix=psykisk-helse ",
+      Server(), " ", path);
+  CliRun refused = Tilbake(args);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("line 2, byte 114 (0xF8)"));
+  EXPECT_THAT(refused.output, HasSubstr("--encoding=latin1"));
+  CliRun nothing = Tilbake(absl::StrCat("episode ", Server(),
+                                        " --tenant=tenant-a --episode=case-8"));
+  EXPECT_NE(nothing.exit_code, 0) << nothing.output;
+  EXPECT_THAT(nothing.output, HasSubstr("NOT_FOUND"));
+
+  CliRun converted = Tilbake(absl::StrCat(args, " --encoding=latin1"));
+  EXPECT_EQ(converted.exit_code, 0) << converted.output;
+  EXPECT_THAT(converted.output, HasSubstr("received 2, stored 2"));
+  CliRun episode = Tilbake(absl::StrCat(
+      "episode ", Server(), " --tenant=tenant-a --episode=case-8 --json"));
+  EXPECT_THAT(episode.output,
+              HasSubstr("\"org_unit\": \"psykisk-helse/team-sor\""));
 }
 
 TEST_F(CliTest, ExportsAnEpisodeAsFhirAndImportsItIntoAnotherTenant) {

@@ -4,6 +4,7 @@
 
 #include "client/sdk/client.h"
 #include "gmock/gmock.h"
+#include "grpcpp/test/mock_stream.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 #include "tilbake/v1/feedback_mock.grpc.pb.h"
@@ -85,6 +86,61 @@ TEST_F(SdkTest, DoesNotRetryARefusal) {
 
 TEST(SdkKeyTest, NewKeysDiffer) {
   EXPECT_NE(Client::NewIdempotencyKey(), Client::NewIdempotencyKey());
+}
+
+// A server that takes the stream as ended early (the old server did, at a
+// record that did not parse) answers OK with a short tally: the SDK turns
+// that into DataLoss, never a short OK.
+TEST_F(SdkTest, ImportFailsWhenTheServerReceivedFewerRecordsThanSent) {
+  EXPECT_CALL(*stub_, ImportRatingsRaw(_, _))
+      .WillOnce(Invoke([](grpc::ClientContext*,
+                          v1::ImportRatingsResponse* response) {
+        auto* writer =
+            new grpc::testing::MockClientWriter<v1::ImportRatingsRequest>();
+        EXPECT_CALL(*writer, Write(_, _)).Times(6).WillRepeatedly(Return(true));
+        EXPECT_CALL(*writer, WritesDone()).WillOnce(Return(true));
+        EXPECT_CALL(*writer, Finish()).WillOnce(Invoke([response] {
+          response->set_received(4);
+          response->set_stored(4);
+          return grpc::Status::OK;
+        }));
+        return writer;
+      }));
+  int left = 6;
+  auto response = client_->ImportRatings([&](v1::ImportRatingsRequest* r) {
+    r->set_record_number(7 - left);
+    return left-- > 0;
+  });
+  EXPECT_THAT(response, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(std::string(response.status().message()),
+              ::testing::HasSubstr("sent 6 records but the server received 4"));
+}
+
+TEST(CheckImportTallyTest, AcceptsOnlyATallyOfEveryRecord) {
+  const struct {
+    const char* name;
+    int64_t sent, received, stored, replayed, rejected;
+    bool ok;
+  } rows[] = {
+      {"all stored", 6, 6, 6, 0, 0, true},
+      {"mixed", 6, 6, 2, 3, 1, true},
+      {"nothing sent", 0, 0, 0, 0, 0, true},
+      {"short stream", 6, 4, 4, 0, 0, false},
+      {"more than sent", 6, 7, 7, 0, 0, false},
+      {"unaccounted record", 6, 6, 3, 1, 1, false},
+  };
+  for (const auto& row : rows) {
+    v1::ImportRatingsResponse response;
+    response.set_received(row.received);
+    response.set_stored(row.stored);
+    response.set_replayed(row.replayed);
+    response.set_rejected(row.rejected);
+    auto checked = CheckImportTally(row.sent, response);
+    EXPECT_EQ(checked.ok(), row.ok) << row.name << ": " << checked.status();
+    if (!row.ok) {
+      EXPECT_THAT(checked, StatusIs(absl::StatusCode::kDataLoss)) << row.name;
+    }
+  }
 }
 
 }  // namespace

@@ -190,6 +190,46 @@ TEST_F(FeedbackE2eTest, ImportStoresGoodRecordsAndReportsBadOnes) {
   EXPECT_THAT(sessions, ElementsAre(1, 2, 5));
 }
 
+// A record whose text is not UTF-8 (a Latin-1 "ø" from a spreadsheet) does
+// not parse. It is rejected on its own, under the number the client gave
+// it, and the records after it are read and stored: the stream is never
+// taken as ended early behind an OK.
+TEST_F(FeedbackE2eTest, ImportRejectsARecordThatDoesNotParseAndStoresTheRest) {
+  std::vector<v1::ImportRatingsRequest> records;
+  for (int session = 1; session <= 5; ++session) {
+    v1::ImportRatingsRequest r;
+    r.set_record_number(9 + session);
+    *r.mutable_record() =
+        OrsRequest(session, absl::StrCat("k", session), {5, 6, 7, 8});
+    records.push_back(std::move(r));
+  }
+  // Record 13 (session 4): "p-bjørn" in Latin-1. Protobuf's C++ serializer
+  // only logs invalid UTF-8, so the bytes reach the server as they are.
+  records[3].mutable_record()->mutable_rating()->set_client_id("p-bj\xf8rn");
+  size_t next = 0;
+  auto response = client_->ImportRatings([&](v1::ImportRatingsRequest* r) {
+    if (next == records.size()) return false;
+    *r = records[next++];
+    return true;
+  });
+  ASSERT_THAT(response, IsOk());
+  EXPECT_EQ(response->received(), 5);
+  EXPECT_EQ(response->stored(), 4);
+  EXPECT_EQ(response->rejected(), 1);
+  ASSERT_THAT(response->errors(), SizeIs(1));
+  EXPECT_EQ(response->errors(0).record_number(), 13);
+  EXPECT_EQ(response->errors(0).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(response->errors(0).message(), HasSubstr("UTF-8"));
+
+  auto episode = client_->GetEpisode("tenant-a", "e-1");
+  ASSERT_THAT(episode, IsOk());
+  std::vector<int> sessions;
+  for (const auto& a : episode->administrations()) {
+    sessions.push_back(a.rating().session_number());
+  }
+  EXPECT_THAT(sessions, ElementsAre(1, 2, 3, 5));
+}
+
 // Several streams at once: the tallies add up over the streams, errors come
 // back by record number, every episode gets all its good records, and a
 // re-run stores nothing twice.

@@ -137,6 +137,29 @@ class ClientTest(unittest.TestCase):
         again = self.client.import_ratings(records)
         self.assertEqual((again.stored, again.replayed), (0, 2))
 
+    def test_import_fails_when_the_server_received_fewer_than_sent(self):
+        # A server that takes the stream as ended early answers with a short
+        # tally; the SDK raises DATA_LOSS rather than return it.
+        class ShortTally:
+            def ImportRatings(self, requests, metadata=None):
+                for _, _ in zip(range(4), requests):
+                    pass
+                return feedback_pb2.ImportRatingsResponse(received=4, stored=4)
+
+        records = [feedback_pb2.SubmitRatingRequest(
+            idempotency_key=f"py-short-{n}", rating=ors(n, [5, 5, 5, 5]))
+            for n in range(1, 7)]
+        real = self.client.feedback
+        self.client.feedback = ShortTally()
+        try:
+            with self.assertRaises(TilbakeError) as raised:
+                self.client.import_ratings(records)
+        finally:
+            self.client.feedback = real
+        self.assertEqual(raised.exception.code, grpc.StatusCode.DATA_LOSS)
+        self.assertIn("sent 6 records but the server received 4",
+                      str(raised.exception))
+
     def test_import_in_streams_adds_up_the_streams(self):
         # Four episodes of two sessions; record 4 (e-par-2, session 2) bad.
         records = [

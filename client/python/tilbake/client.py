@@ -98,6 +98,28 @@ def rating(*, tenant: str, episode: str, client: str, clinician: str,
     return r
 
 
+def check_import_tally(sent: int, response: feedback_pb2.ImportRatingsResponse
+                       ) -> feedback_pb2.ImportRatingsResponse:
+    """`response` if the server's tally accounts for the `sent` records of
+    one stream (received == sent == stored + replayed + rejected); raises
+    TilbakeError(DATA_LOSS) otherwise, so a stream the server took as ended
+    early is never a short success."""
+    if response.received != sent:
+        raise TilbakeError(
+            grpc.StatusCode.DATA_LOSS,
+            f"import: sent {sent} records but the server received "
+            f"{response.received}; records after number {response.received} "
+            "of this stream were not stored; send them again (idempotency "
+            "keys make a re-run safe)")
+    counted = response.stored + response.replayed + response.rejected
+    if counted != response.received:
+        raise TilbakeError(
+            grpc.StatusCode.DATA_LOSS,
+            f"import: the server received {response.received} records but "
+            f"accounted for {counted} (stored + replayed + rejected)")
+    return response
+
+
 class Client:
     """tilbake.v1 over one channel. Thread-safe (gRPC channels are)."""
 
@@ -181,11 +203,25 @@ class Client:
                     for number, record in enumerate(records, start=1))
 
         def send(requests):
+            sent = 0
+            remaining = iter(requests)  # One pass, shared by both loops.
+
+            def counted():
+                nonlocal sent
+                for request in remaining:
+                    sent += 1
+                    yield request
+
             try:
-                return self.feedback.ImportRatings(iter(requests),
-                                                   metadata=self.metadata)
+                response = self.feedback.ImportRatings(counted(),
+                                                       metadata=self.metadata)
             except grpc.RpcError as error:
                 raise TilbakeError(error.code(), error.details()) from None
+            # Records gRPC never took (the server ended the stream first)
+            # were still meant for it.
+            for _ in counted():
+                pass
+            return check_import_tally(sent, response)
 
         if streams <= 1:  # Sent as read: the records need not fit in memory.
             return send(numbered)

@@ -24,6 +24,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
 #include "storage/keys.h"
+#include "storage/rocksdb_logger.h"
 #include "storage/store.h"
 #include "storage/sum_merge.h"
 
@@ -810,8 +811,17 @@ class RocksStore final : public Store {
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::shared_ptr<rocksdb::Cache>& block_cache) {
+    const std::shared_ptr<rocksdb::Cache>& block_cache,
+    size_t memtable_budget_bytes) {
   rocksdb::ColumnFamilyOptions options;
+  // No one memtable larger than the budget of all (RocksDB's default is
+  // 64 MiB). It also sets how much free space RocksDB wants before it
+  // resumes after a full disk (room to flush the largest memtable), and
+  // how much each write-ahead log file preallocates.
+  if (memtable_budget_bytes > 0) {
+    options.write_buffer_size =
+        std::min(options.write_buffer_size, memtable_budget_bytes);
+  }
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache;
   // Point lookups (episodes, idempotency keys) skip SST files by bloom filter.
@@ -865,6 +875,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.statistics = rocksdb::CreateDBStatistics();
   db_options.statistics->set_stats_level(
       rocksdb::StatsLevel::kExceptTimeForMutex);
+  // RocksDB's info log through the server's log, not a file on the data
+  // disk: a full disk must not take the process down (rocksdb_logger.h).
+  db_options.info_log = NewServerLogger();
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   auto health = std::make_shared<WriteHealth>();
   db_options.listeners.push_back(health);
   if (options.env != nullptr) db_options.env = options.env;
@@ -883,7 +897,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : families) {
-    rocksdb::ColumnFamilyOptions family = FamilyOptions(block_cache);
+    rocksdb::ColumnFamilyOptions family =
+        FamilyOptions(block_cache, options.memtable_budget_bytes);
     if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily) {
       family.merge_operator = NewSumMergeOperator();
       // Hot cells (a busy team's month) collect a merge operand per rating;

@@ -75,6 +75,9 @@ ABSL_FLAG(int, grpc_memory_mb, 512,
 ABSL_FLAG(int, storage_check_seconds, 1,
           "How often storage health is checked (health NOT_SERVING while "
           "the disk refuses writes) and recovery retried.");
+ABSL_FLAG(int, refusal_summary_seconds, 60,
+          "Calls refused before authentication are counted and written to "
+          "the access log as one summary entry per tenant this often.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
 
@@ -130,6 +133,8 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.grpc_memory_bytes =
       static_cast<int64_t>(absl::GetFlag(FLAGS_grpc_memory_mb)) << 20;
+  options.refusal_summary_interval =
+      absl::Seconds(absl::GetFlag(FLAGS_refusal_summary_seconds));
   options.storage_check_interval =
       absl::Seconds(absl::GetFlag(FLAGS_storage_check_seconds));
 

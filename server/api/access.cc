@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "server/api/request_id.h"
 
 namespace tilbake::api {
 namespace {
@@ -57,7 +58,7 @@ domain::Actor ActorFor(const grpc::ServerContextBase& context,
   } else {
     actor.name = "(anonymous)";
   }
-  actor.request_id = Metadata(context, "x-request-id");
+  actor.request_id = RequestIdOf(context);
   actor.peer = context.peer();
   return actor;
 }
@@ -68,6 +69,12 @@ absl::StatusOr<std::optional<auth::Principal>> CheckAccess(
   absl::StatusOr<std::optional<auth::Principal>> principal =
       Authenticate(context, gate.tokens);
   if (!principal.ok()) {
+    if (gate.unauthenticated != nullptr) {
+      // Anyone can send these: counted, not an entry each.
+      gate.unauthenticated->Count(access.tenant_id, auth::RpcName(rpc),
+                                  context.peer());
+      return principal.status();
+    }
     domain::Actor nobody = ActorFor(context, std::nullopt);
     nobody.name = "(unauthenticated)";
     return Denied(principal.status(), nobody, gate, rpc, access);

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "domain/audit.h"
 #include "grpcpp/server_context.h"
+#include "server/api/refusal_summary.h"
 #include "server/auth/policy.h"
 #include "server/auth/tokens.h"
 #include "server/core/audit_trail.h"
@@ -20,6 +21,9 @@ struct Gate {
   // Null: refusals are logged to the process log only (tests of handlers
   // without storage).
   const core::AuditTrail* audit = nullptr;
+  // Where calls refused UNAUTHENTICATED are counted instead of logged one
+  // entry each (refusal_summary.h); null: each is logged as above.
+  RefusalSummary* unauthenticated = nullptr;
 };
 
 // The caller of `context`, from its "authorization: Bearer <token>"
@@ -34,10 +38,12 @@ absl::StatusOr<std::optional<auth::Principal>> Authenticate(
 domain::Actor ActorFor(const grpc::ServerContextBase& context,
                        const std::optional<auth::Principal>& principal);
 
-// Authenticate, then auth::Authorize. A refusal is written to the access
-// log (who, which RPC, the tenant, episode and client asked for, why;
-// without waiting for the disk) and the process log (without ids), and
-// returned as UNAUTHENTICATED or PERMISSION_DENIED.
+// Authenticate, then auth::Authorize. A refusal is returned as
+// UNAUTHENTICATED or PERMISSION_DENIED. A PERMISSION_DENIED (a known
+// caller) is written to the access log (who, which RPC, the tenant, episode
+// and client asked for, why; without waiting for the disk) and the process
+// log (without ids); an UNAUTHENTICATED one is counted in
+// gate.unauthenticated, which summarises them per interval.
 absl::StatusOr<std::optional<auth::Principal>> CheckAccess(
     const grpc::ServerContextBase& context, const Gate& gate, auth::Rpc rpc,
     const auth::Access& access);

@@ -7,12 +7,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "server/api/request_id.h"
 
 namespace tilbake::api {
 namespace {
-
-constexpr char kRequestIdKey[] = "x-request-id";
-constexpr size_t kMaxRequestIdLength = 64;
 
 std::string NewRequestId() {
   static absl::Mutex mu(absl::kConstInit);
@@ -21,23 +19,12 @@ std::string NewRequestId() {
   return absl::StrFormat("%016x", absl::Uniform<uint64_t>(*gen));
 }
 
-// Keeps a caller's id only if it is short and printable (it goes into logs).
-bool UsableRequestId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.' || c == ':')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 class RpcObserver final : public grpc::experimental::Interceptor {
  public:
   RpcObserver(grpc::experimental::ServerRpcInfo* info,
               const RpcObserverOptions& options)
       : method_(info->method() != nullptr ? info->method() : "other"),
+        unary_(info->type() == grpc::experimental::ServerRpcInfo::Type::UNARY),
         options_(options),
         start_(absl::Now()) {}
 
@@ -47,23 +34,45 @@ class RpcObserver final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* metadata = methods->GetRecvInitialMetadata();
-      auto it = metadata->find(kRequestIdKey);
-      if (it != metadata->end()) {
-        std::string id(it->second.data(), it->second.size());
-        if (UsableRequestId(id)) request_id_ = std::move(id);
-        metadata->erase(it);  // Handlers see only the id in use.
+      // Every x-request-id the caller sent goes (a second one must not
+      // reach a log unchecked); the first usable one is kept.
+      auto [first, last] = metadata->equal_range(kRequestIdHeader);
+      for (auto it = first; it != last; ++it) {
+        const absl::string_view id(it->second.data(), it->second.size());
+        if (request_id_.empty() && UsableRequestId(id)) {
+          request_id_ = std::string(id);
+        }
       }
+      metadata->erase(first, last);
       // Handed to the handler with the client's metadata, so the access log
-      // quotes the same id as this call's log line. The map refers to
-      // request_id_, which lives as long as the call.
-      metadata->emplace(kRequestIdKey, RequestId());
+      // quotes the same id as this call's log line (RequestIdOf). The map
+      // refers to request_id_, which lives as long as the call.
+      metadata->emplace(kRequestIdHeader, RequestId());
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->emplace(kRequestIdKey, RequestId());
+      methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, RequestId());
+    }
+    if (unary_ && methods->QueryInterceptionHookPoint(
+                      InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // A unary call always carries one message; none here means its bytes
+      // did not parse (gRPC then answers UNIMPLEMENTED with no message).
+      malformed_ = methods->GetRecvMessage() == nullptr;
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (malformed_ &&
+          methods->GetSendStatus().error_code() == grpc::UNIMPLEMENTED) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "request: the message does not parse (is every text field "
+            "valid UTF-8?)"));
+        if (options_.metrics != nullptr) {
+          options_.metrics->MalformedRequest();
+        }
+        LogEvent(LogLevel::kWarning, "malformed_request",
+                 {{"request_id", RequestId()}, {"method", method_}});
+      }
       const grpc::Status status = methods->GetSendStatus();
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
       if (options_.metrics != nullptr) {
@@ -87,6 +96,8 @@ class RpcObserver final : public grpc::experimental::Interceptor {
   }
 
   std::string method_;
+  const bool unary_;
+  bool malformed_ = false;
   const RpcObserverOptions& options_;
   absl::Time start_;
   std::string request_id_;

@@ -22,6 +22,7 @@
 #include "server/api/admin_service.h"
 #include "server/api/admission.h"
 #include "server/api/feedback_service.h"
+#include "server/api/refusal_summary.h"
 #include "server/api/rpc_observer.h"
 #include "server/api/trends_service.h"
 #include "server/auth/tokens.h"
@@ -141,6 +142,7 @@ struct Server::State {
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
   std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
   std::unique_ptr<core::RatingService> core;
+  std::unique_ptr<api::RefusalSummary> refusals;  // Writes through core.
   std::unique_ptr<core::PrivacyService> privacy;
   std::unique_ptr<api::FeedbackService> feedback;
   std::unique_ptr<core::TrendService> trends;
@@ -171,6 +173,7 @@ void Server::WatchStorage(State& state, absl::Duration interval) {
                  {{"tokens", absl::StrCat(state.tokens->size())}});
       }
     }
+    state.refusals->FlushIfDue();
     absl::Status health = state.store->Health();
     // Try to leave the refusing state; the log keeps the original error.
     if (!health.ok() && state.store->Resume().ok()) health = absl::OkStatus();
@@ -287,7 +290,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       state->metrics.get());
   state->privacy = std::make_unique<core::PrivacyService>(
       state->store.get(), state->core.get(), options.clock);
-  const api::Gate gate{state->tokens.get(), &state->core->audit()};
+  state->refusals = std::make_unique<api::RefusalSummary>(
+      &state->core->audit(), state->metrics.get(),
+      options.refusal_summary_interval);
+  const api::Gate gate{state->tokens.get(), &state->core->audit(),
+                       state->refusals.get()};
   state->trends_api = std::make_unique<api::TrendsService>(
       state->trends.get(), state->catalog.get(), state->rule_sets.get(),
       state->admission.get(), gate);
@@ -382,6 +389,8 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->trends_api.reset();
   state_->admission.reset();
   state_->trends.reset();
+  state_->refusals->Flush();  // No call is left to count one.
+  state_->refusals.reset();
   state_->core.reset();
   // Acknowledged writes are already in the log; flushing spares the next
   // start its replay. A failure loses nothing, so it is only reported.

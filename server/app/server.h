@@ -61,6 +61,9 @@ struct ServerOptions {
   uint32_t backups_to_keep = 7;
   // Records per ImportRatings stream.
   int64_t max_import_records = 1'000'000;
+  // Calls refused before authentication are counted and written to the
+  // access log as one summary entry per tenant per interval.
+  absl::Duration refusal_summary_interval = absl::Minutes(1);
   // How often storage health is checked and, while the disk refuses
   // writes, recovery retried (health is NOT_SERVING meanwhile).
   absl::Duration storage_check_interval = absl::Seconds(1);

@@ -9,6 +9,7 @@ namespace tilbake::core {
 namespace {
 
 constexpr size_t kMaxDetailLength = 120;
+constexpr size_t kMaxActorField = 64;
 
 std::string IfValid(absl::string_view id) {
   return CheckIdentifier("id", id).ok() ? std::string(id) : std::string();
@@ -31,6 +32,17 @@ domain::AuditEntry AuditTrail::Entry(const domain::Actor& actor,
   entry.tenant_id = IfValid(tenant_id);
   if (entry.tenant_id.empty()) entry.tenant_id = domain::kSystemTenant;
   entry.actor = actor;
+  // Bounded whatever the caller did: these come from the call's metadata
+  // (already checked where read) and from the token file.
+  if (entry.actor.request_id.size() > kMaxActorField) {
+    entry.actor.request_id.resize(kMaxActorField);
+  }
+  if (entry.actor.peer.size() > kMaxActorField) {
+    entry.actor.peer.resize(kMaxActorField);
+  }
+  if (entry.actor.name.size() > kMaxActorField) {
+    entry.actor.name.resize(kMaxActorField);
+  }
   entry.action = std::string(action);
   entry.episode_id = IfValid(episode_id);
   entry.client_id = IfValid(client_id);

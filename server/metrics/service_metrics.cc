@@ -134,7 +134,39 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry,
                    .Register(registry);
   calls_shed_ = &shed.Add({{"kind", "call"}});
   import_streams_shed_ = &shed.Add({{"kind", "import_stream"}});
+  malformed_requests_ =
+      &prometheus::BuildCounter()
+           .Name("tilbake_malformed_requests_total")
+           .Help(
+               "Unary requests whose bytes did not parse (answered "
+               "INVALID_ARGUMENT).")
+           .Register(registry)
+           .Add({});
+  unauthenticated_refusals_ =
+      &prometheus::BuildCounter()
+           .Name("tilbake_unauthenticated_refusals_total")
+           .Help(
+               "Calls refused UNAUTHENTICATED (summarised in the access log "
+               "once per interval, not an entry each).")
+           .Register(registry)
+           .Add({});
+  idle_streams_ended_ =
+      &prometheus::BuildCounter()
+           .Name("tilbake_import_streams_idle_ended_total")
+           .Help(
+               "Import streams ended with DEADLINE_EXCEEDED after no record "
+               "for --import_idle_seconds.")
+           .Register(registry)
+           .Add({});
 }
+
+void ServiceMetrics::MalformedRequest() { malformed_requests_->Increment(); }
+
+void ServiceMetrics::UnauthenticatedRefusal() {
+  unauthenticated_refusals_->Increment();
+}
+
+void ServiceMetrics::IdleStreamEnded() { idle_streams_ended_->Increment(); }
 
 void ServiceMetrics::CallsInFlight(int calls, int import_streams) {
   calls_in_flight_->Set(calls);

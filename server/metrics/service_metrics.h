@@ -47,6 +47,12 @@ class ServiceMetrics {
   // Load shedding (api::AdmissionControl): what is in flight, what was shed.
   void CallsInFlight(int calls, int import_streams);
   void CallShed(bool import_stream);
+  // A unary request whose bytes did not parse.
+  void MalformedRequest();
+  // A call refused UNAUTHENTICATED.
+  void UnauthenticatedRefusal();
+  // An import stream ended for being idle.
+  void IdleStreamEnded();
 
  private:
   struct Method {
@@ -66,6 +72,9 @@ class ServiceMetrics {
   prometheus::Gauge* import_streams_open_ = nullptr;
   prometheus::Counter* calls_shed_ = nullptr;
   prometheus::Counter* import_streams_shed_ = nullptr;
+  prometheus::Counter* malformed_requests_ = nullptr;
+  prometheus::Counter* unauthenticated_refusals_ = nullptr;
+  prometheus::Counter* idle_streams_ended_ = nullptr;
 };
 
 // Storage figures read from the store at each scrape:

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "server/auth/tokens.h"
 #include "tests/testing/proto_builders.h"
@@ -16,6 +18,7 @@
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/token_entries.h"
+#include "tilbake/v1/feedback.grpc.pb.h"
 
 namespace tilbake {
 namespace {
@@ -204,6 +207,7 @@ TEST_F(AuthE2eTest, EveryAccessPathIsInTheAccessLog) {
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(As("t-berit")->GetEpisode("tenant-a", "e-1"),
               StatusIs(absl::StatusCode::kPermissionDenied));
+  // Counted, not an entry each (UnauthenticatedCallsAreSummarised).
   EXPECT_THAT(As("t-guess")->GetEpisode("tenant-a", "e-1"),
               StatusIs(absl::StatusCode::kUnauthenticated));
   int next = 0;
@@ -242,8 +246,6 @@ TEST_F(AuthE2eTest, EveryAccessPathIsInTheAccessLog) {
           "a clinician's token submits their own ratings",
           "GetEpisode e-1/ berit PERMISSION_DENIED tenant_id: this token is "
           "for tenant tenant-b only",
-          "GetEpisode e-1/ (unauthenticated) UNAUTHENTICATED unknown or "
-          "revoked token",
           "ImportRatings e-1/c-17 dips OK stored",
           "CloseEpisode e-1/c-17 kari OK closed",
           "ExportClient /c-17 anne OK 1 episodes",
@@ -326,6 +328,92 @@ TEST_F(AuthE2eTest, ErasureNeedsTwoAdminsAndLeavesOnlyItsRecord) {
                          "ApproveErasure /c-17 bo OK erased 2 "
                          "administrations, 1 episodes; 0 group episodes "
                          "changed"));
+}
+
+// Anyone who can reach the port can send refused calls: they are counted
+// and summarised per tenant and interval (here: at the stop), never an
+// access-log entry each, and never under a citizen's pseudonym.
+TEST_F(AuthE2eTest, UnauthenticatedCallsAreSummarisedNotLoggedOneByOne) {
+  auto kari = As("t-kari");
+  ASSERT_THAT(kari->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  auto guess = As("t-guess");
+  auto nobody = As("");
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_THAT(guess->GetEpisode("tenant-a", "e-1"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_THAT(nobody->SubmitRating(OrsRequest(1, absl::StrCat("n", i))),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  for (int i = 0; i < 5; ++i) {  // A crafted tenant id: under "*".
+    ASSERT_THAT(guess->GetEpisode("../etc", "e-1"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  auto citizen = As("t-anne")->QueryAuditLog(LogOf("tenant-a", "c-17"));
+  ASSERT_THAT(citizen, IsOk());
+  EXPECT_THAT(Lines(*citizen), ElementsAre("SubmitRating e-1/c-17 kari OK "
+                                           "stored"));
+
+  server_->Restart();  // A stop writes the summary of the interval so far.
+  auto tenant = As("t-anne")->QueryAuditLog(LogOf("tenant-a"));
+  ASSERT_THAT(tenant, IsOk());
+  std::vector<std::string> summaries;
+  for (const v1::AuditEntry& e : tenant->entries()) {
+    if (e.action() != "UnauthenticatedRefusals") continue;
+    EXPECT_EQ(e.client_id(), "");
+    EXPECT_EQ(e.actor(), "(unauthenticated)");
+    EXPECT_EQ(e.outcome_name(), "UNAUTHENTICATED");
+    summaries.push_back(e.detail());
+  }
+  ASSERT_THAT(summaries, SizeIs(1));
+  EXPECT_THAT(summaries[0], ::testing::StartsWith("500 refused calls "));
+  EXPECT_THAT(summaries[0], HasSubstr("from 1 peers: GetEpisode 300, "
+                                      "SubmitRating 200"));
+  // Three entries in all: the rating, the citizen's log read, the summary.
+  EXPECT_THAT(Lines(*tenant), SizeIs(3));
+  auto system = As("t-root")->QueryAuditLog(LogOf("*"));
+  ASSERT_THAT(system, IsOk());
+  ASSERT_THAT(system->entries(), SizeIs(1));
+  EXPECT_THAT(system->entries(0).detail(),
+              ::testing::StartsWith("5 refused calls "));
+}
+
+// One request id per call, whatever the caller sends: a second
+// x-request-id (here 7 000 characters) never reaches the access log; the
+// first usable one is the id of the log line, the entry and the response.
+TEST_F(AuthE2eTest, OnlyTheSettledRequestIdReachesTheAccessLog) {
+  ASSERT_THAT(As("t-kari")->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  auto stub = v1::Feedback::NewStub(grpc::CreateChannel(
+      server_->address(), grpc::InsecureChannelCredentials()));
+  auto get = [&](const std::vector<std::string>& ids, std::string* echoed) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer t-kari");
+    for (const std::string& id : ids) context.AddMetadata("x-request-id", id);
+    v1::GetEpisodeRequest request;
+    request.set_tenant_id("tenant-a");
+    request.set_episode_id("e-1");
+    v1::GetEpisodeResponse response;
+    const grpc::Status status = stub->GetEpisode(&context, request, &response);
+    auto it = context.GetServerInitialMetadata().find("x-request-id");
+    if (it != context.GetServerInitialMetadata().end()) {
+      *echoed = std::string(it->second.data(), it->second.size());
+    }
+    return status.ok();
+  };
+  std::string first_echo, second_echo;
+  ASSERT_TRUE(get({"req-1", std::string(7000, 'a')}, &first_echo));
+  ASSERT_TRUE(get({std::string(7000, 'b'), "bad id;x"}, &second_echo));
+  EXPECT_EQ(first_echo, "req-1");
+  EXPECT_THAT(second_echo, ::testing::MatchesRegex("[0-9a-f]{16}"));
+
+  auto log = As("t-anne")->QueryAuditLog(LogOf("tenant-a"));
+  ASSERT_THAT(log, IsOk());
+  std::vector<std::string> ids;
+  for (const v1::AuditEntry& e : log->entries()) {
+    if (e.action() == "GetEpisode") ids.push_back(e.request_id());
+  }
+  EXPECT_THAT(ids, ElementsAre("req-1", second_echo));
 }
 
 }  // namespace

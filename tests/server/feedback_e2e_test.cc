@@ -11,6 +11,7 @@
 #include "tests/testing/proto_builders.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_server.h"
+#include "tilbake/v1/feedback.grpc.pb.h"
 
 namespace tilbake {
 namespace {
@@ -329,6 +330,24 @@ TEST_F(FeedbackE2eTest, ListsTheFitInstrumentsAndReportsHealth) {
   EXPECT_THAT(*client_->ListInstruments("no-such-family"), SizeIs(0));
   EXPECT_THAT(client_->Health(), IsOk());
   EXPECT_TRUE(*client_->Health());
+}
+
+// A unary request whose bytes do not parse (a pseudonym that is not UTF-8)
+// gets INVALID_ARGUMENT saying so; gRPC's callback server alone answers
+// UNIMPLEMENTED with an empty message.
+TEST_F(FeedbackE2eTest, ARequestThatDoesNotParseIsInvalidArgument) {
+  auto stub = v1::Feedback::NewStub(grpc::CreateChannel(
+      server_.address(), grpc::InsecureChannelCredentials()));
+  v1::SubmitRatingRequest request = OrsRequest(1, "k1");
+  request.mutable_rating()->set_client_id("p-bj\xf8rn");  // Latin-1 ø.
+  grpc::ClientContext context;
+  v1::SubmitRatingResponse response;
+  const grpc::Status status = stub->SubmitRating(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("does not parse"));
+  EXPECT_THAT(status.error_message(), HasSubstr("UTF-8"));
+  EXPECT_THAT(client_->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 // What a generic tool (grpcurl, Postman) does first: list the services over

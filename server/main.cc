@@ -64,9 +64,21 @@ ABSL_FLAG(int, max_in_flight, 256,
 ABSL_FLAG(int, worker_threads, 64,
           "Threads running calls that wait for the disk (so synced writes "
           "share fsyncs).");
-ABSL_FLAG(int, max_import_streams, 8,
+ABSL_FLAG(int, max_in_flight_per_tenant, 128,
+          "Of --max_in_flight, the calls of one tenant.");
+ABSL_FLAG(int, max_import_streams, 16,
           "ImportRatings streams open at once; more are refused with "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_import_streams_per_tenant, 8,
+          "Of --max_import_streams, the streams of one tenant.");
+ABSL_FLAG(int, max_import_streams_per_principal, 4,
+          "Of --max_import_streams, the streams of one token.");
+ABSL_FLAG(int, import_idle_seconds, 30,
+          "An import stream with no record for this long is ended with "
+          "DEADLINE_EXCEEDED and its slots freed (0: never).");
+ABSL_FLAG(int, max_queue_wait_ms, 10000,
+          "A call that waited this long for a worker thread is answered "
+          "UNAVAILABLE without doing anything.");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "Largest request message accepted; larger is RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, grpc_memory_mb, 512,
@@ -128,7 +140,16 @@ int main(int argc, char** argv) {
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.backups_to_keep = absl::GetFlag(FLAGS_backups_to_keep);
   options.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  options.max_in_flight_per_tenant =
+      absl::GetFlag(FLAGS_max_in_flight_per_tenant);
   options.max_import_streams = absl::GetFlag(FLAGS_max_import_streams);
+  options.max_import_streams_per_tenant =
+      absl::GetFlag(FLAGS_max_import_streams_per_tenant);
+  options.max_import_streams_per_principal =
+      absl::GetFlag(FLAGS_max_import_streams_per_principal);
+  options.import_idle = absl::Seconds(absl::GetFlag(FLAGS_import_idle_seconds));
+  options.max_queue_wait =
+      absl::Milliseconds(absl::GetFlag(FLAGS_max_queue_wait_ms));
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.grpc_memory_bytes =

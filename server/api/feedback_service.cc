@@ -3,7 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/identifiers.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -28,13 +30,28 @@ grpc::ServerUnaryReactor* RunAdmitted(grpc::CallbackServerContext* context,
   if (!principal.ok()) return Finish(context, principal.status());
   domain::Actor actor = ActorFor(*context, *principal);
   absl::StatusOr<AdmissionControl::Ticket> ticket =
-      Admit(*context, limits.admission);
+      Admit(*context, limits.admission, CallerOf(*principal, access.tenant_id));
   if (!ticket.ok()) return Finish(context, ticket.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool alone = ticket->calls_at_admission() <= 1;
-  auto run = [reactor, ticket = *std::move(ticket), actor = std::move(actor),
+  const absl::Time queued = absl::Now();
+  auto run = [reactor, context, queued, max_wait = limits.max_queue_wait,
+              ticket = *std::move(ticket), actor = std::move(actor),
               work = std::move(work)]() mutable {
-    const absl::Status status = work(actor);
+    // A call that waited too long for a worker, or whose client gave up
+    // meanwhile, changes nothing: its slot goes to calls that can finish.
+    const absl::Duration waited = absl::Now() - queued;
+    const absl::Status status =
+        context->IsCancelled()
+            ? absl::CancelledError(
+                  "the call was cancelled or its deadline passed while it "
+                  "waited for a worker; nothing was changed")
+        : waited > max_wait
+            ? absl::UnavailableError(absl::StrCat(
+                  "server busy: the call waited ", absl::FormatDuration(waited),
+                  " for a worker (limit ", absl::FormatDuration(max_wait),
+                  "); nothing was changed; retry with backoff"))
+            : work(actor);
     ticket = AdmissionControl::Ticket();
     reactor->Finish(ToGrpcStatus(status));
   };
@@ -73,86 +90,170 @@ int64_t RecordNumberOf(const std::string& bytes, int64_t fallback) {
 // stream does, and the records after it would be silently dropped behind
 // an OK. Here the end of the reads is the end of the stream or a broken
 // call, never a bad record, and a broken call is never answered OK.
-class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+//
+// Holds a shared pointer to itself until gRPC is done with it (OnDone),
+// so that the idle-stream watcher (another thread) can hold it while it
+// asks. gRPC's callbacks and EndIfIdle are serialized by mu_.
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
+                            public IdleStreams::Stream,
+                            public std::enable_shared_from_this<ImportReactor> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, core::RatingService* core,
                 const FeedbackLimits& limits, grpc::ByteBuffer* response)
-      : context_(context), core_(core), limits_(limits), response_(response) {
-    absl::StatusOr<std::optional<auth::Principal>> principal =
-        CheckAccess(*context, limits.gate, auth::Rpc::kImportRatings, {});
-    if (!principal.ok()) {
-      Finish(ToGrpcStatus(principal.status()));
+      : context_(context), core_(core), limits_(limits), response_(response) {}
+
+  // Checks access and admission, then starts reading (or finishes at once).
+  void Start() {
+    std::optional<grpc::Status> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      self_ = shared_from_this();  // Before anything can complete.
+      refused = AdmitLocked();
+      if (!refused.has_value()) reading_since_ = absl::Now();
+    }
+    if (refused.has_value()) {
+      Finish(*refused);  // Before reading any record.
       return;
     }
-    principal_ = *std::move(principal);
-    actor_ = ActorFor(*context, principal_);
-    absl::StatusOr<AdmissionControl::Ticket> ticket =
-        Admit(*context, limits.admission, /*import_stream=*/true);
-    if (!ticket.ok()) {
-      Finish(ToGrpcStatus(ticket.status()));  // Before reading any record.
-      return;
+    if (limits_.idle_streams != nullptr) {
+      limits_.idle_streams->Watch(weak_from_this());
     }
-    ticket_ = *std::move(ticket);
     // Tells the client the stream is admitted before its first record.
     StartSendInitialMetadata();
     StartRead(&buffer_);
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {
-      EndOfStream();
-      return;
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_since_.reset();
+      if (finished_) return;  // Ended as idle while this read was pending.
+      if (ok) {
+        AddRecordLocked();
+        reading_since_ = absl::Now();
+      } else {
+        finish = EndOfStreamLocked();
+      }
     }
-    tally_.set_received(tally_.received() + 1);
-    std::string bytes;
-    absl::Status status = ReadRecord(bytes);
-    if (status.ok()) status = Store();
-    if (limits_.metrics != nullptr) limits_.metrics->ImportRecord(status.ok());
-    if (!status.ok()) {
-      tally_.set_rejected(tally_.rejected() + 1);
-      v1::ImportError* error = tally_.add_errors();
-      error->set_record_number(
-          request_.record_number() != 0
-              ? request_.record_number()
-              : RecordNumberOf(bytes, /*fallback=*/tally_.received()));
-      const grpc::Status mapped = ToGrpcStatus(status);
-      error->set_code(mapped.error_code());
-      error->set_message(mapped.error_message());
+    if (finish.has_value()) {
+      Finish(*finish);
+    } else {
+      StartRead(&buffer_);
     }
-    StartRead(&buffer_);
   }
 
-  void OnDone() override { delete this; }
+  void EndIfIdle(absl::Time now, absl::Duration limit) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || !reading_since_.has_value() ||
+          now - *reading_since_ < limit) {
+        return;
+      }
+      if (limits_.metrics != nullptr) limits_.metrics->IdleStreamEnded();
+      LogEvent(LogLevel::kWarning, "import_stream_idle",
+               {{"principal", actor_.name},
+                {"request_id", actor_.request_id},
+                {"received", absl::StrCat(tally_.received())}});
+      MarkFinishedLocked();
+    }
+    // Nothing of the stream is acknowledged: a re-run replays what was
+    // written, by idempotency key. The pending read ends with ok = false.
+    Finish(grpc::Status(
+        grpc::StatusCode::DEADLINE_EXCEEDED,
+        absl::StrCat("import: no record for ", absl::FormatDuration(limit),
+                     "; the stream was ended and nothing of it is "
+                     "acknowledged: send it again (idempotency keys make "
+                     "that safe)")));
+  }
+
+  void OnDone() override {
+    // The last reference may be the watcher's, which frees it when done.
+    std::shared_ptr<ImportReactor> self;
+    absl::MutexLock lock(&mu_);
+    self = std::move(self_);
+  }
 
  private:
+  // gRPC's operations (StartRead, Finish) are never called with mu_ held:
+  // their reactions may run on the calling thread and take mu_ themselves.
+
+  // Access and a ticket; the status to finish with if refused.
+  std::optional<grpc::Status> AdmitLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::StatusOr<std::optional<auth::Principal>> principal =
+        CheckAccess(*context_, limits_.gate, auth::Rpc::kImportRatings, {});
+    if (!principal.ok()) {
+      finished_ = true;
+      return ToGrpcStatus(principal.status());
+    }
+    principal_ = *std::move(principal);
+    actor_ = ActorFor(*context_, principal_);
+    absl::StatusOr<AdmissionControl::Ticket> ticket =
+        Admit(*context_, limits_.admission, CallerOf(principal_, ""),
+              /*import_stream=*/true);
+    if (!ticket.ok()) {
+      finished_ = true;
+      return ToGrpcStatus(ticket.status());
+    }
+    ticket_ = *std::move(ticket);
+    return std::nullopt;
+  }
+
+  // Only the first finish counts; the slots are freed before the answer
+  // goes out, so a client that has its answer can count on them.
+  void MarkFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    finished_ = true;
+    ticket_ = AdmissionControl::Ticket();
+  }
+
+  // Parses, checks and stores the record just read, tallying it.
+  void AddRecordLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    tally_.set_received(tally_.received() + 1);
+    std::string bytes;
+    absl::Status status = ReadRecordLocked(bytes);
+    if (status.ok()) status = StoreLocked();
+    if (limits_.metrics != nullptr) limits_.metrics->ImportRecord(status.ok());
+    if (status.ok()) return;
+    tally_.set_rejected(tally_.rejected() + 1);
+    v1::ImportError* error = tally_.add_errors();
+    error->set_record_number(
+        request_.record_number() != 0
+            ? request_.record_number()
+            : RecordNumberOf(bytes, /*fallback=*/tally_.received()));
+    const grpc::Status mapped = ToGrpcStatus(status);
+    error->set_code(mapped.error_code());
+    error->set_message(mapped.error_message());
+  }
+
   // The client has finished sending, or the call broke (cancelled, deadline,
-  // connection lost): only the first is answered with the tally.
-  void EndOfStream() {
+  // connection lost): only the first is answered with the tally. Returns
+  // the status to finish with.
+  grpc::Status EndOfStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    MarkFinishedLocked();
     if (context_->IsCancelled()) {
       // Nothing is acknowledged: the records written so far are in the log
       // and a retry replays them by idempotency key.
-      ticket_ = AdmissionControl::Ticket();
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the import stream broke before it was finished"));
-      return;
+      return grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the import stream broke before it was finished");
     }
     // One fsync for every record of the stream, before acknowledging any.
     // If it fails, nothing is acknowledged: a retry replays what was
     // written, by idempotency key.
     absl::Status status = core_->SyncDeferred();
-    if (status.ok() && !tally_.SerializeToString(&serialized_)) {
+    std::string serialized;
+    if (status.ok() && !tally_.SerializeToString(&serialized)) {
       status = absl::InternalError("cannot serialize the import tally");
     }
-    ticket_ = AdmissionControl::Ticket();  // Free before the answer.
     if (status.ok()) {
-      grpc::Slice slice(serialized_);
+      grpc::Slice slice(serialized);
       *response_ = grpc::ByteBuffer(&slice, 1);
     }
-    Finish(ToGrpcStatus(status));
+    return ToGrpcStatus(status);
   }
 
   // Parses the message just read into request_ (its bytes into `bytes`).
-  absl::Status ReadRecord(std::string& bytes) {
+  absl::Status ReadRecordLocked(std::string& bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     request_.Clear();
     std::vector<grpc::Slice> slices;
     if (!buffer_.Dump(&slices).ok()) {
@@ -172,7 +273,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   }
 
   // Checks access to the record's tenant and submits it, counting it.
-  absl::Status Store() {
+  absl::Status StoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (tally_.received() > limits_.max_import_records) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "record: a stream takes at most ", limits_.max_import_records,
@@ -197,14 +298,20 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   }
 
   grpc::CallbackServerContext* const context_;
-  core::RatingService* core_;
+  core::RatingService* const core_;
   const FeedbackLimits limits_;
-  grpc::ByteBuffer* response_;
-  grpc::ByteBuffer buffer_;  // The message being read.
-  v1::ImportRatingsRequest request_;
-  v1::ImportRatingsResponse tally_;
-  std::string serialized_;
-  AdmissionControl::Ticket ticket_;  // Released when the reactor is deleted.
+  grpc::ByteBuffer* const response_;
+  absl::Mutex mu_;
+  std::shared_ptr<ImportReactor> self_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // When the pending read was started; nullopt while a record is worked on.
+  std::optional<absl::Time> reading_since_ ABSL_GUARDED_BY(mu_);
+  // The message being read: filled by gRPC between StartRead and
+  // OnReadDone, read by OnReadDone under mu_.
+  grpc::ByteBuffer buffer_;
+  v1::ImportRatingsRequest request_ ABSL_GUARDED_BY(mu_);
+  v1::ImportRatingsResponse tally_ ABSL_GUARDED_BY(mu_);
+  AdmissionControl::Ticket ticket_ ABSL_GUARDED_BY(mu_);
   std::optional<auth::Principal> principal_;  // nullopt: auth is off.
   domain::Actor actor_;
 };
@@ -253,7 +360,10 @@ grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* FeedbackService::ImportRatings(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
-  return new ImportReactor(context, core_, limits_, response);
+  auto reactor =
+      std::make_shared<ImportReactor>(context, core_, limits_, response);
+  reactor->Start();
+  return reactor.get();
 }
 
 grpc::ServerUnaryReactor* FeedbackService::GetEpisode(

@@ -6,6 +6,7 @@
 #include "common/worker_pool.h"
 #include "server/api/access.h"
 #include "server/api/admission.h"
+#include "server/api/idle_streams.h"
 #include "server/core/rating_service.h"
 #include "server/metrics/service_metrics.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
@@ -25,6 +26,11 @@ struct FeedbackLimits {
   WorkerPool* workers = nullptr;
   // Authentication, the policy, and the access log for refusals.
   Gate gate;
+  // A unary call that waited longer than this for a worker is answered
+  // UNAVAILABLE without doing anything (its client retries).
+  absl::Duration max_queue_wait = absl::Seconds(10);
+  // Ends import streams that wait too long for a record; null = never.
+  IdleStreams* idle_streams = nullptr;
 };
 
 // tilbake.v1.Feedback on gRPC's callback API. Handlers are thin: convert

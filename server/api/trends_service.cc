@@ -215,7 +215,7 @@ grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
   {
     // Held while the rows are computed; streaming them needs no storage.
     absl::StatusOr<AdmissionControl::Ticket> ticket =
-        Admit(*context, admission_);
+        Admit(*context, admission_, CallerOf(*principal, request->tenant_id()));
     absl::StatusOr<core::TrendQuery> query =
         ticket.ok() ? QueryFromProto(*request) : ticket.status();
     rows = query.ok() ? trends_->Query(*query) : query.status();
@@ -333,7 +333,7 @@ grpc::ServerUnaryReactor* TrendsService::GetQualityReport(
   } else {
     // Freed before the answer goes out.
     absl::StatusOr<AdmissionControl::Ticket> ticket =
-        Admit(*context, admission_);
+        Admit(*context, admission_, CallerOf(*principal, request->tenant_id()));
     report = ticket.ok() ? BuildQualityReport(*trends_, *catalog_, *rule_sets_,
                                               *request)
                          : ticket.status();

@@ -22,6 +22,7 @@
 #include "server/api/admin_service.h"
 #include "server/api/admission.h"
 #include "server/api/feedback_service.h"
+#include "server/api/idle_streams.h"
 #include "server/api/refusal_summary.h"
 #include "server/api/rpc_observer.h"
 #include "server/api/trends_service.h"
@@ -137,6 +138,7 @@ struct Server::State {
   std::unique_ptr<auth::TokenStore> tokens;  // Null: authentication off.
   std::unique_ptr<api::AdmissionControl> admission;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<api::IdleStreams> idle_streams;
   std::unique_ptr<prometheus::Exposer> exposer;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
@@ -285,8 +287,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   state->trends = std::make_unique<core::TrendService>(state->store.get(),
                                                        state->rule_sets.get());
   state->admission = std::make_unique<api::AdmissionControl>(
-      api::AdmissionLimits{.max_in_flight = options.max_in_flight,
-                           .max_import_streams = options.max_import_streams},
+      api::AdmissionLimits{
+          .max_in_flight = options.max_in_flight,
+          .max_in_flight_per_tenant = options.max_in_flight_per_tenant,
+          .max_import_streams = options.max_import_streams,
+          .max_import_streams_per_tenant =
+              options.max_import_streams_per_tenant,
+          .max_import_streams_per_principal =
+              options.max_import_streams_per_principal},
       state->metrics.get());
   state->privacy = std::make_unique<core::PrivacyService>(
       state->store.get(), state->core.get(), options.clock);
@@ -302,13 +310,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       state->store.get(), state->core.get(), state->privacy.get(),
       api::AdminOptions{options.backup_dir, options.backups_to_keep, gate});
   state->workers = std::make_unique<WorkerPool>(options.worker_threads);
+  state->idle_streams = std::make_unique<api::IdleStreams>(options.import_idle);
   state->feedback = std::make_unique<api::FeedbackService>(
       state->core.get(),
       api::FeedbackLimits{.metrics = state->metrics.get(),
                           .max_import_records = options.max_import_records,
                           .admission = state->admission.get(),
                           .workers = state->workers.get(),
-                          .gate = gate});
+                          .gate = gate,
+                          .max_queue_wait = options.max_queue_wait,
+                          .idle_streams = state->idle_streams.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -383,6 +394,7 @@ void Server::Shutdown(absl::Duration deadline) {
   state_->server->Wait();
   state_->server.reset();
   state_->workers.reset();  // Runs what is queued; then no call is left.
+  state_->idle_streams.reset();
   state_->exposer.reset();  // Before the store its collector reads.
   state_->feedback.reset();
   state_->admin.reset();

@@ -46,7 +46,16 @@ struct ServerOptions {
   int64_t grpc_memory_bytes = int64_t{512} << 20;
   // Load shedding (see api::AdmissionLimits).
   int max_in_flight = 256;
-  int max_import_streams = 8;
+  int max_in_flight_per_tenant = 128;
+  int max_import_streams = 16;
+  int max_import_streams_per_tenant = 8;
+  int max_import_streams_per_principal = 4;
+  // An import stream that waits this long for its next record is ended
+  // (DEADLINE_EXCEEDED) and its slots freed; zero: never.
+  absl::Duration import_idle = absl::Seconds(30);
+  // A unary call that waited this long for a worker thread is answered
+  // UNAVAILABLE without doing anything.
+  absl::Duration max_queue_wait = absl::Seconds(10);
   // Threads that run calls which wait for the disk, so that many synced
   // writes can share one fsync (RocksDB's group commit).
   int worker_threads = 64;

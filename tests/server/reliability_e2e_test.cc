@@ -2,6 +2,7 @@
 // real RocksDB: the server sheds with RESOURCE_EXHAUSTED and recovers, and a
 // full disk turns health NOT_SERVING without losing an acknowledged rating.
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,10 +14,13 @@
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "storage/store.h"
 #include "tests/testing/faulty_file_system.h"
 #include "tests/testing/proto_builders.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_server.h"
+#include "tests/testing/token_entries.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
 
 namespace tilbake {
@@ -49,10 +53,10 @@ bool WaitFor(const std::function<bool()>& condition) {
 // An ImportRatings stream opened on a raw stub, held open until Finish().
 class OpenImport {
  public:
-  explicit OpenImport(const std::string& address)
+  explicit OpenImport(const std::string& address, const std::string& token = "")
       : stub_(v1::Feedback::NewStub(
             grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-        writer_(stub_->ImportRatings(&context_, &response_)) {
+        writer_(Open(token)) {
     // The server sends its metadata when it has admitted (or refused) the
     // stream, so after this the server has decided.
     writer_->WaitForInitialMetadata();
@@ -70,6 +74,14 @@ class OpenImport {
   const v1::ImportRatingsResponse& response() const { return response_; }
 
  private:
+  std::unique_ptr<grpc::ClientWriter<v1::ImportRatingsRequest>> Open(
+      const std::string& token) {
+    if (!token.empty()) {
+      context_.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    }
+    return stub_->ImportRatings(&context_, &response_);
+  }
+
   std::unique_ptr<v1::Feedback::Stub> stub_;
   grpc::ClientContext context_;
   v1::ImportRatingsResponse response_;
@@ -128,6 +140,93 @@ TEST(OverloadTest, ImportStreamsHaveTheirOwnLimit) {
   ASSERT_TRUE(third.Write(FirstSession("third")));
   ASSERT_TRUE(third.Finish().ok());
   EXPECT_EQ(third.response().stored(), 1);
+}
+
+// Idle streams (opened, then nothing sent) are ended with
+// DEADLINE_EXCEEDED and their slots freed, so they cannot hold every import
+// slot for ever. The wait is polled (bounded), not timed.
+TEST(OverloadTest, IdleImportStreamsAreEndedAndTheirSlotsFreed) {
+  TestServer server([](app::ServerOptions& o) {
+    o.max_import_streams = 2;
+    o.import_idle = absl::Milliseconds(200);
+  });
+  auto idle_1 = std::make_unique<OpenImport>(server.address());
+  auto idle_2 = std::make_unique<OpenImport>(server.address());
+  ASSERT_TRUE(idle_2->Write(FirstSession("sent-then-idle")));
+  // Until the watcher ends them, a third stream is refused; then admitted.
+  bool admitted = false;
+  for (int i = 0; i < 600 && !admitted; ++i) {
+    OpenImport third(server.address());
+    if (third.Write(FirstSession("third"))) {
+      admitted = third.Finish().ok();
+    } else {
+      EXPECT_EQ(third.Finish().error_code(),
+                grpc::StatusCode::RESOURCE_EXHAUSTED);
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+  EXPECT_TRUE(admitted);
+  for (OpenImport* idle : {idle_1.get(), idle_2.get()}) {
+    const grpc::Status ended = idle->Finish();
+    EXPECT_EQ(ended.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_THAT(ended.error_message(), HasSubstr("no record for 200ms"));
+  }
+}
+
+// A call that waits longer than --max_queue_wait_ms for a worker changes
+// nothing and says so; its client retries. (A zero limit: every call has
+// waited too long.)
+TEST(OverloadTest, ACallThatWaitedTooLongForAWorkerChangesNothing) {
+  TestServer server(
+      [](app::ServerOptions& o) { o.max_queue_wait = absl::ZeroDuration(); });
+  auto client = server.NewClient();
+  EXPECT_THAT(client->SubmitRating(FirstSession("late")),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("waited")));
+  server.Stop();
+  auto store = storage::Store::Open({server.data_dir()});
+  ASSERT_THAT(store, IsOk());
+  auto episode = (*store)->GetEpisode("tenant-a", "late");
+  ASSERT_THAT(episode, IsOk());
+  EXPECT_FALSE(episode->has_value());
+}
+
+// One tenant's integrations fill their own share of the import slots;
+// another tenant's still get in.
+TEST(OverloadTest, OneTenantCannotTakeEveryImportSlot) {
+  testing::TempDir dir;
+  const std::string tokens = dir.Sub("tokens.textpb");
+  std::ofstream(tokens)
+      << testing::TokenEntry("dips", "tenant-a", "integration", "t-dips")
+      << testing::TokenEntry("cosdoc", "tenant-a", "integration", "t-cos")
+      << testing::TokenEntry("vendor-b", "tenant-b", "integration", "t-b");
+  TestServer server([&](app::ServerOptions& o) {
+    o.tokens_file = tokens;
+    o.max_import_streams = 6;
+    o.max_import_streams_per_tenant = 3;
+    o.max_import_streams_per_principal = 2;
+  });
+  std::vector<std::unique_ptr<OpenImport>> open;
+  auto admitted = [&](const std::string& token) {
+    open.push_back(std::make_unique<OpenImport>(server.address(), token));
+    return open.back()->Write(FirstSession(absl::StrCat("e-", open.size())));
+  };
+  auto refusal = [&](const std::string& token) {
+    OpenImport refused(server.address(), token);
+    return refused.Finish();
+  };
+  EXPECT_TRUE(admitted("t-dips"));
+  EXPECT_TRUE(admitted("t-dips"));
+  grpc::Status third = refusal("t-dips");
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(third.error_message(), HasSubstr("for dips (per caller)"));
+  EXPECT_TRUE(admitted("t-cos"));
+  grpc::Status tenant = refusal("t-cos");
+  EXPECT_THAT(tenant.error_message(),
+              HasSubstr("for tenant tenant-a (per tenant)"));
+  // tenant-a holds 3 of 6: tenant-b gets in.
+  EXPECT_TRUE(admitted("t-b"));
+  EXPECT_TRUE(admitted("t-b"));
+  for (auto& stream : open) EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST(OverloadTest, SheddingUnderLoadLosesAndDoublesNothing) {

@@ -258,6 +258,11 @@ absl::Mutex& RatingService::StripeFor(absl::string_view tenant,
   return stripes_[absl::HashOf(tenant, id) % kLockStripes];
 }
 
+absl::Mutex& RatingService::ClientStripeFor(absl::string_view tenant,
+                                            absl::string_view client) const {
+  return client_stripes_[absl::HashOf(tenant, client) % kClientStripes];
+}
+
 absl::CivilDay RatingService::Today() const {
   return absl::ToCivilDay(clock_(), absl::UTCTimeZone());
 }
@@ -347,8 +352,12 @@ absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
     rating.answers.items = score->items;
   }
 
-  // Lock the episode and the key (two stripes at most, in address order so
-  // two submissions never wait on each other crosswise).
+  // The client's stripe first (shared: an erasure of the client waits for
+  // this submission, and it for the erasure), then the episode and the key
+  // (two stripes at most, in address order so two submissions never wait
+  // on each other crosswise).
+  absl::ReaderMutexLock client_lock(
+      &ClientStripeFor(rating.tenant_id, rating.client_id));
   absl::Mutex* a = &StripeFor(rating.tenant_id, rating.episode_id);
   absl::Mutex* b = &StripeFor(rating.tenant_id, idempotency_key);
   if (b < a) std::swap(a, b);
@@ -634,6 +643,10 @@ absl::StatusOr<domain::ErasureRequest> RatingService::EraseClient(
     const domain::Actor& approver, domain::ErasureRequest approved) {
   const std::string tenant = approved.tenant_id;
   const std::string client = approved.client_id;
+  // No rating of the client is stored from the scan until the write: a new
+  // episode created meanwhile would not be in the scan and would survive.
+  std::optional<absl::WriterMutexLock> client_lock;
+  client_lock.emplace(&ClientStripeFor(tenant, client));
   std::vector<std::string> episode_ids;
   RETURN_IF_ERROR(store_->ScanClientEpisodes(
       tenant, client,
@@ -717,6 +730,7 @@ absl::StatusOr<domain::ErasureRequest> RatingService::EraseClient(
     AddToReferenceCacheLocked(tenant, reference);
   }
   held.clear();
+  client_lock.reset();  // The compaction below need not hold up writers.
   // The deletions hide the records at once; compaction removes them from
   // the files. If it fails the erasure stands and the next compaction of
   // those files finishes it.

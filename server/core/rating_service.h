@@ -125,6 +125,12 @@ class RatingService {
   // idle CPUs). 4096 mutexes are 32 KiB.
   static constexpr size_t kLockStripes = 4096;
   absl::Mutex& StripeFor(absl::string_view tenant, absl::string_view id) const;
+  // A client's stripe: every submission holds it shared (before its
+  // episode's), an erasure holds it exclusively from its scan to its write,
+  // so no rating of the client can be stored while it runs and missed.
+  static constexpr size_t kClientStripes = 1024;
+  absl::Mutex& ClientStripeFor(absl::string_view tenant,
+                               absl::string_view client) const;
 
   // Submit with its log entry for a failure or a replay (SubmitChecked
   // puts a stored rating's entry in its write).
@@ -186,6 +192,7 @@ class RatingService {
   Clock clock_;
   AuditTrail audit_;
   mutable std::array<absl::Mutex, kLockStripes> stripes_;
+  mutable std::array<absl::Mutex, kClientStripes> client_stripes_;
 };
 
 }  // namespace tilbake::core

@@ -1,6 +1,8 @@
 // The access log of each core call, a client's export, and reviewed erasure
 // (with the trend aggregates and trajectory reference checked after it).
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -308,6 +310,79 @@ TEST_F(PrivacyTest, ErasingAGroupMemberKeepsTheOthersAndEveryFigureExact) {
   EXPECT_EQ(ReferenceEpisodes(), 2);
   EXPECT_THAT(service_->ExportClient(Admin("anne"), "tenant-a", "c-1"),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// Writers keep creating new episodes for the client while the approval
+// runs. Whatever the interleaving, the erasure removes everything recorded
+// before its decision: every administration that survives was recorded
+// after it. The clock ticks a microsecond per reading, so "before" and
+// "after" are exact.
+TEST_F(PrivacyTest, ErasureRemovesWhatWasRecordedBeforeItWhileWritersRun) {
+  std::atomic<int64_t> ticks{0};
+  auto clock = [&ticks] {
+    return testing::Now() + absl::Microseconds(ticks.fetch_add(1));
+  };
+  RatingService service(store_.get(), catalog_.get(), rules_.get(), clock);
+  PrivacyService privacy(store_.get(), &service, clock);
+  ASSERT_THAT(
+      service.Submit(testing::TestActor(), Ors("e-first", "c-1", 1), "k-first"),
+      IsOk());
+  auto request =
+      privacy.RequestErasure(Admin("anne"), "tenant-a", "c-1", "asked");
+  ASSERT_THAT(request, IsOk());
+
+  constexpr int kWriters = 3;
+  constexpr int kPerWriter = 300;  // Bounded whatever the timing.
+  std::atomic<bool> stop{false};
+  std::atomic<int> started{0};
+  std::vector<std::vector<absl::Time>> recorded(kWriters);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter && !stop; ++i) {
+        const std::string episode = absl::StrCat("e-w", w, "-", i);
+        auto result = service.Submit(testing::TestActor(),
+                                     Ors(episode, "c-1", 1), episode);
+        ASSERT_THAT(result, IsOk());
+        recorded[w].push_back(result->administration.recorded_at);
+        ++started;
+      }
+    });
+  }
+  // Let the writers get going (bounded), then decide while they write.
+  for (int i = 0; i < 100000 && started < 3 * kWriters; ++i) {
+    std::this_thread::yield();
+  }
+  auto approved =
+      privacy.DecideErasure(Admin("bo"), "tenant-a", request->request_id, true);
+  stop = true;
+  for (std::thread& t : writers) t.join();
+  ASSERT_THAT(approved, IsOk());
+
+  int64_t before = 1;  // e-first.
+  for (const auto& times : recorded) {
+    for (absl::Time t : times) before += t < approved->decided_at ? 1 : 0;
+  }
+  EXPECT_EQ(approved->administrations_erased, before);
+  int survivors_before_decision = 0;
+  int survivors = 0;
+  ASSERT_THAT(store_->ScanClientEpisodes(
+                  "tenant-a", "c-1",
+                  [&](const domain::Episode&,
+                      const std::vector<domain::Administration>& all) {
+                    for (const domain::Administration& a : all) {
+                      ++survivors;
+                      if (a.recorded_at < approved->decided_at) {
+                        ++survivors_before_decision;
+                      }
+                    }
+                    return absl::OkStatus();
+                  }),
+              IsOk());
+  EXPECT_EQ(survivors_before_decision, 0);
+  EXPECT_EQ(survivors + before,
+            1 + static_cast<int64_t>(recorded[0].size() + recorded[1].size() +
+                                     recorded[2].size()));
 }
 
 TEST_F(PrivacyTest, AuditQueriesAreCheckedAndLogged) {

@@ -116,6 +116,15 @@ absl::StatusOr<std::vector<TokenStore::Entry>> TokenStore::Read(
                                  t.clinician_id(), t.org_unit()},
                        t.salt(), t.sha256()});
   }
+  if (entries.empty()) {
+    // Would lock every caller out without a word: refused like a broken
+    // file (at a reload, the tokens in force stay).
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        ": holds no token; every call would be refused. Add a token "
+        "(`tilbake token` makes one), or start without --tokens_file to "
+        "turn authentication off on loopback"));
+  }
   return entries;
 }
 
@@ -136,10 +145,13 @@ absl::StatusOr<bool> TokenStore::ReloadIfChanged() {
     absl::MutexLock lock(&mu_);
     if (Same(modified, modified_)) return false;
   }
-  ASSIGN_OR_RETURN(std::vector<Entry> entries, Read(path_));
+  absl::StatusOr<std::vector<Entry>> entries = Read(path_);
   absl::MutexLock lock(&mu_);
-  entries_ = std::move(entries);
+  // A refused file is reported once, not at every check: it is read again
+  // when it changes again.
   modified_ = modified;
+  if (!entries.ok()) return entries.status();
+  entries_ = *std::move(entries);
   return true;
 }
 

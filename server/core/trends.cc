@@ -1,5 +1,6 @@
 #include "server/core/trends.h"
 
+#include <algorithm>
 #include <array>
 #include <tuple>
 
@@ -21,6 +22,42 @@ using domain::IntakeClass;
 constexpr int kMaxBuckets = 520;  // Ten years of weeks.
 
 double D(int64_t v) { return static_cast<double>(v); }
+
+// The rows per group a query gives are its buckets of the size asked for
+// (weeks, months, quarters, years, or one), counted over the weeks or
+// months [first, last] it reads; more than kMaxBuckets is refused, with a
+// larger bucket suggested while there is one.
+absl::Status CheckBucketCount(BucketSize bucket, int32_t first, int32_t last) {
+  int64_t count = 0;
+  const char* larger = nullptr;
+  switch (bucket) {
+    case BucketSize::kWeek:
+      count = last - first + 1;
+      larger = "month";
+      break;
+    case BucketSize::kMonth:
+      count = last - first + 1;
+      larger = "quarter";
+      break;
+    case BucketSize::kQuarter:
+      count = (last - last % 3 - (first - first % 3)) / 3 + 1;
+      larger = "year";
+      break;
+    case BucketSize::kYear:
+      count = (last - last % 12 - (first - first % 12)) / 12 + 1;
+      larger = "all";
+      break;
+    case BucketSize::kWholePeriod:
+      count = 1;
+      break;
+  }
+  if (count <= kMaxBuckets) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "period: ", count, " buckets, more than ", kMaxBuckets, "; choose ",
+      larger != nullptr ? absl::StrCat("a larger bucket (", larger, ") or ")
+                        : "",
+      "a shorter period"));
+}
 
 // Adds `from` into `to`, field by field (shorter stored layouts add zeros).
 void AddInto(Sums& to, const Sums& from) {
@@ -217,10 +254,7 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
       q.bucket == BucketSize::kWeek ? Granularity::kWeek : Granularity::kMonth;
   const int32_t first = analytics::BucketOf(g, q.from);
   const int32_t last = analytics::BucketOf(g, q.to);
-  if (last - first + 1 > kMaxBuckets) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "period: more than ", kMaxBuckets, " buckets; choose a larger bucket"));
-  }
+  RETURN_IF_ERROR(CheckBucketCount(q.bucket, first, last));
   const scoring::RuleSet& rules = rule_sets_->ForTenant(q.tenant_id);
   const bool by_org = q.group_by.contains(GroupBy::kOrgUnit);
   const bool by_clinician = q.group_by.contains(GroupBy::kClinician);
@@ -268,6 +302,13 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
                    std::make_move_iterator(read.end()));
     }
     for (const auto& [key, sums] : cells) {
+      // A cell whose contributions were all taken out again (an erased
+      // client's) is no data: it makes no group, so no all-zero row shows
+      // where the erased data was.
+      if (std::all_of(sums.begin(), sums.end(),
+                      [](int64_t v) { return v == 0; })) {
+        continue;
+      }
       Accumulator* a = group_of(key);
       if (a == nullptr) continue;
       switch (kind) {

@@ -31,6 +31,8 @@ namespace tilbake::core {
 namespace {
 
 using ::testing::DoubleNear;
+using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Optional;
 using ::testing::SizeIs;
 using ::tilbake::testing::IsOk;
@@ -382,6 +384,23 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
   EXPECT_EQ(nord_jan->activity.episodes_started, 1);
   EXPECT_EQ(nord_jan->all.series, 0);
 
+  // Groups and weeks that only the erased client filled give no row: an
+  // all-zero row would tell which groups and weeks held the erased data.
+  TrendQuery fine = JanFeb();
+  fine.bucket = BucketSize::kWeek;
+  fine.group_by = {GroupBy::kOrgUnit, GroupBy::kClinician,
+                   GroupBy::kInstrument};
+  auto fine_rows = trends_->Query(fine);
+  ASSERT_THAT(fine_rows, IsOk());
+  EXPECT_THAT(*fine_rows, Not(IsEmpty()));
+  for (const TrendRow& row : *fine_rows) {
+    EXPECT_TRUE(row.activity.administrations > 0 ||
+                row.activity.episodes_started > 0 || row.all.series > 0 ||
+                row.collateral_series > 0)
+        << row.org_unit << " " << row.clinician_id << " " << row.instrument_id
+        << " " << row.start;
+  }
+
   auto rebuilt = RebuildAggregates(*store_, *catalog_);
   ASSERT_THAT(rebuilt, IsOk());
   auto incremental = store_->ReadAllAggregates("tenant-a");
@@ -452,7 +471,48 @@ TEST_F(TrendsTest, BadQueriesNameTheField) {
   q.from = absl::CivilDay(2000, 1, 1);
   EXPECT_THAT(trends_->Query(q),
               testing::StatusIs(absl::StatusCode::kInvalidArgument,
-                                ::testing::HasSubstr("more than 520 buckets")));
+                                ::testing::HasSubstr("more than 520")));
+}
+
+// The limit counts the buckets of the size asked for: 60 years is 720
+// months but 60 year rows (or one whole-period row), and only a bucket
+// that has a larger one suggests it.
+TEST_F(TrendsTest, TheBucketLimitCountsBucketsOfTheSizeAsked) {
+  struct Row {
+    BucketSize bucket;
+    absl::CivilDay from, to;
+    const char* refusal;  // nullptr: accepted.
+  };
+  const Row rows[] = {
+      {BucketSize::kYear, absl::CivilDay(1967, 1, 1),
+       absl::CivilDay(2026, 12, 31), nullptr},
+      {BucketSize::kWholePeriod, absl::CivilDay(1967, 1, 1),
+       absl::CivilDay(2026, 12, 31), nullptr},
+      {BucketSize::kQuarter, absl::CivilDay(1967, 1, 1),
+       absl::CivilDay(2026, 12, 31), nullptr},  // 240 quarters.
+      {BucketSize::kMonth, absl::CivilDay(1967, 1, 1),
+       absl::CivilDay(2026, 12, 31),
+       "period: 720 buckets, more than 520; choose a larger bucket (quarter) "
+       "or a shorter period"},
+      // 137 years of 4 quarters and two more quarters: 550.
+      {BucketSize::kQuarter, absl::CivilDay(1890, 1, 1),
+       absl::CivilDay(2027, 6, 30),
+       "period: 550 buckets, more than 520; choose a larger bucket (year)"},
+  };
+  for (const Row& row : rows) {
+    TrendQuery q = JanFeb();
+    q.bucket = row.bucket;
+    q.from = row.from;
+    q.to = row.to;
+    auto result = trends_->Query(q);
+    if (row.refusal == nullptr) {
+      EXPECT_THAT(result, testing::IsOk()) << row.from << " " << row.to;
+    } else {
+      EXPECT_THAT(result, testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                            ::testing::HasSubstr(row.refusal)))
+          << row.from;
+    }
+  }
 }
 
 }  // namespace

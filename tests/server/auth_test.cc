@@ -92,6 +92,25 @@ TEST_F(TokenStoreTest, AuthenticatesByHashAndReloadsWhenTheFileChanges) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("token[0] (x): role: \"boss\"")));
   EXPECT_THAT((*store)->Authenticate("Bearer secret-4"), IsOk());
+  // Reported once: until the file changes again it is not read again.
+  auto quiet = (*store)->ReloadIfChanged();
+  ASSERT_THAT(quiet, IsOk());
+  EXPECT_FALSE(*quiet);
+
+  // An empty file would lock everyone out: refused, the tokens stay.
+  Write("");
+  EXPECT_THAT((*store)->ReloadIfChanged(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("holds no token")));
+  EXPECT_THAT((*store)->Authenticate("Bearer secret-4"), IsOk());
+  Write("# all tokens removed\n");
+  EXPECT_THAT((*store)->ReloadIfChanged(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT((*store)->Authenticate("Bearer secret-2"), IsOk());
+  // And at start-up.
+  EXPECT_THAT(TokenStore::Load(path_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("holds no token")));
 }
 
 TEST_F(TokenStoreTest, BadEntriesAreRefusedNamingTheEntry) {

@@ -80,6 +80,8 @@ struct Administration {
 
 // The administration's stable id within its episode: one administration per
 // session, instrument, client and rater series ("3/ors/c-17/client").
+// Unambiguous because only the client id may hold '/': instrument ids and
+// rater ids are refused with one (so the client id ends at the last '/').
 std::string AdministrationId(const Rating& rating);
 
 enum class EndingType { kPlanned = 1, kUnilateral = 2 };

@@ -22,6 +22,11 @@ Tenths InstrumentDefinition::total_max() const {
 
 absl::Status ValidateDefinition(const InstrumentDefinition& definition) {
   if (definition.id.empty()) return absl::InvalidArgumentError("id: is empty");
+  // The id is a part of every administration id ("3/ors/c-17/client"), whose
+  // parts are split at '/'.
+  if (definition.id.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError("id: must not contain '/'");
+  }
   if (definition.version.empty()) {
     return absl::InvalidArgumentError("version: is empty");
   }

@@ -58,6 +58,14 @@ absl::Status CheckRatingFields(const Rating& r, absl::CivilDay today) {
     if (!r.rater.rater_id.empty()) {
       RETURN_IF_ERROR(
           CheckIdentifier("rating.rater.rater_id", r.rater.rater_id));
+      // An administration id is "session/instrument/client/rater series",
+      // and a client id may hold '/': with none in the rater series, its
+      // last '/' ends the client id, so two ratings never share an id.
+      if (absl::StrContains(r.rater.rater_id, '/')) {
+        return absl::InvalidArgumentError(
+            "rating.rater.rater_id: must not contain '/' (it separates the "
+            "parts of an administration id)");
+      }
     }
   } else if (r.rater.relation != domain::RaterRelation::kUnspecified ||
              !r.rater.rater_id.empty()) {

@@ -106,6 +106,30 @@ TEST_F(RatingServiceTest, CollateralRatersAreTheirOwnSeries) {
                         "1/ors/c-17/collateral.parent.far"}));
 }
 
+// Client c's collateral parent "r/client" and client "c/collateral.parent.r"
+// would both be "1/ors/c/collateral.parent.r/client": a rater id with '/'
+// is refused, so the two can never share an administration id.
+TEST_F(RatingServiceTest, AdministrationIdsAreUnambiguous) {
+  domain::Rating parent = OrsRating();
+  parent.episode_id = "g-1";
+  parent.episode_type = domain::EpisodeType::kGroup;
+  parent.client_id = "c";
+  parent.rater = {domain::RaterKind::kCollateral,
+                  domain::RaterRelation::kParent, "r/client"};
+  EXPECT_THAT(Submit(parent, "k1"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("rating.rater.rater_id: must not contain")));
+  parent.rater.rater_id = "r";
+  domain::Rating lookalike = parent;
+  lookalike.client_id = "c/collateral.parent.r";
+  lookalike.rater = {};
+  ASSERT_THAT(Submit(parent, "k2"), IsOk());
+  ASSERT_THAT(Submit(lookalike, "k3"), IsOk());
+  EXPECT_NE(domain::AdministrationId(parent),
+            domain::AdministrationId(lookalike));
+  EXPECT_THAT(View("g-1").administrations, SizeIs(2));
+}
+
 TEST_F(RatingServiceTest, IndividualEpisodesHaveOneClientCouplesTwo) {
   ASSERT_THAT(Submit(OrsRating(), "k1"), IsOk());
   domain::Rating other = OrsRating();

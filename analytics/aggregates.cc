@@ -57,8 +57,13 @@ absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket) {
   return BucketStart(granularity, bucket) + 6;
 }
 
-void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
-                           const Sums& sums, int sign) {
+namespace {
+
+// Calls `visit` with `key` completed for every granularity (the week, month
+// and year of `day`) and scope (the key's clinician and, with clinician_id
+// "", its org unit's total).
+template <typename Visit>
+void ForEveryCell(CellKey key, absl::CivilDay day, Visit visit) {
   const std::string clinician = key.clinician_id;
   for (const std::string& scope : {clinician, std::string()}) {
     key.clinician_id = scope;
@@ -66,15 +71,48 @@ void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
          {Granularity::kWeek, Granularity::kMonth, Granularity::kYear}) {
       key.granularity = g;
       key.bucket = BucketOf(g, day);
-      Sums& cell = cells[key];
-      cell.resize(std::max(cell.size(), sums.size()), 0);
-      for (size_t i = 0; i < sums.size(); ++i) cell[i] += sign * sums[i];
+      visit(key);
     }
     if (clinician.empty()) break;  // Already the unit total.
   }
 }
 
-void AddAdministration(const domain::Administration& a, Cells& cells) {
+void AddInto(Sums& cell, const Sums& sums, int sign) {
+  cell.resize(std::max(cell.size(), sums.size()), 0);
+  for (size_t i = 0; i < sums.size(); ++i) cell[i] += sign * sums[i];
+}
+
+// The A cell key of an administration, before granularity and scope.
+CellKey AdministrationKey(const domain::Rating& r) {
+  CellKey key;
+  key.kind = CellKind::kAdministration;
+  key.org_unit = r.org_unit;
+  key.instrument_id = r.instrument_id;
+  key.clinician_id = r.clinician_id;
+  key.age_band = r.age_band;
+  return key;
+}
+
+// Whether `key` (complete) is also a cell of administration `o`.
+bool FallsInto(const domain::Rating& o, const CellKey& key) {
+  CellKey other = AdministrationKey(o);
+  if (key.clinician_id.empty()) other.clinician_id.clear();
+  other.granularity = key.granularity;
+  other.bucket = BucketOf(key.granularity, o.session_date);
+  return other == key;
+}
+
+}  // namespace
+
+void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
+                           const Sums& sums, int sign) {
+  ForEveryCell(key, day,
+               [&](const CellKey& k) { AddInto(cells[k], sums, sign); });
+}
+
+void AddAdministration(const domain::Administration& a,
+                       const std::vector<domain::Administration>& earlier,
+                       Cells& cells) {
   const domain::Rating& r = a.rating;
   Sums sums(admin::kFields, 0);
   sums[admin::kRecorded] = 1;
@@ -84,14 +122,21 @@ void AddAdministration(const domain::Administration& a, Cells& cells) {
     sums[admin::kTotalSum] = total;
     sums[admin::kTotalSq] = total * total;
   }
-  sums[admin::kCollateral] = r.rater.kind == domain::RaterKind::kCollateral;
-  CellKey key;
-  key.kind = CellKind::kAdministration;
-  key.org_unit = r.org_unit;
-  key.instrument_id = r.instrument_id;
-  key.clinician_id = r.clinician_id;
-  key.age_band = r.age_band;
-  AddToEveryGranularity(cells, key, r.session_date, sums);
+  const bool collateral = r.rater.kind == domain::RaterKind::kCollateral;
+  sums[admin::kCollateral] = collateral;
+  ForEveryCell(AdministrationKey(r), r.session_date, [&](const CellKey& k) {
+    Sums& cell = cells[k];
+    AddInto(cell, sums, 1);
+    if (collateral) return;
+    for (const domain::Administration& e : earlier) {
+      if (e.rating.client_id == r.client_id &&
+          e.rating.rater.kind == domain::RaterKind::kClient &&
+          FallsInto(e.rating, k)) {
+        return;  // The client's series is already in this cell.
+      }
+    }
+    ++cell[admin::kClientSeries];
+  });
 }
 
 SessionFlags FlagsOf(const std::vector<FormInfo>& forms) {

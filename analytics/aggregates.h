@@ -68,6 +68,10 @@ enum : size_t {
   kTotalSum,    // Σ total (tenths)
   kTotalSq,     // Σ total² (tenths²)
   kCollateral,  // by a collateral rater
+  // Client-rated series (episode, client) with an administration in this
+  // cell, each counted once: how many clients the cell's figures come from
+  // (for small-cell suppression; exact per cell, not additive over cells).
+  kClientSeries,
   kFields
 };
 }  // namespace admin
@@ -126,8 +130,12 @@ absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket);
 void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
                            const Sums& sums, int sign = 1);
 
-// What one administration adds (A cells).
-void AddAdministration(const domain::Administration& a, Cells& cells);
+// What one administration adds (A cells). `earlier` are the administrations
+// of the same episode already added: a.kClientSeries counts the client's
+// series once per cell, where no earlier one of the client fell into it.
+void AddAdministration(const domain::Administration& a,
+                       const std::vector<domain::Administration>& earlier,
+                       Cells& cells);
 
 // The session flags of one client session, from its administrations.
 struct SessionFlags {

@@ -51,7 +51,7 @@ void AddSubmission(const domain::Episode& episode_after,
                    const Administration& added,
                    const scoring::InstrumentCatalog& catalog,
                    analytics::Cells& cells) {
-  analytics::AddAdministration(added, cells);
+  analytics::AddAdministration(added, before, cells);
   const domain::Rating& r = added.rating;
   const analytics::SessionFlags flags_before = analytics::FlagsOf(
       SessionForms(before, r.client_id, r.session_number, catalog));
@@ -127,8 +127,10 @@ void AddEpisode(const domain::Episode& episode,
                 const scoring::InstrumentCatalog& catalog,
                 analytics::Cells& cells) {
   std::set<std::pair<std::string, int>> sessions;
+  std::vector<Administration> earlier;
   for (const Administration& a : administrations) {
-    analytics::AddAdministration(a, cells);
+    analytics::AddAdministration(a, earlier, cells);
+    earlier.push_back(a);
     sessions.insert({a.rating.client_id, a.rating.session_number});
   }
   for (const auto& [client, session] : sessions) {

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
+#include "storage/store.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/proto_builders.h"
 #include "tests/testing/raw_rocksdb.h"
@@ -180,7 +181,9 @@ TEST(ServerProcessTest, AggregatesOfAnOlderLayoutAreRebuiltAtStart) {
         EXPECT_EQ(episode->administrations_size(), 2);
         EXPECT_EQ(OnlyRow(client, query).DebugString(), before);
       });
-  EXPECT_THAT(log, HasSubstr("event=aggregates_layout_upgrade from=2 to=3"));
+  EXPECT_THAT(
+      log, HasSubstr(absl::StrCat("event=aggregates_layout_upgrade from=2 to=",
+                                  storage::Store::kAggregatesVersion)));
   EXPECT_THAT(log, HasSubstr("event=rebuild_aggregates_done tenants=1"));
 }
 

@@ -87,6 +87,10 @@ ABSL_FLAG(int, grpc_memory_mb, 512,
 ABSL_FLAG(int, storage_check_seconds, 1,
           "How often storage health is checked (health NOT_SERVING while "
           "the disk refuses writes) and recovery retried.");
+ABSL_FLAG(int, min_cell_clients, 5,
+          "Trend figures from fewer clients than this are left out for "
+          "every authenticated reader (a tenant may set its own in "
+          "--tenant_rule_sets).");
 ABSL_FLAG(int, refusal_summary_seconds, 60,
           "Calls refused before authentication are counted and written to "
           "the access log as one summary entry per tenant this often.");
@@ -154,6 +158,7 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.grpc_memory_bytes =
       static_cast<int64_t>(absl::GetFlag(FLAGS_grpc_memory_mb)) << 20;
+  options.min_cell_clients = absl::GetFlag(FLAGS_min_cell_clients);
   options.refusal_summary_interval =
       absl::Seconds(absl::GetFlag(FLAGS_refusal_summary_seconds));
   options.storage_check_interval =

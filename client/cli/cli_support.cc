@@ -545,7 +545,7 @@ std::string BandName(v1::AgeBand band) {
 
 std::vector<std::string> OutcomeCells(const v1::OutcomeFigures& o) {
   return {
-      absl::StrCat(o.series()),
+      o.suppressed() ? "<k" : absl::StrCat(o.series()),
       Opt(o.has_mean_intake(), o.mean_intake()),
       Opt(o.has_mean_change(), o.mean_change(), "%+.1f"),
       Opt(o.has_effect_size(), o.effect_size(), "%.2f"),
@@ -580,7 +580,7 @@ std::string RenderTrends(const std::vector<v1::TrendRow>& rows, bool split) {
           r.instrument_id().empty() ? "*" : r.instrument_id(),
           r.age_band() == v1::AGE_BAND_UNSPECIFIED ? "*"
                                                    : BandName(r.age_band()),
-          absl::StrCat(a.administrations()),
+          r.activity_suppressed() ? "<k" : absl::StrCat(a.administrations()),
           a.sessions() > 0 ? absl::StrCat(a.sessions()) : "-",
           Opt(a.has_pct_sessions_with_ors(), a.pct_sessions_with_ors(),
               "%.0f%%"),
@@ -597,7 +597,14 @@ std::string RenderTrends(const std::vector<v1::TrendRow>& rows, bool split) {
       line("above cutoff", r.intake_above_cutoff());
     }
   }
-  return table.Render();
+  std::string out = table.Render();
+  if (!rows.empty() && rows.front().small_cell_threshold() > 0) {
+    // "<k": left out, from fewer clients than the tenant's threshold.
+    absl::StrAppend(&out, "<k: from fewer than ",
+                    rows.front().small_cell_threshold(),
+                    " clients, left out (docs/security.md)\n");
+  }
+  return out;
 }
 
 std::string RenderQualityReport(const v1::QualityReport& r) {

@@ -94,6 +94,7 @@ void SetOptional(const std::optional<double>& value,
 v1::OutcomeFigures ToProto(const core::OutcomeFigures& f) {
   v1::OutcomeFigures out;
   out.set_series(f.series);
+  out.set_suppressed(f.suppressed);
   SetOptional(f.mean_intake, &v1::OutcomeFigures::set_mean_intake, &out);
   SetOptional(f.mean_latest, &v1::OutcomeFigures::set_mean_latest, &out);
   SetOptional(f.mean_change, &v1::OutcomeFigures::set_mean_change, &out);
@@ -155,6 +156,7 @@ v1::TrendRow ToProto(const core::TrendRow& r, const std::string& rule_set) {
   *out.mutable_intake_above_cutoff() = ToProto(r.intake_above_cutoff);
   out.set_collateral_series(r.collateral_series);
   out.set_rule_set(rule_set);
+  out.set_activity_suppressed(r.activity_suppressed);
   return out;
 }
 
@@ -195,12 +197,24 @@ class RowWriter final : public grpc::ServerWriteReactor<v1::TrendRow> {
 TrendsService::TrendsService(const core::TrendService* trends,
                              const scoring::InstrumentCatalog* catalog,
                              const scoring::RuleSetRegistry* rule_sets,
-                             AdmissionControl* admission, Gate gate)
+                             AdmissionControl* admission, Gate gate,
+                             SmallCells small_cells)
     : trends_(trends),
       catalog_(catalog),
       rule_sets_(rule_sets),
       admission_(admission),
-      gate_(gate) {}
+      gate_(gate),
+      small_cells_(std::move(small_cells)) {}
+
+int64_t TrendsService::MinClients(
+    const std::optional<auth::Principal>& principal,
+    const std::string& tenant) const {
+  // Aggregates are read by quality leads, admins and integrations, never by
+  // the clinician of an episode: every authenticated reader gets them with
+  // small cells left out. Without authentication (loopback development)
+  // nothing is.
+  return principal.has_value() ? small_cells_.For(tenant) : 0;
+}
 
 grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
     grpc::CallbackServerContext* context,
@@ -222,16 +236,21 @@ grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
   }
   if (!rows.ok()) return new RowWriter({}, ToGrpcStatus(rows.status()));
   const std::string rule_set = rule_sets_->ForTenant(request->tenant_id()).name;
+  const int64_t min_clients = MinClients(*principal, request->tenant_id());
   std::vector<v1::TrendRow> out;
   out.reserve(rows->size());
-  for (const core::TrendRow& row : *rows) out.push_back(ToProto(row, rule_set));
+  for (core::TrendRow& row : *rows) {
+    if (min_clients > 0) core::SuppressSmallCells(row, min_clients);
+    out.push_back(ToProto(row, rule_set));
+    out.back().set_small_cell_threshold(static_cast<int32_t>(min_clients));
+  }
   return new RowWriter(std::move(out), grpc::Status::OK);
 }
 
 absl::StatusOr<v1::QualityReport> BuildQualityReport(
     const core::TrendService& trends, const scoring::InstrumentCatalog& catalog,
     const scoring::RuleSetRegistry& rule_sets,
-    const v1::QualityReportRequest& request) {
+    const v1::QualityReportRequest& request, int64_t min_clients) {
   v1::QueryTrendsRequest base;
   base.set_tenant_id(request.tenant_id());
   base.set_org_unit(request.org_unit());
@@ -248,11 +267,19 @@ absl::StatusOr<v1::QualityReport> BuildQualityReport(
   ASSIGN_OR_RETURN(std::vector<core::TrendRow> instruments,
                    trends.Query(by_instrument));
   ASSIGN_OR_RETURN(std::vector<core::TrendRow> bands, trends.Query(by_band));
+  if (min_clients > 0) {
+    for (auto* rows : {&totals, &instruments, &bands}) {
+      for (core::TrendRow& row : *rows) {
+        core::SuppressSmallCells(row, min_clients);
+      }
+    }
+  }
 
   v1::QualityReport report;
   report.set_tenant_id(request.tenant_id());
   report.set_org_unit(request.org_unit());
   report.set_rule_set(rule_sets.ForTenant(request.tenant_id()).name);
+  report.set_small_cell_threshold(static_cast<int32_t>(min_clients));
   if (!totals.empty()) {
     const core::TrendRow& t = totals.front();
     *report.mutable_from() = ToProto(t.start);
@@ -334,8 +361,9 @@ grpc::ServerUnaryReactor* TrendsService::GetQualityReport(
     // Freed before the answer goes out.
     absl::StatusOr<AdmissionControl::Ticket> ticket =
         Admit(*context, admission_, CallerOf(*principal, request->tenant_id()));
-    report = ticket.ok() ? BuildQualityReport(*trends_, *catalog_, *rule_sets_,
-                                              *request)
+    report = ticket.ok() ? BuildQualityReport(
+                               *trends_, *catalog_, *rule_sets_, *request,
+                               MinClients(*principal, request->tenant_id()))
                          : ticket.status();
   }
   if (report.ok()) *response = *std::move(report);

@@ -303,9 +303,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       options.refusal_summary_interval);
   const api::Gate gate{state->tokens.get(), &state->core->audit(),
                        state->refusals.get()};
+  using Thresholds = std::map<std::string, int64_t>;
+  ASSIGN_OR_RETURN(Thresholds small_cells,
+                   config::LoadSmallCellThresholds(options.tenant_rule_sets));
   state->trends_api = std::make_unique<api::TrendsService>(
       state->trends.get(), state->catalog.get(), state->rule_sets.get(),
-      state->admission.get(), gate);
+      state->admission.get(), gate,
+      api::SmallCells{options.min_cell_clients, std::move(small_cells)});
   state->admin = std::make_unique<api::AdminService>(
       state->store.get(), state->core.get(), state->privacy.get(),
       api::AdminOptions{options.backup_dir, options.backups_to_keep, gate});

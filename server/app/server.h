@@ -27,6 +27,9 @@ struct ServerOptions {
   std::string rule_sets_dir;
   std::string default_rule_set = "jt-5";
   std::string tenant_rule_sets;
+  // Trend figures from fewer clients than this are left out for every
+  // authenticated reader (a tenant may set its own in tenant_rule_sets).
+  int min_cell_clients = 5;
   // TLS: the server's certificate chain and private key (PEM files); with
   // tls_client_ca_file too, clients must present a certificate signed by
   // that CA (mutual TLS). All empty: plaintext.

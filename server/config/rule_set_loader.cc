@@ -202,11 +202,26 @@ absl::StatusOr<scoring::RuleSetRegistry> LoadRuleSets(
     TenantRuleSetsFile file;
     RETURN_IF_ERROR(ParseTextProto(options.tenant_file, text, &file));
     for (const auto& tenant : file.tenant()) {
-      tenants[tenant.id()] = tenant.rule_set();
+      if (!tenant.rule_set().empty()) tenants[tenant.id()] = tenant.rule_set();
     }
   }
   return scoring::RuleSetRegistry::Create(
       std::move(all), options.default_rule_set, std::move(tenants));
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> LoadSmallCellThresholds(
+    const std::string& tenant_file) {
+  std::map<std::string, int64_t> thresholds;
+  if (tenant_file.empty()) return thresholds;
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(tenant_file));
+  TenantRuleSetsFile file;
+  RETURN_IF_ERROR(ParseTextProto(tenant_file, text, &file));
+  for (const auto& tenant : file.tenant()) {
+    if (tenant.min_cell_clients() > 0) {
+      thresholds[tenant.id()] = tenant.min_cell_clients();
+    }
+  }
+  return thresholds;
 }
 
 }  // namespace tilbake::config

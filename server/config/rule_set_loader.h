@@ -1,6 +1,7 @@
 #ifndef TILBAKE_SERVER_CONFIG_RULE_SET_LOADER_H_
 #define TILBAKE_SERVER_CONFIG_RULE_SET_LOADER_H_
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,6 +31,12 @@ absl::StatusOr<scoring::RuleSet> ParseRuleSetFile(absl::string_view source,
 // with the tenant mapping, validated together.
 absl::StatusOr<scoring::RuleSetRegistry> LoadRuleSets(
     const RuleSetOptions& options);
+
+// Each tenant's small-cell threshold from the tenant file
+// (TenantRuleSetsFile.tenant.min_cell_clients), for the tenants that set
+// one; empty without a file.
+absl::StatusOr<std::map<std::string, int64_t>> LoadSmallCellThresholds(
+    const std::string& tenant_file);
 
 }  // namespace tilbake::config
 

@@ -96,6 +96,11 @@ struct Accumulator {
   Sums session = Sums(analytics::session::kFields, 0);
   OutcomeAccumulator below, above, unknown;
   int64_t collateral_series = 0;
+  // Client series per (instrument, granularity, bucket): cells of other org
+  // units, clinicians and age bands hold other episodes and add up; the
+  // same client is in several instruments' and buckets' cells, so the row's
+  // clients are the largest of these.
+  std::map<std::tuple<std::string, char, int32_t>, int64_t> client_series;
 };
 
 using GroupKey = std::tuple<std::string, std::string, std::string, int,
@@ -314,6 +319,11 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
       switch (kind) {
         case CellKind::kAdministration:
           AddInto(a->admin, sums);
+          if (sums.size() > analytics::admin::kClientSeries) {
+            a->client_series[{
+                key.instrument_id, static_cast<char>(key.granularity),
+                key.bucket}] += sums[analytics::admin::kClientSeries];
+          }
           break;
         case CellKind::kSession:
           AddInto(a->session, sums);
@@ -357,9 +367,30 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
     row.intake_below_cutoff = Figures(a.below);
     row.intake_above_cutoff = Figures(a.above);
     row.collateral_series = a.collateral_series;
+    for (const auto& [cell, clients] : a.client_series) {
+      row.clients = std::max(row.clients, clients);
+    }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+void SuppressSmallCells(TrendRow& row, int64_t min_clients) {
+  const ActivityFigures& a = row.activity;
+  const bool activity =
+      a.administrations > 0 || a.sessions > 0 || a.episodes_started > 0;
+  if (activity && row.clients < min_clients) {
+    row.activity = {};
+    row.activity_suppressed = true;
+  }
+  for (OutcomeFigures* f :
+       {&row.all, &row.intake_below_cutoff, &row.intake_above_cutoff}) {
+    if (f->series > 0 && f->series < min_clients) {
+      *f = {};
+      f->suppressed = true;
+    }
+  }
+  if (row.collateral_series < min_clients) row.collateral_series = 0;
 }
 
 }  // namespace tilbake::core

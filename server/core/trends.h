@@ -43,6 +43,8 @@ struct OutcomeFigures {
   std::optional<double> pct_reached_target;
   int64_t planned = 0, unilateral = 0, unilateral_with_effect = 0;
   std::optional<double> mean_sessions, mean_days, mean_first_alliance;
+  // Left out: from fewer clients than the small-cell threshold.
+  bool suppressed = false;
 };
 
 struct ActivityFigures {
@@ -60,7 +62,20 @@ struct TrendRow {
   ActivityFigures activity;
   OutcomeFigures all, intake_below_cutoff, intake_above_cutoff;
   int64_t collateral_series = 0;
+  // At least this many clients' series have administrations counted in
+  // `activity` (the most in any one instrument and bucket read; a client
+  // with two episodes in one bucket counts twice).
+  int64_t clients = 0;
+  // The activity figures were left out (clients below the threshold).
+  bool activity_suppressed = false;
 };
+
+// Small cells: figures computed from fewer than `min_clients` clients are
+// left out for readers who are not the clinician of the episode, as health
+// statistics do: a cell of one client is that client's exact score. The
+// activity figures go when row.clients < min_clients; each outcome block
+// when its series do; collateral series likewise. Marked as suppressed.
+void SuppressSmallCells(TrendRow& row, int64_t min_clients);
 
 // Trend figures from the maintained aggregates: the cost of a query depends
 // on the org units and buckets asked for, never on how many ratings exist.

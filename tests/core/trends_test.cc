@@ -515,5 +515,35 @@ TEST_F(TrendsTest, TheBucketLimitCountsBucketsOfTheSizeAsked) {
   }
 }
 
+TEST(SuppressSmallCellsTest, EachBlockGoesWhenItsClientsAreTooFew) {
+  TrendRow row;
+  row.clients = 4;
+  row.activity.administrations = 9;
+  row.activity.mean_score = 27.3;
+  row.all.series = 6;
+  row.all.effect_size = 0.4;
+  row.intake_below_cutoff.series = 4;
+  row.intake_below_cutoff.mean_change = 3.0;
+  row.intake_above_cutoff.series = 2;
+  row.collateral_series = 3;
+  SuppressSmallCells(row, 5);
+  EXPECT_TRUE(row.activity_suppressed);
+  EXPECT_EQ(row.activity.administrations, 0);
+  EXPECT_FALSE(row.activity.mean_score.has_value());
+  EXPECT_FALSE(row.all.suppressed);  // 6 series: kept.
+  EXPECT_EQ(row.all.effect_size, 0.4);
+  EXPECT_TRUE(row.intake_below_cutoff.suppressed);
+  EXPECT_EQ(row.intake_below_cutoff.series, 0);
+  EXPECT_FALSE(row.intake_below_cutoff.mean_change.has_value());
+  EXPECT_TRUE(row.intake_above_cutoff.suppressed);
+  EXPECT_EQ(row.collateral_series, 0);
+
+  TrendRow outcomes_only;  // No activity in the bucket: nothing to mark.
+  outcomes_only.all.series = 5;
+  SuppressSmallCells(outcomes_only, 5);
+  EXPECT_FALSE(outcomes_only.activity_suppressed);
+  EXPECT_FALSE(outcomes_only.all.suppressed);
+}
+
 }  // namespace
 }  // namespace tilbake::core

@@ -416,5 +416,57 @@ TEST_F(AuthE2eTest, OnlyTheSettledRequestIdReachesTheAccessLog) {
   EXPECT_THAT(ids, ElementsAre("req-1", second_echo));
 }
 
+// A quality lead reads aggregates only: a month of four clients (eight
+// ORS, more forms than the threshold but fewer clients) is left out; with a
+// fifth client the figures are there. Without authentication (development)
+// nothing is left out.
+TEST_F(AuthE2eTest, SmallCellsAreLeftOutForReadersOfAggregates) {
+  auto kari = As("t-kari");
+  auto submit_client = [&](int n) {
+    for (int session = 1; session <= 2; ++session) {
+      auto r = OrsRequest(session, absl::StrCat("sc-", n, "-", session));
+      r.mutable_rating()->set_episode_id(absl::StrCat("e-sc-", n));
+      r.mutable_rating()->set_client_id(absl::StrCat("c-sc-", n));
+      ASSERT_THAT(kari->SubmitRating(r), IsOk());
+    }
+  };
+  for (int n = 1; n <= 4; ++n) submit_client(n);
+  v1::QueryTrendsRequest march = Trends("psykisk-helse");
+  march.set_bucket(v1::TREND_BUCKET_MONTH);
+  march.add_instrument_ids("ors");
+  auto lise = As("t-lise");
+  auto rows = lise->QueryTrends(march);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  EXPECT_TRUE((*rows)[0].activity_suppressed());
+  EXPECT_EQ((*rows)[0].activity().administrations(), 0);
+  EXPECT_FALSE((*rows)[0].activity().has_mean_score());
+  EXPECT_EQ((*rows)[0].small_cell_threshold(), 5);
+
+  submit_client(5);
+  rows = lise->QueryTrends(march);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  EXPECT_FALSE((*rows)[0].activity_suppressed());
+  EXPECT_EQ((*rows)[0].activity().administrations(), 10);
+  // Every form 5.1 + 6.0 + 7.3 + 8.9 = 27.3.
+  EXPECT_DOUBLE_EQ((*rows)[0].activity().mean_score(), 27.3);
+
+  // The same server without tokens: no threshold.
+  server_ = std::make_unique<TestServer>();
+  auto open = server_->NewClient();
+  for (int n = 1; n <= 2; ++n) {
+    auto r = OrsRequest(1, absl::StrCat("dev-", n));
+    r.mutable_rating()->set_episode_id(absl::StrCat("e-dev-", n));
+    ASSERT_THAT(open->SubmitRating(r), IsOk());
+  }
+  auto dev = open->QueryTrends(march);
+  ASSERT_THAT(dev, IsOk());
+  ASSERT_THAT(*dev, SizeIs(1));
+  EXPECT_FALSE((*dev)[0].activity_suppressed());
+  EXPECT_EQ((*dev)[0].activity().administrations(), 2);
+  EXPECT_EQ((*dev)[0].small_cell_threshold(), 0);
+}
+
 }  // namespace
 }  // namespace tilbake

@@ -25,6 +25,15 @@ using ::tilbake::testing::OrsRequest;
 using ::tilbake::testing::StatusIs;
 using ::tilbake::testing::TestServer;
 
+// The session numbers of an episode's administrations, in order.
+std::vector<int> SessionNumbers(const v1::Episode& episode) {
+  std::vector<int> sessions;
+  for (const auto& a : episode.administrations()) {
+    sessions.push_back(a.rating().session_number());
+  }
+  return sessions;
+}
+
 class FeedbackE2eTest : public ::testing::Test {
  protected:
   // Episode e-1 as the server returns it; a failed read fails the test.
@@ -184,11 +193,7 @@ TEST_F(FeedbackE2eTest, ImportStoresGoodRecordsAndReportsBadOnes) {
 
   auto episode = client_->GetEpisode("tenant-a", "e-1");
   ASSERT_THAT(episode, IsOk());
-  std::vector<int> sessions;
-  for (const auto& a : episode->administrations()) {
-    sessions.push_back(a.rating().session_number());
-  }
-  EXPECT_THAT(sessions, ElementsAre(1, 2, 5));
+  EXPECT_THAT(SessionNumbers(*episode), ElementsAre(1, 2, 5));
 }
 
 // A record whose text is not UTF-8 (a Latin-1 "ø" from a spreadsheet) does
@@ -224,11 +229,7 @@ TEST_F(FeedbackE2eTest, ImportRejectsARecordThatDoesNotParseAndStoresTheRest) {
 
   auto episode = client_->GetEpisode("tenant-a", "e-1");
   ASSERT_THAT(episode, IsOk());
-  std::vector<int> sessions;
-  for (const auto& a : episode->administrations()) {
-    sessions.push_back(a.rating().session_number());
-  }
-  EXPECT_THAT(sessions, ElementsAre(1, 2, 3, 5));
+  EXPECT_THAT(SessionNumbers(*episode), ElementsAre(1, 2, 3, 5));
 }
 
 // Several streams at once: the tallies add up over the streams, errors come
@@ -266,10 +267,7 @@ TEST_F(FeedbackE2eTest, ImportInStreamsAddsUpAndIsSafeToRerun) {
   for (int e = 1; e <= 6; ++e) {
     auto episode = client_->GetEpisode("tenant-a", absl::StrCat("e-", e));
     ASSERT_THAT(episode, IsOk());
-    std::vector<int> sessions;
-    for (const auto& a : episode->administrations()) {
-      sessions.push_back(a.rating().session_number());
-    }
+    const std::vector<int> sessions = SessionNumbers(*episode);
     if (e == 2) {
       EXPECT_THAT(sessions, ElementsAre(1, 2));
     } else if (e == 5) {

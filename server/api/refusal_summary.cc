@@ -33,9 +33,10 @@ void RefusalSummary::Count(absl::string_view tenant_id, absl::string_view rpc,
   Tally& tally = tenants_[tenant];
   ++tally.calls;
   ++tally.by_rpc[std::string(rpc)];  // RPC names: a fixed, short list.
+  std::string peer_key(peer.substr(0, 64));
   if (peers_.size() < kMaxPeers) {
-    peers_.emplace(peer.substr(0, 64));
-  } else if (!peers_.contains(std::string(peer.substr(0, 64)))) {
+    peers_.insert(std::move(peer_key));
+  } else if (!peers_.contains(peer_key)) {
     ++more_peers_;
   }
 }

@@ -36,6 +36,17 @@ std::vector<int> SessionNumbers(const v1::Episode& episode) {
 
 class FeedbackE2eTest : public ::testing::Test {
  protected:
+  // `records` in one ImportRatings stream, in order.
+  absl::StatusOr<v1::ImportRatingsResponse> ImportOneStream(
+      const std::vector<v1::ImportRatingsRequest>& records) {
+    size_t next = 0;
+    return client_->ImportRatings([&](v1::ImportRatingsRequest* r) {
+      if (next == records.size()) return false;
+      *r = records[next++];
+      return true;
+    });
+  }
+
   // Episode e-1 as the server returns it; a failed read fails the test.
   v1::Episode Episode() {
     auto episode = client_->GetEpisode("tenant-a", "e-1");
@@ -173,12 +184,7 @@ TEST_F(FeedbackE2eTest, ImportStoresGoodRecordsAndReportsBadOnes) {
   add(12, OrsRequest(3, "k3", {5, 6, 11, 8}));  // item out of range
   add(13, OrsRequest(4, "k4", {5, 6, 7}));      // three items
   add(14, OrsRequest(5, "k5"));                 // stored
-  size_t next = 0;
-  auto response = client_->ImportRatings([&](v1::ImportRatingsRequest* r) {
-    if (next == records.size()) return false;
-    *r = records[next++];
-    return true;
-  });
+  auto response = ImportOneStream(records);
   ASSERT_THAT(response, IsOk());
   EXPECT_EQ(response->received(), 5);
   EXPECT_EQ(response->stored(), 2);
@@ -212,12 +218,7 @@ TEST_F(FeedbackE2eTest, ImportRejectsARecordThatDoesNotParseAndStoresTheRest) {
   // Record 13 (session 4): "p-bjørn" in Latin-1. Protobuf's C++ serializer
   // only logs invalid UTF-8, so the bytes reach the server as they are.
   records[3].mutable_record()->mutable_rating()->set_client_id("p-bj\xf8rn");
-  size_t next = 0;
-  auto response = client_->ImportRatings([&](v1::ImportRatingsRequest* r) {
-    if (next == records.size()) return false;
-    *r = records[next++];
-    return true;
-  });
+  auto response = ImportOneStream(records);
   ASSERT_THAT(response, IsOk());
   EXPECT_EQ(response->received(), 5);
   EXPECT_EQ(response->stored(), 4);

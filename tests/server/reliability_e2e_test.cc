@@ -26,6 +26,7 @@
 namespace tilbake {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::tilbake::testing::IsOk;
@@ -153,17 +154,24 @@ TEST(OverloadTest, IdleImportStreamsAreEndedAndTheirSlotsFreed) {
   auto idle_1 = std::make_unique<OpenImport>(server.address());
   auto idle_2 = std::make_unique<OpenImport>(server.address());
   ASSERT_TRUE(idle_2->Write(FirstSession("sent-then-idle")));
-  // Until the watcher ends them, a third stream is refused; then admitted.
+  // Until the watcher has ended both, two new streams cannot both be
+  // admitted: each idle stream holds one of the two slots. (Waiting for one
+  // admission only would race with the second idle stream's end.)
   bool admitted = false;
   for (int i = 0; i < 600 && !admitted; ++i) {
     OpenImport third(server.address());
-    if (third.Write(FirstSession("third"))) {
-      admitted = third.Finish().ok();
-    } else {
-      EXPECT_EQ(third.Finish().error_code(),
-                grpc::StatusCode::RESOURCE_EXHAUSTED);
-      absl::SleepFor(absl::Milliseconds(50));
+    OpenImport fourth(server.address());
+    const bool third_in = third.Write(FirstSession("third"));
+    const bool fourth_in = fourth.Write(FirstSession("fourth"));
+    const grpc::Status third_end = third.Finish();
+    const grpc::Status fourth_end = fourth.Finish();
+    for (const grpc::Status& end : {third_end, fourth_end}) {
+      EXPECT_THAT(
+          end.error_code(),
+          AnyOf(grpc::StatusCode::OK, grpc::StatusCode::RESOURCE_EXHAUSTED));
     }
+    admitted = third_in && fourth_in && third_end.ok() && fourth_end.ok();
+    if (!admitted) absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_TRUE(admitted);
   for (OpenImport* idle : {idle_1.get(), idle_2.get()}) {

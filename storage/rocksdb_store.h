@@ -1,0 +1,179 @@
+// The RocksDB implementation of Store, private to storage/: nothing outside
+// this folder includes it (store.h is the interface). One class, declared
+// here once and implemented in files by concern, as RocksDB splits DBImpl:
+//   rocksdb_store_open.cc    opening, the schema mark, health, statistics
+//   rocksdb_store_write.cc   write batches, flushes, compaction after erasure
+//   rocksdb_store_read.cc    point reads and prefix scans
+//   rocksdb_backup.cc        backups and restores (RocksDB's BackupEngine)
+#ifndef TILBAKE_STORAGE_ROCKSDB_STORE_H_
+#define TILBAKE_STORAGE_ROCKSDB_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+#include "rocksdb/listener.h"
+#include "rocksdb/options.h"
+#include "rocksdb/statistics.h"
+#include "storage/store.h"
+
+namespace tilbake::storage {
+
+// Converts a RocksDB status at the edge of storage/, saying what failed.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what);
+
+// Whether RocksDB takes writes. RocksDB's own callbacks (on its threads)
+// set and clear the error; Health() reads it.
+class WriteHealth final : public rocksdb::EventListener {
+ public:
+  struct Error {
+    std::string message;
+    // A full disk: RocksDB itself retries once space is free (every few
+    // seconds, through its SstFileManager); a manual Resume() meanwhile
+    // would fail and could leave it stuck.
+    bool no_space = false;
+  };
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* error) override;
+  void OnErrorRecoveryEnd(
+      const rocksdb::BackgroundErrorRecoveryInfo& info) override;
+
+  void Set(Error error);
+  void Clear();
+  std::optional<Error> error() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::optional<Error> error_ ABSL_GUARDED_BY(mu_);
+};
+
+class RocksStore final : public Store {
+ public:
+  // Use Store::Open, which opens the database and then checks the schema.
+  RocksStore(std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             const StoreOptions& options,
+             std::shared_ptr<rocksdb::Statistics> statistics,
+             std::shared_ptr<WriteHealth> health);
+  ~RocksStore() override;
+
+  // --- Opening (rocksdb_store_open.cc) ---
+  absl::Status CheckOrInitSchema();
+  // Notes whether the last process closed the database, and marks it open.
+  absl::Status MarkOpen();
+  int aggregates_version() const override { return aggregates_version_; }
+  bool opened_after_unclean_shutdown() const override { return unclean_; }
+  absl::Status Health() const override;
+  absl::Status Resume() override;
+  absl::StatusOr<StorageStats> Stats() const override;
+
+  // --- Writes (rocksdb_store_write.cc) ---
+  absl::Status Apply(const WriteSet& changes) override;
+  absl::Status ApplyDeferred(const WriteSet& changes) override;
+  absl::Status Flush() override;
+  absl::Status SyncWal() override;
+  absl::Status CompactErased(const WriteSet& erasure) override;
+  absl::Status ReplaceAggregates(
+      const std::map<std::string, analytics::Cells>& cells) override;
+
+  // --- Reads (rocksdb_store_read.cc) ---
+  absl::StatusOr<std::optional<domain::Episode>> GetEpisode(
+      absl::string_view tenant_id, absl::string_view episode_id) const override;
+  absl::StatusOr<std::vector<domain::Administration>> ListAdministrations(
+      absl::string_view tenant_id, absl::string_view episode_id) const override;
+  absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
+      absl::string_view tenant_id, absl::string_view key) const override;
+  absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
+      absl::string_view tenant_id, absl::string_view instrument_id,
+      scoring::Tenths intake_from, scoring::Tenths intake_to) const override;
+  absl::StatusOr<std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
+  ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
+                 analytics::Granularity granularity, analytics::CellScope scope,
+                 absl::string_view org_unit, int32_t from,
+                 int32_t to) const override;
+  absl::StatusOr<analytics::Cells> ReadAllAggregates(
+      absl::string_view tenant_id) const override;
+  absl::Status ScanEpisodes(
+      absl::string_view tenant_id,
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const override;
+  absl::Status ScanClientEpisodes(
+      absl::string_view tenant_id, absl::string_view client_id,
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const override;
+  absl::Status ScanIdempotency(
+      absl::string_view tenant_id,
+      const std::function<absl::Status(const IdempotencyEntry&)>& visit)
+      const override;
+  absl::StatusOr<domain::AuditPage> ReadAudit(
+      const domain::AuditQuery& query) const override;
+  absl::StatusOr<std::optional<domain::ErasureRequest>> GetErasureRequest(
+      absl::string_view tenant_id, absl::string_view request_id) const override;
+  absl::StatusOr<std::vector<domain::ErasureRequest>> ListErasureRequests(
+      absl::string_view tenant_id) const override;
+
+  // --- Backups (rocksdb_backup.cc) ---
+  absl::StatusOr<BackupSummary> CreateBackup(const std::string& backup_dir,
+                                             uint32_t keep) override;
+
+ private:
+  // What a prefix scan's visitor wants next.
+  enum class Next { kContinue, kStop };
+  using Visitor = absl::FunctionRef<absl::StatusOr<Next>(
+      absl::string_view key, absl::string_view value)>;
+
+  // Visits every entry of `family` from `start` up to (not including)
+  // `upper`, in key order; an empty `upper` means to the end. `what` names
+  // the scan in errors. A failed iterator looks like the end of the data,
+  // so this checks it: every scan of this class goes through here.
+  absl::Status ScanRange(rocksdb::ColumnFamilyHandle* family,
+                         absl::string_view start, absl::string_view upper,
+                         absl::string_view what, Visitor visit) const;
+  // Every entry whose key starts with `prefix`.
+  absl::Status ScanPrefix(rocksdb::ColumnFamilyHandle* family,
+                          absl::string_view prefix, absl::string_view what,
+                          Visitor visit) const;
+
+  absl::Status Write(const WriteSet& changes,
+                     const rocksdb::WriteOptions& options);
+  absl::StatusOr<bool> IsEmpty() const;
+
+  rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
+  rocksdb::ColumnFamilyHandle* episodes() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* administrations() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* idempotency() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* reference() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* aggregates() const { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* audit() const { return handles_[6]; }
+  rocksdb::ColumnFamilyHandle* audit_by_client() const { return handles_[7]; }
+  rocksdb::ColumnFamilyHandle* erasure_requests() const { return handles_[8]; }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  // Known families first (KnownFamilies order), then any unknown ones.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  StoreOptions options_;
+  rocksdb::WriteOptions write_options_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // For WAL sync timing.
+  std::shared_ptr<WriteHealth> health_;
+  bool unclean_ = false;
+  std::atomic<uint64_t> next_audit_sequence_{0};
+  int aggregates_version_ = kAggregatesVersion;  // Set by CheckOrInitSchema.
+};
+
+}  // namespace tilbake::storage
+
+#endif  // TILBAKE_STORAGE_ROCKSDB_STORE_H_

@@ -1,0 +1,169 @@
+// Writes to the RocksDB store: one WriteBatch per WriteSet, so a change
+// is all or nothing; flushes, WAL syncs and compaction after an erasure.
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "rocksdb/write_batch.h"
+#include "storage/codec.h"
+#include "storage/keys.h"
+#include "storage/rocksdb_store.h"
+#include "storage/sum_merge.h"
+
+namespace tilbake::storage {
+
+absl::Status RocksStore::Apply(const WriteSet& changes) {
+  return Write(changes, write_options_);
+}
+
+absl::Status RocksStore::ApplyDeferred(const WriteSet& changes) {
+  rocksdb::WriteOptions deferred = write_options_;
+  deferred.sync = false;
+  return Write(changes, deferred);
+}
+
+absl::Status RocksStore::Flush() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options, handles_), "flushing memtables");
+}
+
+absl::Status RocksStore::SyncWal() {
+  if (!write_options_.sync) return absl::OkStatus();
+  return FromRocks(db_->SyncWAL(), "syncing the write-ahead log");
+}
+
+absl::Status RocksStore::Write(const WriteSet& changes,
+                               const rocksdb::WriteOptions& options) {
+  rocksdb::WriteBatch batch;
+  for (const domain::Episode& e : changes.episodes) {
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(episodes(), keys::Episode(e.tenant_id, e.episode_id),
+                  codec::EncodeEpisode(e)),
+        "batching episode"));
+  }
+  for (const domain::Administration& a : changes.administrations) {
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(administrations(), keys::Administration(a.rating),
+                            codec::EncodeAdministration(a)),
+                  "batching administration"));
+  }
+  for (const IdempotencyEntry& entry : changes.idempotency) {
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(idempotency(), keys::Idempotency(entry.tenant_id, entry.key),
+                  codec::EncodeIdempotency(
+                      {entry.episode_id, entry.administration_id})),
+        "batching idempotency key"));
+  }
+  for (const ReferenceDelta& d : changes.reference) {
+    RETURN_IF_ERROR(FromRocks(
+        batch.Merge(reference(),
+                    keys::Reference(d.tenant_id, d.instrument_id, d.cell.intake,
+                                    d.cell.session),
+                    EncodeSums({d.cell.count, d.cell.sum, d.cell.sum_squares})),
+        "batching reference delta"));
+  }
+  for (const auto& [key, sums] : changes.aggregates) {
+    RETURN_IF_ERROR(
+        FromRocks(batch.Merge(aggregates(),
+                              keys::Aggregate(changes.aggregates_tenant, key),
+                              EncodeSums(sums)),
+                  "batching aggregate delta"));
+  }
+  for (domain::AuditEntry entry : changes.audit) {
+    entry.sequence = next_audit_sequence_.fetch_add(1);
+    const std::string position =
+        keys::AuditPosition(static_cast<uint64_t>(std::max<int64_t>(
+                                0, absl::ToUnixMicros(entry.time))),
+                            entry.sequence);
+    const std::string value = codec::EncodeAudit(entry);
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(audit(), keys::AuditPrefix(entry.tenant_id, "") + position,
+                  value),
+        "batching audit entry"));
+    if (!entry.client_id.empty()) {
+      RETURN_IF_ERROR(FromRocks(
+          batch.Put(
+              audit_by_client(),
+              keys::AuditPrefix(entry.tenant_id, entry.client_id) + position,
+              value),
+          "batching audit entry"));
+    }
+  }
+  for (const domain::ErasureRequest& r : changes.erasure_requests) {
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(erasure_requests(),
+                            keys::ErasureRequest(r.tenant_id, r.request_id),
+                            codec::EncodeErasureRequest(r)),
+                  "batching erasure request"));
+  }
+  for (const RecordKey& k : changes.deleted_episodes) {
+    RETURN_IF_ERROR(
+        FromRocks(batch.Delete(episodes(), keys::Episode(k.tenant_id, k.id)),
+                  "batching episode deletion"));
+  }
+  for (const domain::Rating& r : changes.deleted_administrations) {
+    RETURN_IF_ERROR(
+        FromRocks(batch.Delete(administrations(), keys::Administration(r)),
+                  "batching administration deletion"));
+  }
+  for (const RecordKey& k : changes.deleted_idempotency) {
+    RETURN_IF_ERROR(FromRocks(
+        batch.Delete(idempotency(), keys::Idempotency(k.tenant_id, k.id)),
+        "batching idempotency key deletion"));
+  }
+  return FromRocks(db_->Write(options, &batch), "writing batch");
+}
+
+absl::Status RocksStore::CompactErased(const WriteSet& erasure) {
+  rocksdb::CompactRangeOptions options;
+  // Down to the last level, where deletion markers and what they hide are
+  // dropped for good.
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  auto compact = [&](rocksdb::ColumnFamilyHandle* family,
+                     const std::string& key) {
+    const rocksdb::Slice slice(key);
+    return FromRocks(db_->CompactRange(options, family, &slice, &slice),
+                     "compacting erased records");
+  };
+  for (const RecordKey& k : erasure.deleted_episodes) {
+    RETURN_IF_ERROR(compact(episodes(), keys::Episode(k.tenant_id, k.id)));
+  }
+  for (const domain::Rating& r : erasure.deleted_administrations) {
+    RETURN_IF_ERROR(compact(administrations(), keys::Administration(r)));
+  }
+  for (const RecordKey& k : erasure.deleted_idempotency) {
+    RETURN_IF_ERROR(
+        compact(idempotency(), keys::Idempotency(k.tenant_id, k.id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::ReplaceAggregates(
+    const std::map<std::string, analytics::Cells>& cells) {
+  rocksdb::WriteBatch batch;
+  // Everything in the family: from the empty key to past any tenant.
+  RETURN_IF_ERROR(
+      FromRocks(batch.DeleteRange(aggregates(), rocksdb::Slice(""),
+                                  rocksdb::Slice(std::string(1, '\xff'))),
+                "batching aggregate delete"));
+  for (const auto& [tenant, tenant_cells] : cells) {
+    for (const auto& [key, sums] : tenant_cells) {
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(aggregates(), keys::Aggregate(tenant, key),
+                              EncodeSums(sums)),
+                    "batching aggregate"));
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(batch.Put(meta(), keys::kAggregatesVersionKey,
+                                      std::to_string(kAggregatesVersion)),
+                            "batching aggregates version"));
+  RETURN_IF_ERROR(
+      FromRocks(db_->Write(write_options_, &batch), "replacing aggregates"));
+  aggregates_version_ = kAggregatesVersion;
+  return absl::OkStatus();
+}
+
+}  // namespace tilbake::storage

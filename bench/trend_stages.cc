@@ -19,6 +19,7 @@
 #include "common/status_macros.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
+#include "server/core/episode_records.h"
 #include "server/core/rating_service.h"
 #include "storage/store.h"
 #include "tests/testing/child_process.h"
@@ -214,8 +215,9 @@ class Loader {
                         {.path = dir_,
                          .durability = storage::Durability::kOs,
                          .memtable_budget_bytes = size_t{memtable_mb_} << 20}));
-    core::RatingService core(store.get(), &catalog_, &rules_,
-                             [] { return absl::Now(); });
+    core::EpisodeRecords records(store.get(), &catalog_, &rules_,
+                                 [] { return absl::Now(); });
+    core::RatingService core(&records);
     const absl::Time start = absl::Now();
     while (stored_ < target && absl::Now() < deadline) {
       if (at_ == episode_.ratings.size()) {

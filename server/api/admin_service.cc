@@ -62,12 +62,9 @@ v1::ErasureRequest ToProto(const domain::ErasureRequest& r) {
 
 }  // namespace
 
-AdminService::AdminService(storage::Store* store, core::RatingService* core,
-                           core::PrivacyService* privacy, AdminOptions options)
-    : store_(store),
-      core_(core),
-      privacy_(privacy),
-      options_(std::move(options)) {}
+AdminService::AdminService(storage::Store* store, core::PrivacyService* privacy,
+                           AdminOptions options)
+    : store_(store), privacy_(privacy), options_(std::move(options)) {}
 
 grpc::ServerUnaryReactor* AdminService::CreateBackup(
     grpc::CallbackServerContext* context,
@@ -137,8 +134,8 @@ grpc::ServerUnaryReactor* AdminService::ExportClient(
       {.tenant_id = request->tenant_id(), .client_id = request->client_id()},
       [&](const domain::Actor& actor) -> absl::Status {
         ASSIGN_OR_RETURN(std::vector<core::EpisodeView> views,
-                         core_->ExportClient(actor, request->tenant_id(),
-                                             request->client_id()));
+                         privacy_->ExportClient(actor, request->tenant_id(),
+                                                request->client_id()));
         for (const core::EpisodeView& view : views) {
           *response->add_episodes() = api::ToProto(view);
         }

@@ -6,7 +6,6 @@
 #include "absl/synchronization/mutex.h"
 #include "server/api/access.h"
 #include "server/core/privacy_service.h"
-#include "server/core/rating_service.h"
 #include "storage/store.h"
 #include "tilbake/v1/admin.grpc.pb.h"
 
@@ -19,12 +18,12 @@ struct AdminOptions {
   Gate gate;
 };
 
-// tilbake.v1.Admin: backups and a tenant's privacy duties. `store`, `core`
-// and `privacy` must outlive it. One backup at a time.
+// tilbake.v1.Admin: backups and a tenant's privacy duties. `store` and
+// `privacy` must outlive it. One backup at a time.
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  AdminService(storage::Store* store, core::RatingService* core,
-               core::PrivacyService* privacy, AdminOptions options);
+  AdminService(storage::Store* store, core::PrivacyService* privacy,
+               AdminOptions options);
 
   grpc::ServerUnaryReactor* CreateBackup(
       grpc::CallbackServerContext* context,
@@ -58,7 +57,6 @@ class AdminService final : public v1::Admin::CallbackService {
 
  private:
   storage::Store* store_;
-  core::RatingService* core_;
   core::PrivacyService* privacy_;
   const AdminOptions options_;
   absl::Mutex backup_mu_;  // BackupEngine: one writer per backup directory.

@@ -405,7 +405,7 @@ grpc::ServerUnaryReactor* FeedbackService::ListInstruments(
       CheckAccess(*context, limits_.gate, auth::Rpc::kListInstruments, {});
   if (!principal.ok()) return Finish(context, principal.status());
   for (const scoring::InstrumentDefinition& d :
-       core_->catalog().definitions()) {
+       core_->records().catalog().definitions()) {
     if (!request->family().empty() && d.family != request->family()) continue;
     *response->add_instruments() = ToProto(d);
   }
@@ -419,7 +419,7 @@ grpc::ServerUnaryReactor* FeedbackService::ListRuleSets(
   auto principal = CheckAccess(*context, limits_.gate, auth::Rpc::kListRuleSets,
                                {.tenant_id = request->tenant_id()});
   if (!principal.ok()) return Finish(context, principal.status());
-  const scoring::RuleSetRegistry& registry = core_->rule_sets();
+  const scoring::RuleSetRegistry& registry = core_->records().rule_sets();
   for (const scoring::RuleSet& rules : registry.rule_sets()) {
     *response->add_rule_sets() = ToProto(rules);
   }

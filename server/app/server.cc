@@ -30,6 +30,9 @@
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "server/core/aggregation.h"
+#include "server/core/episode_records.h"
+#include "server/core/privacy_service.h"
+#include "server/core/rating_service.h"
 #include "server/core/trends.h"
 #include "server/metrics/service_metrics.h"
 #include "tilbake/v1/admin.pb.h"
@@ -143,8 +146,9 @@ struct Server::State {
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
   std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
+  std::unique_ptr<core::EpisodeRecords> records;  // Shared by the two below.
   std::unique_ptr<core::RatingService> core;
-  std::unique_ptr<api::RefusalSummary> refusals;  // Writes through core.
+  std::unique_ptr<api::RefusalSummary> refusals;  // Writes through records.
   std::unique_ptr<core::PrivacyService> privacy;
   std::unique_ptr<api::FeedbackService> feedback;
   std::unique_ptr<core::TrendService> trends;
@@ -263,9 +267,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     LogEvent(LogLevel::kWarning, "recovered_after_unclean_shutdown",
              {{"data_dir", options.data_dir}});
   }
-  state->core = std::make_unique<core::RatingService>(
+  state->records = std::make_unique<core::EpisodeRecords>(
       state->store.get(), state->catalog.get(), state->rule_sets.get(),
       options.clock);
+  state->core = std::make_unique<core::RatingService>(state->records.get());
 
   state->registry = std::make_shared<prometheus::Registry>();
   state->metrics = std::make_unique<metrics::ServiceMetrics>(
@@ -296,12 +301,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           .max_import_streams_per_principal =
               options.max_import_streams_per_principal},
       state->metrics.get());
-  state->privacy = std::make_unique<core::PrivacyService>(
-      state->store.get(), state->core.get(), options.clock);
+  state->privacy = std::make_unique<core::PrivacyService>(state->records.get());
   state->refusals = std::make_unique<api::RefusalSummary>(
-      &state->core->audit(), state->metrics.get(),
+      &state->records->audit(), state->metrics.get(),
       options.refusal_summary_interval);
-  const api::Gate gate{state->tokens.get(), &state->core->audit(),
+  const api::Gate gate{state->tokens.get(), &state->records->audit(),
                        state->refusals.get()};
   using Thresholds = std::map<std::string, int64_t>;
   ASSIGN_OR_RETURN(Thresholds small_cells,
@@ -311,7 +315,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       state->admission.get(), gate,
       api::SmallCells{options.min_cell_clients, std::move(small_cells)});
   state->admin = std::make_unique<api::AdminService>(
-      state->store.get(), state->core.get(), state->privacy.get(),
+      state->store.get(), state->privacy.get(),
       api::AdminOptions{options.backup_dir, options.backups_to_keep, gate});
   state->workers = std::make_unique<WorkerPool>(options.worker_threads);
   state->idle_streams = std::make_unique<api::IdleStreams>(options.import_idle);

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/core/rating_service.h"
+#include "server/core/episode_records.h"
 #include "storage/store.h"
 
 namespace tilbake::app {
@@ -82,7 +82,7 @@ struct ServerOptions {
   // RocksDB's file system; null = the real one (tests inject faults).
   rocksdb::Env* storage_env = nullptr;
   // "Now", for recorded_at and date checks; tests inject a fixed clock.
-  core::RatingService::Clock clock = [] { return absl::Now(); };
+  core::EpisodeRecords::Clock clock = [] { return absl::Now(); };
 };
 
 // A running tilbake-server: storage opened, instruments loaded, gRPC serving

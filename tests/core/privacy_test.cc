@@ -39,8 +39,7 @@ class PrivacyTest : public testing::CoreTestBase {
   void SetUp() override {
     CoreTestBase::SetUp();
     if (HasFatalFailure()) return;
-    privacy_ = std::make_unique<PrivacyService>(store_.get(), service_.get(),
-                                                [] { return testing::Now(); });
+    privacy_ = std::make_unique<PrivacyService>(records_.get());
   }
 
   // An ORS of `client` in session `session` of `episode` (total 27.3 less
@@ -161,7 +160,7 @@ TEST_F(PrivacyTest, ExportHoldsOnlyTheClientsOwnPart) {
   Submit(Ors("g-1", "c-1", 1, 0, domain::EpisodeType::kGroup));
   Submit(Ors("g-1", "c-2", 1, 0, domain::EpisodeType::kGroup));
   Submit(Ors("e-2", "c-2", 1));
-  auto views = service_->ExportClient(Admin("anne"), "tenant-a", "c-1");
+  auto views = privacy_->ExportClient(Admin("anne"), "tenant-a", "c-1");
   ASSERT_THAT(views, IsOk());
   ASSERT_THAT(*views, SizeIs(2));
   EXPECT_EQ((*views)[0].episode.episode_id, "e-1");
@@ -175,7 +174,7 @@ TEST_F(PrivacyTest, ExportHoldsOnlyTheClientsOwnPart) {
   ASSERT_THAT(group.administrations, SizeIs(1));
   EXPECT_EQ(group.administrations[0].rating.client_id, "c-1");
 
-  EXPECT_THAT(service_->ExportClient(Admin("anne"), "tenant-a", "c-404"),
+  EXPECT_THAT(privacy_->ExportClient(Admin("anne"), "tenant-a", "c-404"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("client_id")));
   EXPECT_THAT(Log("c-1"),
               ::testing::Contains("ExportClient /c-1 0 2 episodes"));
@@ -308,7 +307,7 @@ TEST_F(PrivacyTest, ErasingAGroupMemberKeepsTheOthersAndEveryFigureExact) {
   ASSERT_THAT(rebuilt, IsOk());
   EXPECT_TRUE(NonZeroAggregates() == (*rebuilt)["tenant-a"]);
   EXPECT_EQ(ReferenceEpisodes(), 2);
-  EXPECT_THAT(service_->ExportClient(Admin("anne"), "tenant-a", "c-1"),
+  EXPECT_THAT(privacy_->ExportClient(Admin("anne"), "tenant-a", "c-1"),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -322,8 +321,9 @@ TEST_F(PrivacyTest, ErasureRemovesWhatWasRecordedBeforeItWhileWritersRun) {
   auto clock = [&ticks] {
     return testing::Now() + absl::Microseconds(ticks.fetch_add(1));
   };
-  RatingService service(store_.get(), catalog_.get(), rules_.get(), clock);
-  PrivacyService privacy(store_.get(), &service, clock);
+  EpisodeRecords records(store_.get(), catalog_.get(), rules_.get(), clock);
+  RatingService service(&records);
+  PrivacyService privacy(&records);
   ASSERT_THAT(
       service.Submit(testing::TestActor(), Ors("e-first", "c-1", 1), "k-first"),
       IsOk());

@@ -402,9 +402,10 @@ TEST_F(RatingServiceTest, EachTenantIsJudgedByItsOwnRuleSet) {
   auto rules = config::LoadRuleSets({"", "jt-5", config.Sub("tenants.cfg")});
   ASSERT_THAT(rules, IsOk());
   rules_ = std::make_unique<scoring::RuleSetRegistry>(*std::move(rules));
-  service_ = std::make_unique<RatingService>(store_.get(), catalog_.get(),
-                                             rules_.get(),
-                                             [] { return testing::Now(); });
+  records_ = std::make_unique<EpisodeRecords>(store_.get(), catalog_.get(),
+                                              rules_.get(),
+                                              [] { return testing::Now(); });
+  service_ = std::make_unique<RatingService>(records_.get());
   // 20.0 -> 26.0 is +6.0: reliable under jt-5 (5), not under CYP IAPT (6.6).
   for (const std::string tenant : {"tenant-a", "tenant-b"}) {
     domain::Rating first = OrsWithTotal("e-1", 1, 200);

@@ -347,8 +347,7 @@ TEST_F(TrendsTest, RebuildEqualsIncremental) {
 // Erasing E1's client takes E1 out of every figure, as if it had never
 // been submitted; the aggregates still equal a rebuild.
 TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
-  PrivacyService privacy(store_.get(), service_.get(),
-                         [] { return testing::Now(); });
+  PrivacyService privacy(records_.get());
   const domain::Actor anne{"anne", "admin", "tenant-a", "", ""};
   const domain::Actor bo{"bo", "admin", "tenant-a", "", ""};
   auto request = privacy.RequestErasure(anne, "tenant-a", "c-e1", "asked");

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
+#include "server/core/episode_records.h"
 #include "server/core/rating_service.h"
 #include "storage/store.h"
 #include "tests/testing/builders.h"
@@ -15,9 +16,9 @@
 namespace tilbake::testing {
 
 // The core as the server assembles it: the built-in instrument catalog and
-// rule sets, a RocksDB store in a temp directory, and the rating service on
-// the fixed test clock. Core test fixtures derive from it; one that adds to
-// SetUp calls this one first and stops if it failed.
+// rule sets, a RocksDB store in a temp directory, the records and the rating
+// service on the fixed test clock. Core test fixtures derive from it; one that
+// adds to SetUp calls this one first and stops if it failed.
 class CoreTestBase : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -31,14 +32,16 @@ class CoreTestBase : public ::testing::Test {
     auto store = storage::Store::Open({dir_.path()});
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    service_ = std::make_unique<core::RatingService>(
+    records_ = std::make_unique<core::EpisodeRecords>(
         store_.get(), catalog_.get(), rules_.get(), [] { return Now(); });
+    service_ = std::make_unique<core::RatingService>(records_.get());
   }
 
   TempDir dir_;
   std::unique_ptr<scoring::InstrumentCatalog> catalog_;
   std::unique_ptr<scoring::RuleSetRegistry> rules_;
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<core::EpisodeRecords> records_;
   std::unique_ptr<core::RatingService> service_;
 };
 

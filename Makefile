@@ -2,7 +2,8 @@
 #   make run   install what is missing, build Release, start the server on
 #              127.0.0.1:50051 with its data under ./var/
 #   make test  install what is missing, build, run every test (ctest), then
-#              a bounded fuzzing run (clang, libFuzzer, AddressSanitizer)
+#              one clang build that checks the thread-safety annotations
+#              (-Werror=thread-safety) and runs the fuzzer (libFuzzer, ASan)
 BUILD_DIR ?= build
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:50051
@@ -32,11 +33,14 @@ test: build
 bench: build
 	$(BUILD_DIR)/bench/tilbake-bench --json_out=bench-results.json
 
-# A clang build with AddressSanitizer and libFuzzer, then a bounded run.
+# One clang build serves two checks: the server and the CLI compile with
+# -Werror=thread-safety (cmake/Warnings.cmake), so a guarded member touched
+# without its lock fails the build; and the fuzzer, with AddressSanitizer
+# and libFuzzer, gets a bounded run.
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTILBAKE_BUILD_FUZZERS=ON -DTILBAKE_BUILD_TESTS=OFF -DTILBAKE_BUILD_BENCH=OFF
-	cmake --build $(FUZZ_DIR) -j$(JOBS) --target rating_fuzzer
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target tilbake-server tilbake rating_fuzzer
 	rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus
 	$(FUZZ_DIR)/fuzz/rating_fuzzer -seed=1 -runs=$(FUZZ_RUNS) \
 	  -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \

@@ -524,7 +524,8 @@ std::string ToJson(const google::protobuf::Message& message) {
 
 namespace {
 
-std::string Opt(bool has, double value, const char* format = "%.1f") {
+std::string Opt(bool has, double value,
+                const absl::FormatSpec<double>& format = "%.1f") {
   return has ? absl::StrFormat(format, value) : "-";
 }
 

@@ -21,6 +21,7 @@ PACKAGES=(
   librocksdb-dev           # RocksDB 7.8
   libgtest-dev             # GoogleTest 1.12
   libgmock-dev             # GoogleMock (generated gRPC mock stubs)
+  libcli11-dev             # CLI11 2.1: the `tilbake` command line's subcommands
   prometheus-cpp-dev       # prometheus-cpp 1.0 (metrics exposer)
   clang-format             # formatting check (.clang-format: Google)
   clang                    # the fuzzing build (libFuzzer)

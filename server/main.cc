@@ -1,4 +1,6 @@
 // tilbake-server: serves tilbake.v1.Feedback over gRPC on a RocksDB store.
+// `tilbake-server restore …` and `tilbake-server token …` are offline
+// commands (server/tools/) that work on the server's files without serving.
 #include <pthread.h>
 #include <signal.h>
 
@@ -11,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "server/app/server.h"
+#include "server/tools/offline_commands.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC address (host:port). Plaintext is loopback-only: elsewhere "
@@ -40,10 +43,11 @@ ABSL_FLAG(std::string, tls_key, "", "TLS: the server's private key (PEM).");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "Mutual TLS: clients must present a certificate signed by this CA "
           "(PEM).");
-ABSL_FLAG(std::string, tokens_file, "",
-          "Bearer tokens and their roles (text format, salted hashes; "
-          "`tilbake token` makes entries). Reloaded when it changes. Empty: "
-          "authentication off.");
+ABSL_FLAG(
+    std::string, tokens_file, "",
+    "Bearer tokens and their roles (text format, salted hashes; "
+    "`tilbake-server token` makes entries). Reloaded when it changes. Empty: "
+    "authentication off.");
 ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
           "Serve plaintext gRPC on a non-loopback address.");
 ABSL_FLAG(int64_t, max_import_records, 1'000'000,
@@ -98,9 +102,15 @@ ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight calls get to finish.");
 
 int main(int argc, char** argv) {
+  if (argc > 1 && tilbake::tools::IsOfflineCommand(argv[1])) {
+    return tilbake::tools::RunOfflineCommand(argc, argv);
+  }
   absl::SetProgramUsageMessage(
       "Tilbake feedback service.\nUsage: tilbake-server [--listen=ADDR] "
-      "[--data_dir=DIR] [--durability=fsync|os]");
+      "[--data_dir=DIR] [--durability=fsync|os]\n"
+      "       tilbake-server restore --backup_dir=DIR --data_dir=EMPTY_DIR\n"
+      "       tilbake-server token --name=N --tenant=T --role=R "
+      "[--clinician=C --org_unit=U]");
   absl::ParseCommandLine(argc, argv);
 
   // Block the stop signals before any thread starts, so every gRPC thread

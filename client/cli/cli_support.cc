@@ -16,9 +16,27 @@
 #include "proto/names.h"
 
 namespace tilbake::cli {
+
+size_t DisplayWidth(absl::string_view text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      // An ANSI colour sequence (ESC [ … m) takes no column.
+      const size_t end = text.find('m', i);
+      if (end == absl::string_view::npos) break;
+      i = end;
+      continue;
+    }
+    // One column per code point: count every byte but UTF-8 continuations.
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
 namespace {
 
-// Left-aligned columns separated by two spaces.
+// Left-aligned columns separated by two spaces, aligned by display width
+// (an en dash or "ø" is one column, a colour code none), not by bytes.
 class Table {
  public:
   explicit Table(std::vector<std::string> header) {
@@ -30,7 +48,7 @@ class Table {
     for (const auto& row : rows_) {
       widths.resize(std::max(widths.size(), row.size()), 0);
       for (size_t i = 0; i < row.size(); ++i) {
-        widths[i] = std::max(widths[i], row[i].size());
+        widths[i] = std::max(widths[i], DisplayWidth(row[i]));
       }
     }
     std::string out;
@@ -39,7 +57,7 @@ class Table {
       for (size_t i = 0; i < row.size(); ++i) {
         absl::StrAppend(&line, row[i]);
         if (i + 1 < row.size()) {
-          line.append(widths[i] - row[i].size() + 2, ' ');
+          line.append(widths[i] - DisplayWidth(row[i]) + 2, ' ');
         }
       }
       absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(line), "\n");

@@ -38,6 +38,10 @@ absl::StatusOr<std::vector<v1::ImportRatingsRequest>> ParseImportLines(
 
 std::string FormatDate(const v1::Date& date);
 
+// The columns `text` takes on a terminal: one per UTF-8 code point, none
+// for ANSI colour sequences. Tables align by it.
+size_t DisplayWidth(absl::string_view text);
+
 // Readable tables. With `colour`, zones are marked with ANSI colours (for a
 // terminal); without, by name only.
 std::string RenderSubmit(const v1::SubmitRatingResponse& response,

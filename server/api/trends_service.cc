@@ -280,10 +280,11 @@ absl::StatusOr<v1::QualityReport> BuildQualityReport(
   report.set_org_unit(request.org_unit());
   report.set_rule_set(rule_sets.ForTenant(request.tenant_id()).name);
   report.set_small_cell_threshold(static_cast<int32_t>(min_clients));
+  // The period asked for, with data or without.
+  *report.mutable_from() = request.from();
+  *report.mutable_to() = request.to();
   if (!totals.empty()) {
     const core::TrendRow& t = totals.front();
-    *report.mutable_from() = ToProto(t.start);
-    *report.mutable_to() = ToProto(t.end);
     const v1::ActivityFigures a = ToProto(t.activity);
     report.set_episodes_started(a.episodes_started());
     report.set_sessions(a.sessions());

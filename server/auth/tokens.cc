@@ -122,7 +122,7 @@ absl::StatusOr<std::vector<TokenStore::Entry>> TokenStore::Read(
     return absl::InvalidArgumentError(absl::StrCat(
         path,
         ": holds no token; every call would be refused. Add a token "
-        "(`tilbake token` makes one), or start without --tokens_file to "
+        "(`tilbake-server token` makes one), or start without --tokens_file to "
         "turn authentication off on loopback"));
   }
   return entries;

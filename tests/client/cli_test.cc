@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "client/cli/cli_support.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "server/auth/tokens.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_server.h"
@@ -102,6 +102,7 @@ TEST_F(CliTest, ErrorsGoToStderrWithNonZeroExit) {
   EXPECT_THAT(missing.output, HasSubstr("--episode is required"));
   CliRun unknown = Tilbake("frobnicate");
   EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown command \"frobnicate\""));
   CliRun not_found = Tilbake(
       absl::StrCat("episode ", Server(), " --tenant=tenant-a --episode=e-404"));
   EXPECT_EQ(not_found.exit_code, 1);
@@ -177,6 +178,9 @@ TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
       "import --format=csv --tenant=tenant-a ", Server(), " ", path));
   EXPECT_EQ(partial.exit_code, 3) << partial.output;
   EXPECT_THAT(partial.output, HasSubstr("3 rows, 1 refused before sending"));
+  // One tally of every row read: received = stored + already + rejected.
+  EXPECT_THAT(partial.output,
+              HasSubstr("received 3, stored 1, already stored 0, rejected 2"));
   EXPECT_THAT(partial.output, HasSubstr("line 3: ORS: 3 of 4 items given"));
   EXPECT_THAT(partial.output,
               HasSubstr("line 4: rating.items[2] (social): 11.0 is above"));
@@ -325,27 +329,6 @@ TEST(CliPrivacyTest, ExportAuditAndTwoAdminErasure) {
   EXPECT_THAT(gone.output, HasSubstr("NOT_FOUND"));
 }
 
-TEST(CliTokenTest, MakesATokenAndAnEntryHoldingOnlyItsHash) {
-  CliRun made =
-      Tilbake("token --name=dips-oslo --tenant=oslo --role=integration");
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-  std::smatch token, salt, hash;
-  ASSERT_TRUE(std::regex_search(made.output, token,
-                                std::regex("^token: ([0-9a-f]{64})\n")));
-  ASSERT_TRUE(std::regex_search(made.output, salt,
-                                std::regex("salt: \"([0-9a-f]{32})\"")));
-  ASSERT_TRUE(std::regex_search(made.output, hash,
-                                std::regex("sha256: \"([0-9a-f]{64})\"")));
-  EXPECT_EQ(hash[1].str(), auth::HashToken(salt[1].str(), token[1].str()));
-  EXPECT_THAT(made.output, HasSubstr("role: \"integration\""));
-  // The entry never holds the token itself.
-  EXPECT_EQ(made.output.find(token[1].str(), 10), std::string::npos);
-  CliRun clinician =
-      Tilbake("token --name=kari --tenant=oslo --role=clinician");
-  EXPECT_EQ(clinician.exit_code, 2) << clinician.output;
-  EXPECT_THAT(clinician.output, HasSubstr("--clinician is required"));
-}
-
 TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--skipped", "cli-1")).exit_code, 0);
   CliRun close = CloseE1("unilateral");
@@ -437,6 +420,45 @@ TEST_F(CliTest, TrendsAndReportPrintTables) {
   EXPECT_THAT(bad.output, HasSubstr("--bucket"));
 }
 
+// Filters that match nothing say what was asked, and are not an error.
+TEST_F(CliTest, AnEmptyAnswerSaysWhatWasAsked) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
+  const std::string period =
+      " --tenant=tenant-a --from=2025-01-01"
+      " --to=2025-01-31";
+  CliRun trends =
+      Tilbake(absl::StrCat("trends ", Server(), period, " --org_unit=nowhere"));
+  EXPECT_EQ(trends.exit_code, 0) << trends.output;
+  EXPECT_EQ(trends.output,
+            "no data for tenant tenant-a, 2025-01-01 to 2025-01-31, org unit "
+            "nowhere\n");
+  const std::string svg = dir_.Sub("empty.svg");
+  CliRun plot =
+      Tilbake(absl::StrCat("plot trend ", Server(), period, " --out=", svg));
+  EXPECT_EQ(plot.exit_code, 0) << plot.output;
+  EXPECT_THAT(plot.output, HasSubstr("no data for tenant tenant-a"));
+  EXPECT_FALSE(std::ifstream(svg).good());  // No empty chart written.
+  // The report echoes the period asked for, with or without data.
+  CliRun report = Tilbake(absl::StrCat("report ", Server(), period));
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("2025-01-01 to 2025-01-31"));
+}
+
+TEST_F(CliTest, HelpReadsLikeACommandSuite) {
+  CliRun help = Tilbake("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.output, HasSubstr("Ratings and episodes:"));
+  EXPECT_THAT(help.output, HasSubstr("  submit "));
+  EXPECT_THAT(help.output, HasSubstr("Privacy (admin):"));
+  EXPECT_THAT(help.output, Not(HasSubstr("No flags matched")));
+  CliRun submit = Tilbake("submit --help");
+  EXPECT_EQ(submit.exit_code, 0);
+  EXPECT_THAT(submit.output, HasSubstr("--items"));
+  EXPECT_THAT(submit.output, Not(HasSubstr("--bucket")));  // Its own only.
+  CliRun restore = Tilbake("restore --backup_dir=b --data_dir=d");
+  EXPECT_EQ(restore.exit_code, 2);  // Moved to tilbake-server.
+}
+
 TEST_F(CliTest, PlotsWriteSvg) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
   ASSERT_EQ(
@@ -472,6 +494,32 @@ TEST_F(CliTest, PlotsWriteSvg) {
   CliRun no_out = Tilbake(absl::StrCat("plot episode ", Server(),
                                        " --tenant=tenant-a --episode=e-1"));
   EXPECT_EQ(no_out.exit_code, 2);
+}
+
+TEST(CliSupportTest, TablesAlignByDisplayWidthNotBytes) {
+  EXPECT_EQ(cli::DisplayWidth("0.0–10.0"), 8u);  // The en dash is 3 bytes.
+  EXPECT_EQ(cli::DisplayWidth("Tromsø"), 6u);
+  EXPECT_EQ(cli::DisplayWidth("\x1b[32mgreen\x1b[0m"), 5u);
+  v1::InstrumentDefinition ors;
+  ors.set_id("ors");
+  ors.set_scored(true);
+  ors.set_total_max(40);
+  ors.add_items()->set_max(10);
+  v1::InstrumentDefinition unscored = ors;
+  unscored.set_id("x");
+  unscored.set_scored(false);
+  // The last column (title) starts at the same column on every line,
+  // after "0.0–10.0 by 0.0" and "0.0–40.0" (en dashes) or "not scored".
+  auto title_column = [](const std::string& line) {
+    return cli::DisplayWidth(line.substr(0, line.find_last_of(' ') + 1));
+  };
+  ors.set_title("t");
+  unscored.set_title("t");
+  const std::string titled = cli::RenderInstruments({ors, unscored});
+  std::vector<std::string> rows = absl::StrSplit(titled, '\n');
+  ASSERT_GE(rows.size(), 3u);
+  EXPECT_EQ(title_column(rows[1]), title_column(rows[2])) << titled;
+  EXPECT_EQ(title_column(rows[0]), title_column(rows[1])) << titled;
 }
 
 TEST(CliSupportTest, ParsesItemsDatesAndRaters) {

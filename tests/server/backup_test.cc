@@ -1,4 +1,4 @@
-// Online backups: taken while writers go on, restored with `tilbake
+// Online backups: taken while writers go on, restored with `tilbake-server
 // restore` into a fresh directory, compared record by record.
 #include <atomic>
 #include <cstdio>
@@ -49,9 +49,9 @@ std::map<std::string, std::string> Records(const std::string& data_dir) {
   return out;
 }
 
-int RunCli(const std::string& args, std::string* output) {
+int RunServerCommand(const std::string& args, std::string* output) {
   FILE* pipe =
-      popen(absl::StrCat(TILBAKE_CLI_PATH, " ", args, " 2>&1").c_str(), "r");
+      popen(absl::StrCat(TILBAKE_SERVER_PATH, " ", args, " 2>&1").c_str(), "r");
   char buffer[4096];
   size_t n;
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
@@ -111,18 +111,18 @@ TEST(BackupTest, BackupsUnderLoadRestoreToConsistentCopies) {
   client.reset();
   (*server)->Shutdown(absl::Seconds(5));
 
-  // Restore the newest backup with the CLI, into a fresh directory.
+  // Restore the newest backup with tilbake-server, into a fresh directory.
   std::string output;
-  ASSERT_EQ(RunCli(absl::StrCat("restore --backup_dir=", backups,
-                                " --data_dir=", dir.Sub("restored")),
-                   &output),
+  ASSERT_EQ(RunServerCommand(absl::StrCat("restore --backup_dir=", backups,
+                                          " --data_dir=", dir.Sub("restored")),
+                             &output),
             0)
       << output;
   // Never over existing data.
   std::string refused;
-  EXPECT_EQ(RunCli(absl::StrCat("restore --backup_dir=", backups,
-                                " --data_dir=", data),
-                   &refused),
+  EXPECT_EQ(RunServerCommand(absl::StrCat("restore --backup_dir=", backups,
+                                          " --data_dir=", data),
+                             &refused),
             1);
   EXPECT_THAT(refused, HasSubstr("is not empty"));
 

@@ -1,0 +1,100 @@
+#ifndef TILBAKE_CLIENT_CLI_PARAMS_H_
+#define TILBAKE_CLIENT_CLI_PARAMS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tilbake/v1/admin.pb.h"
+#include "tilbake/v1/feedback.pb.h"
+#include "tilbake/v1/trends.pb.h"
+
+// What each `tilbake` command is given, one struct per command (its options
+// are registered in that command group's file), and the pure step from
+// those values to a request. No I/O and no server: tests/client/
+// cli_params_test.cc parses command lines into these and checks them.
+// Every error is InvalidArgument naming the option ("--date: …"), which
+// the command line reports as bad usage (exit 2).
+namespace tilbake::cli {
+
+struct SubmitParams {
+  std::string tenant, episode, client, clinician, org_unit;
+  std::string episode_type = "individual";
+  int session = 0;
+  std::string date, instrument, instrument_version;
+  std::string items, total;  // At most one of items, total, skipped.
+  bool skipped = false;
+  std::string skip_reason;
+  std::string rater = "client", rater_id;
+  int age = -1;     // Unknown.
+  std::string key;  // Empty: the SDK picks a new idempotency key.
+};
+absl::StatusOr<v1::SubmitRatingRequest> ToRequest(const SubmitParams& p);
+
+struct ImportParams {
+  std::string path;
+  std::string format;  // jsonl (default), csv or fhir.
+  std::string encoding = "utf-8";
+  std::string tenant;                     // csv, fhir.
+  std::string org_unit, org_unit_prefix;  // csv.
+  int streams = 4;
+};
+// The checks that need no file: format, and what the format needs.
+absl::Status Check(const ImportParams& p);
+
+struct EpisodeParams {
+  std::string tenant, episode;
+};
+absl::Status Check(const EpisodeParams& p);
+
+struct CloseParams {
+  std::string tenant, episode, ending, end_date;
+};
+absl::StatusOr<v1::Ending> ToEnding(const CloseParams& p);
+
+struct ExportParams {
+  std::string tenant, episode, client;  // One of episode, client.
+  std::string format = "fhir";          // fhir or json.
+  std::string out;                      // Empty: stdout.
+};
+absl::Status Check(const ExportParams& p);
+
+// The filters of `trends` and `plot trend`.
+struct TrendsParams {
+  std::string tenant, from, to;
+  std::string org_unit, clinician;
+  std::string instrument;  // Comma-separated ids.
+  std::string age_band;
+  std::string bucket = "month";
+  std::string group_by = "instrument";  // Comma-separated.
+  int depth = 0;
+  bool split = false;
+};
+absl::StatusOr<v1::QueryTrendsRequest> ToRequest(const TrendsParams& p);
+// What was asked, for "no data for …": tenant, period and each filter given.
+std::string Describe(const TrendsParams& p);
+
+struct ReportParams {
+  std::string tenant, from, to, org_unit;
+};
+absl::StatusOr<v1::QualityReportRequest> ToRequest(const ReportParams& p);
+
+struct PlotParams {
+  std::string out;  // The SVG file.
+  EpisodeParams episode;
+  TrendsParams trend;
+};
+
+struct AuditParams {
+  std::string tenant, client;
+  std::string from, to;  // Whole UTC days; `to` is included.
+};
+absl::StatusOr<v1::QueryAuditLogRequest> ToRequest(const AuditParams& p);
+
+struct ErasureParams {
+  std::string tenant, client, reason, request;
+};
+
+}  // namespace tilbake::cli
+
+#endif  // TILBAKE_CLIENT_CLI_PARAMS_H_

@@ -1,0 +1,243 @@
+// The commands about ratings and episodes: submit, import, episode,
+// close-episode, export.
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "client/cli/cli_support.h"
+#include "client/cli/command.h"
+#include "client/cli/options.h"
+#include "client/csv/text_encoding.h"
+#include "client/csv/vendor_csv.h"
+#include "client/fhir/fhir.h"
+
+namespace tilbake::cli {
+namespace {
+
+using client::Client;
+
+// Streams `records` through ImportRatings (`streams` at once, each
+// episode's records in one stream), showing progress on a terminal.
+absl::StatusOr<v1::ImportRatingsResponse> Stream(
+    Client& client, const std::vector<v1::ImportRatingsRequest>& records,
+    int streams) {
+  const bool progress = isatty(STDERR_FILENO);
+  auto response =
+      client.ImportRatingsInStreams(records, streams, [&](size_t sent) {
+        if (progress && (sent % 500 == 0 || sent == records.size())) {
+          std::cerr << "\rsent " << sent << " of " << records.size()
+                    << " records" << std::flush;
+        }
+      });
+  if (progress && !records.empty()) std::cerr << "\n";
+  return response;
+}
+
+// Sends `records`, then prints one tally of everything read: the entries
+// refused before sending (`refused`: number and reason, by line or
+// resource) count as received and rejected, merged in by number, so that
+// received = stored + already stored + rejected = what was read. `read`
+// says what was read ("4 rows", "6 resources").
+int SendAndReport(Client& client, const Output& out, int streams,
+                  const std::vector<v1::ImportRatingsRequest>& records,
+                  const std::vector<std::pair<int, std::string>>& refused,
+                  const std::string& read) {
+  auto response = Stream(client, records, streams);
+  if (!response.ok()) return out.Fail(response.status());
+  for (const auto& [number, message] : refused) {
+    v1::ImportError* e = response->add_errors();
+    e->set_record_number(number);
+    e->set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+    e->set_message(message);
+  }
+  std::sort(response->mutable_errors()->begin(),
+            response->mutable_errors()->end(),
+            [](const v1::ImportError& a, const v1::ImportError& b) {
+              return a.record_number() < b.record_number();
+            });
+  const auto refused_count = static_cast<int64_t>(refused.size());
+  response->set_received(response->received() + refused_count);
+  response->set_rejected(response->rejected() + refused_count);
+  if (!out.json()) {
+    std::cout << read << ", " << refused.size()
+              << " refused before sending; records: ";
+  }
+  out.Print(*response, RenderImport(*response));
+  return response->rejected() > 0 ? kExitPartial : kExitSuccess;
+}
+
+int Import(Client& client, const Output& out, const ImportParams& p) {
+  if (absl::Status s = Check(p); !s.ok()) return out.Fail(s);
+  std::ifstream in(p.path);
+  if (!in) {
+    return out.Fail(absl::NotFoundError(absl::StrCat("cannot read ", p.path)));
+  }
+  std::stringstream raw;
+  raw << in.rdbuf();
+  // Checked (or converted) before anything is sent: the API carries UTF-8.
+  auto encoding = csv::ParseTextEncoding(p.encoding);
+  if (!encoding.ok()) return out.Fail(encoding.status());
+  absl::StatusOr<std::string> text = csv::ToUtf8(raw.str(), *encoding);
+  if (!text.ok()) {
+    return out.Fail(
+        absl::Status(text.status().code(),
+                     absl::StrCat(p.path, ": ", text.status().message())));
+  }
+  if (p.format == "csv") {
+    auto converted =
+        csv::ConvertVendorCsv(*text, {.tenant_id = p.tenant,
+                                      .org_unit_prefix = p.org_unit_prefix,
+                                      .default_org_unit = p.org_unit});
+    if (!converted.ok()) return out.Fail(converted.status());
+    for (const std::string& warning : converted->warnings) {
+      std::cerr << "tilbake: warning: " << warning << "\n";
+    }
+    std::vector<std::pair<int, std::string>> refused;
+    for (const auto& error : converted->errors) {
+      refused.emplace_back(error.line, error.message);
+    }
+    return SendAndReport(client, out, p.streams, converted->records, refused,
+                         absl::StrCat(converted->rows, " rows"));
+  }
+  if (p.format == "fhir") {
+    auto converted = fhir::ImportQuestionnaireResponses(*text, p.tenant);
+    if (!converted.ok()) return out.Fail(converted.status());
+    std::vector<std::pair<int, std::string>> refused;
+    for (const auto& error : converted->errors) {
+      refused.emplace_back(error.number, error.message);
+    }
+    return SendAndReport(client, out, p.streams, converted->records, refused,
+                         absl::StrCat(converted->resources, " resources"));
+  }
+  auto records = ParseImportLines(*text);
+  if (!records.ok()) return out.Fail(records.status());
+  auto response = Stream(client, *records, p.streams);
+  if (!response.ok()) return out.Fail(response.status());
+  out.Print(*response, RenderImport(*response));
+  return response->rejected() > 0 ? kExitPartial : kExitSuccess;
+}
+
+// An episode, or (--client) everything about one client, as FHIR (a
+// Bundle) or as the API's JSON.
+int Export(Client& client, const Output& out, const ExportParams& p) {
+  if (absl::Status s = Check(p); !s.ok()) return out.Fail(s);
+  std::vector<v1::Episode> episodes;
+  if (!p.client.empty()) {
+    auto exported = client.ExportClient(p.tenant, p.client);
+    if (!exported.ok()) return out.Fail(exported.status());
+    episodes = *std::move(exported);
+  } else {
+    auto episode = client.GetEpisode(p.tenant, p.episode);
+    if (!episode.ok()) return out.Fail(episode.status());
+    episodes.push_back(*std::move(episode));
+  }
+  std::string text;
+  if (p.format == "json") {
+    if (p.client.empty()) {
+      text = ToJson(episodes.front()) + "\n";
+    } else {
+      v1::ExportClientResponse all;
+      for (const v1::Episode& e : episodes) *all.add_episodes() = e;
+      text = ToJson(all) + "\n";
+    }
+  } else {
+    auto instruments = client.ListInstruments();
+    if (!instruments.ok()) return out.Fail(instruments.status());
+    auto bundle = fhir::EpisodesToBundle(episodes, *instruments);
+    if (!bundle.ok()) return out.Fail(bundle.status());
+    text = *bundle + "\n";
+  }
+  if (p.out.empty()) {
+    std::cout << text;
+  } else if (!(std::ofstream(p.out) << text)) {
+    return out.Fail(
+        absl::UnavailableError(absl::StrCat("cannot write ", p.out)));
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+void AddRatingCommands(CLI::App& app, Run& chosen) {
+  const char* group = "Ratings and episodes";
+
+  auto submit = std::make_shared<SubmitParams>();
+  CLI::App* c = app.add_subcommand(
+      "submit", "Submit one administration (--items, --total or --skipped)");
+  c->group(group);
+  AddOptions(*c, *submit);
+  c->callback([&chosen, submit] {
+    chosen = [submit](Client& client, const Output& out) {
+      auto request = ToRequest(*submit);
+      if (!request.ok()) return out.Fail(request.status());
+      auto response = client.SubmitRating(*request);
+      if (!response.ok()) return out.Fail(response.status());
+      out.Print(*response, RenderSubmit(*response, out.colour()));
+      return kExitSuccess;
+    };
+  });
+
+  auto import = std::make_shared<ImportParams>();
+  c = app.add_subcommand(
+      "import",
+      "Import a file: JSON lines, the FIT vendors' CSV or FHIR responses");
+  c->group(group);
+  AddOptions(*c, *import);
+  c->callback([&chosen, import] {
+    chosen = [import](Client& client, const Output& out) {
+      return Import(client, out, *import);
+    };
+  });
+
+  auto episode = std::make_shared<EpisodeParams>();
+  c = app.add_subcommand("episode",
+                         "Show an episode: every administration and its score");
+  c->group(group);
+  AddOptions(*c, *episode);
+  c->callback([&chosen, episode] {
+    chosen = [episode](Client& client, const Output& out) {
+      if (absl::Status s = Check(*episode); !s.ok()) return out.Fail(s);
+      auto view = client.GetEpisode(episode->tenant, episode->episode);
+      if (!view.ok()) return out.Fail(view.status());
+      out.Print(*view, RenderEpisode(*view, out.colour()));
+      return kExitSuccess;
+    };
+  });
+
+  auto close = std::make_shared<CloseParams>();
+  c = app.add_subcommand("close-episode",
+                         "End an episode (planned or unilateral)");
+  c->group(group);
+  AddOptions(*c, *close);
+  c->callback([&chosen, close] {
+    chosen = [close](Client& client, const Output& out) {
+      auto ending = ToEnding(*close);
+      if (!ending.ok()) return out.Fail(ending.status());
+      auto view = client.CloseEpisode(close->tenant, close->episode, *ending);
+      if (!view.ok()) return out.Fail(view.status());
+      out.Print(*view, RenderEpisode(*view, out.colour()));
+      return kExitSuccess;
+    };
+  });
+
+  auto exported = std::make_shared<ExportParams>();
+  c = app.add_subcommand(
+      "export", "Export an episode, or all of a client, as FHIR R4 or JSON");
+  c->group(group);
+  AddOptions(*c, *exported);
+  c->callback([&chosen, exported] {
+    chosen = [exported](Client& client, const Output& out) {
+      return Export(client, out, *exported);
+    };
+  });
+}
+
+}  // namespace tilbake::cli

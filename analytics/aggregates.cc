@@ -2,16 +2,18 @@
 
 #include <cmath>
 
+#include "scoring/instrument.h"
+
 namespace tilbake::analytics {
 namespace {
 
 // 1970-01-05 was a Monday: ISO weeks are counted from it.
 const absl::CivilDay kFirstMonday(1970, 1, 5);
 
-constexpr char kFit[] = "fit";
-constexpr char kInspire[] = "inspire";
-constexpr char kOutcome[] = "outcome";
-constexpr char kAlliance[] = "alliance";
+using scoring::kAllianceMeasures;
+using scoring::kFitFamily;
+using scoring::kInspireFamily;
+using scoring::kOutcomeMeasures;
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -145,11 +147,11 @@ SessionFlags FlagsOf(const std::vector<FormInfo>& forms) {
     if (f.collateral) continue;  // Sessions are the client's.
     flags.recorded = true;
     if (!f.completed) continue;
-    if (f.family == kFit && f.measures == kOutcome)
+    if (f.family == kFitFamily && f.measures == kOutcomeMeasures)
       flags.outcome_completed = true;
-    if (f.family == kFit && f.measures == kAlliance)
+    if (f.family == kFitFamily && f.measures == kAllianceMeasures)
       flags.alliance_completed = true;
-    if (f.family == kInspire) flags.inspire_completed = true;
+    if (f.family == kInspireFamily) flags.inspire_completed = true;
   }
   return flags;
 }

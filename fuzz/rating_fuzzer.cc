@@ -13,7 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "scoring/evaluation.h"
 #include "scoring/score.h"
-#include "server/api/convert.h"
+#include "server/api/feedback_convert.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "tilbake/v1/feedback.pb.h"

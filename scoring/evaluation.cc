@@ -10,9 +10,6 @@
 namespace tilbake::scoring {
 namespace {
 
-constexpr char kOutcome[] = "outcome";
-constexpr char kAlliance[] = "alliance";
-constexpr char kFitFamily[] = "fit";
 // Comparisons of changes (tenths) with thresholds (points) tolerate float
 // noise: a change of exactly RC is reliable.
 constexpr double kEpsilon = 1e-9;
@@ -187,7 +184,7 @@ void EvaluateAlliance(const std::vector<AdministrationInput>& all, size_t index,
 bool AllianceMissing(const std::vector<AdministrationInput>& all,
                      const AdministrationInput& a) {
   for (const AdministrationInput& b : all) {
-    if (b.measures == kAlliance && b.series == a.series &&
+    if (b.measures == kAllianceMeasures && b.series == a.series &&
         b.session == a.session && HasTotal(b)) {
       return false;
     }
@@ -201,7 +198,8 @@ std::vector<std::pair<std::string, Tenths>> OutcomeIntakes(
     const std::vector<AdministrationInput>& administrations) {
   std::map<std::pair<std::string, std::string>, std::pair<int, Tenths>> first;
   for (const AdministrationInput& a : administrations) {
-    if (a.measures != kOutcome || a.collateral || !HasTotal(a)) continue;
+    if (a.measures != kOutcomeMeasures || a.collateral || !HasTotal(a))
+      continue;
     auto key = std::make_pair(a.series, a.instrument_id);
     auto it = first.find(key);
     if (it == first.end() || a.session < it->second.first) {
@@ -222,13 +220,13 @@ std::vector<Evaluation> EvaluateEpisode(
     const AdministrationInput& a = administrations[i];
     Evaluation& e = out[i];
     e.clinical = Clinical(rules, a);
-    if (HasTotal(a) && a.measures == kOutcome) {
+    if (HasTotal(a) && a.measures == kOutcomeMeasures) {
       EvaluateOutcome(administrations, i, rules, reference, e);
-    } else if (HasTotal(a) && a.measures == kAlliance) {
+    } else if (HasTotal(a) && a.measures == kAllianceMeasures) {
       EvaluateAlliance(administrations, i, rules, e);
     }
     // The SRS belongs to the FIT session: an INSPIRE-O needs none.
-    if (rules.alerts.srs_missing && a.measures == kOutcome &&
+    if (rules.alerts.srs_missing && a.measures == kOutcomeMeasures &&
         a.family == kFitFamily && !a.collateral &&
         AllianceMissing(administrations, a)) {
       e.alerts.push_back(
@@ -246,7 +244,7 @@ std::vector<SeriesOutcome> EpisodeOutcomes(
   std::map<std::pair<std::string, std::string>, size_t> last;
   for (size_t i = 0; i < administrations.size(); ++i) {
     const AdministrationInput& a = administrations[i];
-    if (a.measures != kOutcome || !HasTotal(a)) continue;
+    if (a.measures != kOutcomeMeasures || !HasTotal(a)) continue;
     auto key = std::make_pair(a.series, a.instrument_id);
     auto it = last.find(key);
     if (it == last.end() || administrations[it->second].session <= a.session) {
@@ -289,7 +287,8 @@ std::vector<std::pair<std::string, ReferenceCell>> ReferenceContributions(
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> series;
   for (size_t i = 0; i < administrations.size(); ++i) {
     const AdministrationInput& a = administrations[i];
-    if (a.measures != kOutcome || a.collateral || !HasTotal(a)) continue;
+    if (a.measures != kOutcomeMeasures || a.collateral || !HasTotal(a))
+      continue;
     series[{a.series, a.instrument_id}].push_back(i);
   }
   for (auto& [key, indices] : series) {

@@ -47,6 +47,15 @@ struct ItemDefinition {
   std::string section;  // e.g. "support"; empty where none.
 };
 
+// The names the definition files give a family and what an instrument
+// measures, spelled here once: the rules and the aggregates test against
+// these. Kept as names, not an enum: a definition file may name a family
+// or a measure no rule knows (tenant-defined forms), which then gets none.
+inline constexpr char kFitFamily[] = "fit";
+inline constexpr char kInspireFamily[] = "inspire";
+inline constexpr char kOutcomeMeasures[] = "outcome";
+inline constexpr char kAllianceMeasures[] = "alliance";
+
 // One version of one instrument, as loaded from its definition file.
 struct InstrumentDefinition {
   std::string id;        // "ors"

@@ -1,3 +1,6 @@
+// Over 500 lines for now: the parsing of option values and every table the
+// CLI prints. The tables move to a rendering library shared with
+// tilbake-web (issue 19), which splits this file by what it renders.
 #include "client/cli/cli_support.h"
 
 #include <algorithm>

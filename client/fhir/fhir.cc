@@ -1,3 +1,5 @@
+// Over 500 lines on purpose: both directions of one mapping (ratings to
+// FHIR R4 and back) stay side by side, so a change to one shows the other.
 #include "client/fhir/fhir.h"
 
 #include <map>

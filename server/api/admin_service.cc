@@ -4,9 +4,9 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "server/api/access.h"
-#include "server/api/convert.h"
+#include "server/api/admin_convert.h"
+#include "server/api/feedback_convert.h"
 #include "server/api/status_mapping.h"
-#include "server/metrics/service_metrics.h"
 
 namespace tilbake::api {
 namespace {
@@ -20,44 +20,6 @@ grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
   auto principal = CheckAccess(*context, gate, rpc, access);
   if (!principal.ok()) return Finish(context, principal.status());
   return Finish(context, work(ActorFor(*context, *principal)));
-}
-
-v1::AuditEntry ToProto(const domain::AuditEntry& e) {
-  v1::AuditEntry out;
-  *out.mutable_time() = ToTimestamp(e.time);
-  out.set_tenant_id(e.tenant_id);
-  out.set_actor(e.actor.name);
-  out.set_actor_role(e.actor.role);
-  out.set_actor_tenant_id(e.actor.tenant_id);
-  out.set_request_id(e.actor.request_id);
-  out.set_peer(e.actor.peer);
-  out.set_action(e.action);
-  out.set_episode_id(e.episode_id);
-  out.set_client_id(e.client_id);
-  out.set_outcome(e.outcome);
-  out.set_outcome_name(metrics::GrpcCodeName(e.outcome));
-  out.set_detail(e.detail);
-  out.set_sequence(e.sequence);
-  return out;
-}
-
-v1::ErasureRequest ToProto(const domain::ErasureRequest& r) {
-  v1::ErasureRequest out;
-  out.set_tenant_id(r.tenant_id);
-  out.set_request_id(r.request_id);
-  out.set_client_id(r.client_id);
-  out.set_reason(r.reason);
-  out.set_requested_by(r.requested_by);
-  *out.mutable_requested_at() = ToTimestamp(r.requested_at);
-  out.set_state(static_cast<v1::ErasureRequest::State>(r.state));
-  out.set_decided_by(r.decided_by);
-  if (r.state != domain::ErasureState::kPending) {
-    *out.mutable_decided_at() = ToTimestamp(r.decided_at);
-  }
-  out.set_episodes_erased(r.episodes_erased);
-  out.set_episodes_changed(r.episodes_changed);
-  out.set_administrations_erased(r.administrations_erased);
-  return out;
 }
 
 }  // namespace

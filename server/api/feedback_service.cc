@@ -9,7 +9,7 @@
 #include "common/status_macros.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "grpcpp/support/byte_buffer.h"
-#include "server/api/convert.h"
+#include "server/api/feedback_convert.h"
 #include "server/api/status_mapping.h"
 
 namespace tilbake::api {

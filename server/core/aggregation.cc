@@ -39,7 +39,8 @@ std::vector<analytics::FormInfo> SessionForms(
 bool IsAlliance(const Administration& a,
                 const scoring::InstrumentCatalog& catalog) {
   const analytics::FormInfo f = FormOf(a, catalog);
-  return f.family == "fit" && f.measures == "alliance" && f.completed &&
+  return f.family == scoring::kFitFamily &&
+         f.measures == scoring::kAllianceMeasures && f.completed &&
          !f.collateral;
 }
 

@@ -32,6 +32,24 @@ const Table<v1::EpisodeType>& EpisodeTypes() {
   return *table;
 }
 
+const Table<v1::AgeBand>& AgeBands() {
+  static const auto* table = new Table<v1::AgeBand>{
+      {"under-6", v1::AGE_BAND_UNDER_6},
+      {"child", v1::AGE_BAND_CHILD},
+      {"adolescent", v1::AGE_BAND_ADOLESCENT},
+      {"adult", v1::AGE_BAND_ADULT},
+  };
+  return *table;
+}
+
+const Table<v1::EndingType>& EndingTypes() {
+  static const auto* table = new Table<v1::EndingType>{
+      {"planned", v1::ENDING_TYPE_PLANNED},
+      {"unilateral", v1::ENDING_TYPE_UNILATERAL},
+  };
+  return *table;
+}
+
 template <typename Enum>
 std::string NameOf(const Table<Enum>& table, Enum value) {
   for (const auto& [name, v] : table) {
@@ -79,6 +97,20 @@ std::string EpisodeTypeName(v1::EpisodeType type) {
 
 std::optional<v1::EpisodeType> EpisodeTypeFromName(absl::string_view name) {
   return ValueOf(EpisodeTypes(), name);
+}
+
+std::string AgeBandName(v1::AgeBand band) { return NameOf(AgeBands(), band); }
+
+std::optional<v1::AgeBand> AgeBandFromName(absl::string_view name) {
+  return ValueOf(AgeBands(), name);
+}
+
+std::string EndingTypeName(v1::EndingType type) {
+  return NameOf(EndingTypes(), type);
+}
+
+std::optional<v1::EndingType> EndingTypeFromName(absl::string_view name) {
+  return ValueOf(EndingTypes(), name);
 }
 
 }  // namespace tilbake::names

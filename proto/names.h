@@ -7,8 +7,9 @@
 #include "absl/strings/string_view.h"
 #include "tilbake/v1/feedback.pb.h"
 
-// The names of API enum values in the CLI's flags, the CSV import's columns
-// and FHIR codes: one table, so the three cannot drift apart.
+// The names of API enum values in the CLI's options and tables, the CSV
+// import's columns and FHIR codes: one table per enum, so they cannot drift
+// apart.
 namespace tilbake::names {
 
 // "parent", "carer", "partner", "sibling", "other-family", "teacher",
@@ -27,6 +28,15 @@ std::optional<v1::Rater> RaterFromName(absl::string_view name,
 // "individual", "couple", "family", "group"; "" for UNSPECIFIED.
 std::string EpisodeTypeName(v1::EpisodeType type);
 std::optional<v1::EpisodeType> EpisodeTypeFromName(absl::string_view name);
+
+// "under-6", "child", "adolescent", "adult"; "" for UNSPECIFIED.
+std::string AgeBandName(v1::AgeBand band);
+std::optional<v1::AgeBand> AgeBandFromName(absl::string_view name);
+inline constexpr char kAgeBandNames[] = "under-6, child, adolescent, adult";
+
+// "planned", "unilateral"; "" for UNSPECIFIED.
+std::string EndingTypeName(v1::EndingType type);
+std::optional<v1::EndingType> EndingTypeFromName(absl::string_view name);
 
 }  // namespace tilbake::names
 

@@ -312,8 +312,7 @@ absl::StatusOr<v1::Rater> ParseRater(absl::string_view text,
 }
 
 absl::StatusOr<v1::EndingType> ParseEndingType(absl::string_view text) {
-  if (text == "planned") return v1::ENDING_TYPE_PLANNED;
-  if (text == "unilateral") return v1::ENDING_TYPE_UNILATERAL;
+  if (auto type = names::EndingTypeFromName(text)) return *type;
   return absl::InvalidArgumentError(absl::StrCat(
       "--ending: \"", text, "\" is not one of planned, unilateral"));
 }
@@ -368,10 +367,9 @@ std::string RenderEpisode(const v1::Episode& e, bool colour) {
       "  sessions:   ", FormatDate(e.first_session_date()), " to ",
       FormatDate(e.last_session_date()), "\n");
   if (e.closed()) {
-    absl::StrAppend(
-        &out, "  ending:     ",
-        e.ending().type() == v1::ENDING_TYPE_PLANNED ? "planned" : "unilateral",
-        " on ", FormatDate(e.ending().end_date()), "\n");
+    absl::StrAppend(&out,
+                    "  ending:     ", names::EndingTypeName(e.ending().type()),
+                    " on ", FormatDate(e.ending().end_date()), "\n");
   }
   absl::StrAppend(&out, "  rules:      ", e.rule_set(), " v",
                   e.rule_set_version(), "\n");
@@ -551,18 +549,8 @@ std::string Opt(bool has, double value,
 }
 
 std::string BandName(v1::AgeBand band) {
-  switch (band) {
-    case v1::AGE_BAND_UNDER_6:
-      return "under 6";
-    case v1::AGE_BAND_CHILD:
-      return "child";
-    case v1::AGE_BAND_ADOLESCENT:
-      return "adolescent";
-    case v1::AGE_BAND_ADULT:
-      return "adult";
-    default:
-      return "unknown";
-  }
+  const std::string name = names::AgeBandName(band);
+  return name.empty() ? "unknown" : name;
 }
 
 std::vector<std::string> OutcomeCells(const v1::OutcomeFigures& o) {

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "client/cli/cli_support.h"
 #include "common/status_macros.h"
+#include "proto/names.h"
 
 namespace tilbake::cli {
 namespace {
@@ -29,19 +30,10 @@ absl::Status RequireAll(
 }
 
 absl::StatusOr<v1::AgeBand> ParseAgeBand(const std::string& text) {
-  static const auto* bands = new std::map<std::string, v1::AgeBand>{
-      {"", v1::AGE_BAND_UNSPECIFIED},
-      {"under-6", v1::AGE_BAND_UNDER_6},
-      {"child", v1::AGE_BAND_CHILD},
-      {"adolescent", v1::AGE_BAND_ADOLESCENT},
-      {"adult", v1::AGE_BAND_ADULT}};
-  auto it = bands->find(text);
-  if (it == bands->end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--age_band: \"", text,
-                     "\" is not one of under-6, child, adolescent, adult"));
-  }
-  return it->second;
+  if (text.empty()) return v1::AGE_BAND_UNSPECIFIED;
+  if (auto band = names::AgeBandFromName(text)) return *band;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--age_band: \"", text, "\" is not one of ", names::kAgeBandNames));
 }
 
 absl::Status ParsePeriod(const std::string& tenant, const std::string& from,

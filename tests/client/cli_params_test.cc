@@ -8,6 +8,7 @@
 #include "client/cli/params.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/names.h"
 #include "tests/testing/status_matchers.h"
 
 namespace tilbake::cli {
@@ -153,6 +154,23 @@ TEST(CliParamsTest, ImportExportAndCloseChecks) {
   ASSERT_THAT(ending, IsOk());
   EXPECT_EQ(ending->type(), v1::ENDING_TYPE_PLANNED);
   EXPECT_EQ(ending->end_date().day(), 10);
+}
+
+// One name table per API enum (proto/names.h): every value has a name that
+// parses back to it, and the option errors list the same names.
+TEST(CliParamsTest, EnumNamesRoundTripThroughTheOneTable) {
+  for (v1::AgeBand band : {v1::AGE_BAND_UNDER_6, v1::AGE_BAND_CHILD,
+                           v1::AGE_BAND_ADOLESCENT, v1::AGE_BAND_ADULT}) {
+    EXPECT_EQ(names::AgeBandFromName(names::AgeBandName(band)), band);
+  }
+  for (v1::EndingType type :
+       {v1::ENDING_TYPE_PLANNED, v1::ENDING_TYPE_UNILATERAL}) {
+    EXPECT_EQ(names::EndingTypeFromName(names::EndingTypeName(type)), type);
+  }
+  TrendsParams p{.tenant = "t", .from = "2026-01-01", .to = "2026-01-31"};
+  p.age_band = "toddler";
+  EXPECT_THAT(ToRequest(p), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     HasSubstr(names::kAgeBandNames)));
 }
 
 TEST(CliParamsTest, AnOptionOfAnotherCommandIsRefusedByTheParser) {

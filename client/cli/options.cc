@@ -7,6 +7,15 @@ void AddTenant(CLI::App& c, std::string& tenant) {
   c.add_option("--tenant", tenant, "Tenant id");
 }
 
+// What trends and report share: whose, which period, which org unit.
+void AddPeriod(CLI::App& c, std::string& tenant, std::string& from,
+               std::string& to, std::string& org_unit) {
+  AddTenant(c, tenant);
+  c.add_option("--from", from, "First day, YYYY-MM-DD");
+  c.add_option("--to", to, "Last day, YYYY-MM-DD (included)");
+  c.add_option("--org_unit", org_unit, "Only this org unit and below");
+}
+
 }  // namespace
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& g) {
@@ -112,10 +121,7 @@ void AddOptions(CLI::App& c, ExportParams& p) {
 }
 
 void AddOptions(CLI::App& c, TrendsParams& p) {
-  AddTenant(c, p.tenant);
-  c.add_option("--from", p.from, "First day, YYYY-MM-DD");
-  c.add_option("--to", p.to, "Last day, YYYY-MM-DD (included)");
-  c.add_option("--org_unit", p.org_unit, "Only this org unit and below");
+  AddPeriod(c, p.tenant, p.from, p.to, p.org_unit);
   c.add_option("--clinician", p.clinician, "Only this clinician");
   c.add_option("--instrument", p.instrument,
                "Only these instruments (comma-separated ids)");
@@ -132,10 +138,7 @@ void AddOptions(CLI::App& c, TrendsParams& p) {
 }
 
 void AddOptions(CLI::App& c, ReportParams& p) {
-  AddTenant(c, p.tenant);
-  c.add_option("--from", p.from, "First day, YYYY-MM-DD");
-  c.add_option("--to", p.to, "Last day, YYYY-MM-DD (included)");
-  c.add_option("--org_unit", p.org_unit, "Only this org unit and below");
+  AddPeriod(c, p.tenant, p.from, p.to, p.org_unit);
 }
 
 void AddOptions(CLI::App& c, AuditParams& p) {

@@ -9,7 +9,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
 #include "client/cli/options.h"
-#include "client/cli/plot.h"
+#include "client/render/charts.h"
 
 namespace tilbake::cli {
 namespace {
@@ -58,7 +58,8 @@ int PlotEpisode(Client& client, const Output& out, const PlotParams& p) {
   if (absl::Status s = Check(p.episode); !s.ok()) return out.Fail(s);
   auto episode = client.GetEpisode(p.episode.tenant, p.episode.episode);
   if (!episode.ok()) return out.Fail(episode.status());
-  return WriteSvg(out, p.out, EpisodeSvg(*episode));
+  return WriteSvg(out, p.out,
+                  render::RenderSvg(render::EpisodeChart(*episode, {})));
 }
 
 int PlotTrend(Client& client, const Output& out, const PlotParams& p) {
@@ -76,11 +77,11 @@ int PlotTrend(Client& client, const Output& out, const PlotParams& p) {
   const TrendsParams& t = p.trend;
   return WriteSvg(
       out, p.out,
-      TrendSvg(
-          *rows,
-          absl::StrCat("Mean change, ", t.tenant,
-                       t.org_unit.empty() ? "" : " / " + t.org_unit,
-                       t.instrument.empty() ? "" : " (" + t.instrument + ")")));
+      render::RenderSvg(render::MeanChangeChart(
+          *rows, absl::StrCat(
+                     "Mean change, ", t.tenant,
+                     t.org_unit.empty() ? "" : " / " + t.org_unit,
+                     t.instrument.empty() ? "" : " (" + t.instrument + ")"))));
 }
 
 }  // namespace

@@ -449,4 +449,14 @@ absl::StatusOr<std::vector<v1::ErasureRequest>> Client::ListErasureRequests(
                                          response.requests().end());
 }
 
+absl::StatusOr<v1::Caller> Client::WhoAmI() {
+  v1::WhoAmIRequest request;
+  v1::Caller response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    return stub_->WhoAmI(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
 }  // namespace tilbake::client

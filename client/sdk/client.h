@@ -139,6 +139,10 @@ class Client {
       const std::string& family = "");
 
   // Every rule set; `active` names tenant_id's when it is not empty.
+  // Who the server takes this client's token to be (one attempt per retry
+  // policy, like every read).
+  absl::StatusOr<v1::Caller> WhoAmI();
+
   absl::StatusOr<v1::ListRuleSetsResponse> ListRuleSets(
       const std::string& tenant_id = "");
 

@@ -630,4 +630,28 @@ const char* ZoneName(scoring::Zone zone) {
   }
 }
 
+v1::Caller ToProto(const auth::Principal& principal) {
+  v1::Caller caller;
+  caller.set_authenticated(true);
+  caller.set_name(principal.name);
+  caller.set_tenant_id(principal.tenant_id);
+  caller.set_clinician_id(principal.clinician_id);
+  caller.set_org_unit(principal.org_unit);
+  switch (principal.role) {
+    case auth::Role::kClinician:
+      caller.set_role(v1::CALLER_ROLE_CLINICIAN);
+      break;
+    case auth::Role::kIntegration:
+      caller.set_role(v1::CALLER_ROLE_INTEGRATION);
+      break;
+    case auth::Role::kQuality:
+      caller.set_role(v1::CALLER_ROLE_QUALITY);
+      break;
+    case auth::Role::kAdmin:
+      caller.set_role(v1::CALLER_ROLE_ADMIN);
+      break;
+  }
+  return caller;
+}
+
 }  // namespace tilbake::api

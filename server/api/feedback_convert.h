@@ -6,6 +6,7 @@
 #include "scoring/instrument.h"
 #include "scoring/rule_set.h"
 #include "server/api/common_convert.h"
+#include "server/auth/tokens.h"
 #include "server/core/rating_service.h"
 #include "tilbake/v1/feedback.pb.h"
 
@@ -28,6 +29,8 @@ v1::Administration ToProto(const core::SubmitResult& result);
 v1::Episode ToProto(const core::EpisodeView& view);
 v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d);
 v1::RuleSetInfo ToProto(const scoring::RuleSet& rules);
+// WhoAmI's answer for a known caller (authenticated = true).
+v1::Caller ToProto(const auth::Principal& principal);
 
 // Lower-case names for metric labels: "srs_drop", "red".
 const char* AlertKindName(scoring::AlertKind kind);

@@ -432,4 +432,13 @@ grpc::ServerUnaryReactor* FeedbackService::ListRuleSets(
   return Finish(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* FeedbackService::WhoAmI(
+    grpc::CallbackServerContext* context, const v1::WhoAmIRequest* /*request*/,
+    v1::Caller* response) {
+  auto principal = CheckAccess(*context, limits_.gate, auth::Rpc::kWhoAmI, {});
+  if (!principal.ok()) return Finish(context, principal.status());
+  if (principal->has_value()) *response = ToProto(**principal);
+  return Finish(context, absl::OkStatus());
+}
+
 }  // namespace tilbake::api

@@ -75,6 +75,9 @@ class FeedbackService final
       grpc::CallbackServerContext* context,
       const v1::ListRuleSetsRequest* request,
       v1::ListRuleSetsResponse* response) override;
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
+                                   const v1::WhoAmIRequest* request,
+                                   v1::Caller* response) override;
 
  private:
   core::RatingService* core_;

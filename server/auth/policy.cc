@@ -9,7 +9,10 @@ namespace tilbake::auth {
 namespace {
 
 bool RoleMayCall(Role role, Rpc rpc) {
-  if (rpc == Rpc::kListInstruments || rpc == Rpc::kListRuleSets) return true;
+  if (rpc == Rpc::kListInstruments || rpc == Rpc::kListRuleSets ||
+      rpc == Rpc::kWhoAmI) {
+    return true;
+  }
   auto any_of = [rpc](std::initializer_list<Rpc> rpcs) {
     for (Rpc r : rpcs) {
       if (r == rpc) return true;
@@ -71,6 +74,8 @@ const char* RpcName(Rpc rpc) {
       return "DecideErasure";
     case Rpc::kListErasureRequests:
       return "ListErasureRequests";
+    case Rpc::kWhoAmI:
+      return "WhoAmI";
   }
   return "unknown";
 }
@@ -98,7 +103,12 @@ absl::Status Authorize(const Principal& p, Rpc rpc, const Access& access) {
     return absl::PermissionDeniedError(
         "rating.clinician_id: a clinician's token submits their own ratings");
   }
-  if (p.role == Role::kQuality && !Within(access.org_unit, p.org_unit)) {
+  // The org-unit fence is for the aggregates; a quality lead with an org
+  // unit still lists instruments and asks who they are.
+  const bool reads_aggregates =
+      rpc == Rpc::kQueryTrends || rpc == Rpc::kGetQualityReport;
+  if (p.role == Role::kQuality && reads_aggregates &&
+      !Within(access.org_unit, p.org_unit)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "org_unit: this token reads ", p.org_unit, " and below only"));
   }

@@ -24,6 +24,7 @@ enum class Rpc {
   kRequestErasure,
   kDecideErasure,
   kListErasureRequests,
+  kWhoAmI,
 };
 
 const char* RpcName(Rpc rpc);
@@ -48,7 +49,7 @@ struct Access {
 //   admin        QueryTrends, GetQualityReport, QueryAuditLog, ExportClient,
 //                RequestErasure, DecideErasure, ListErasureRequests (their
 //                tenant; tenant "*": any); CreateBackup with tenant "*"
-//   everyone     ListInstruments, ListRuleSets
+//   everyone     ListInstruments, ListRuleSets, WhoAmI
 absl::Status Authorize(const Principal& principal, Rpc rpc,
                        const Access& access);
 

@@ -102,6 +102,22 @@ TEST_F(AuthE2eTest, WithoutAValidTokenNothingButHealthAnswers) {
   EXPECT_THAT(anonymous->Health(), IsOk());  // Probes need no token.
 }
 
+TEST_F(AuthE2eTest, WhoAmIAnswersWhoTheTokenIs) {
+  auto lise = As("t-lise")->WhoAmI();
+  ASSERT_THAT(lise, IsOk());
+  EXPECT_TRUE(lise->authenticated());
+  EXPECT_EQ(lise->name(), "lise");
+  EXPECT_EQ(lise->tenant_id(), "tenant-a");
+  EXPECT_EQ(lise->role(), v1::CALLER_ROLE_QUALITY);
+  EXPECT_EQ(lise->org_unit(), "psykisk-helse");
+  auto kari = As("t-kari")->WhoAmI();
+  ASSERT_THAT(kari, IsOk());
+  EXPECT_EQ(kari->role(), v1::CALLER_ROLE_CLINICIAN);
+  EXPECT_EQ(kari->clinician_id(), "k-4");
+  EXPECT_THAT(As("t-guess")->WhoAmI(),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST_F(AuthE2eTest, ClinicianSubmitsAndReadsInTheirTenantOnly) {
   auto kari = As("t-kari");
   ASSERT_THAT(kari->SubmitRating(OrsRequest(1, "k1")), IsOk());

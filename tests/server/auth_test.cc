@@ -144,32 +144,46 @@ TEST_F(TokenStoreTest, BadEntriesAreRefusedNamingTheEntry) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(PolicyTest, TheOrgUnitFenceIsForAggregatesOnly) {
+  const Principal lise{"lise", "oslo", Role::kQuality, "", "psyk"};
+  for (Rpc rpc : {Rpc::kListInstruments, Rpc::kListRuleSets, Rpc::kWhoAmI}) {
+    EXPECT_TRUE(Authorize(lise, rpc, {.tenant_id = "oslo"}).ok())
+        << RpcName(rpc);
+  }
+  EXPECT_TRUE(Authorize(lise, Rpc::kQueryTrends,
+                        {.tenant_id = "oslo", .org_unit = "psyk/nord"})
+                  .ok());
+  EXPECT_EQ(
+      Authorize(lise, Rpc::kGetQualityReport, {.tenant_id = "oslo"}).code(),
+      absl::StatusCode::kPermissionDenied);  // The whole tenant.
+}
+
 TEST(PolicyTest, EachRoleAgainstEachRpc) {
   const std::vector<Rpc> rpcs = {
-      Rpc::kSubmitRating,  Rpc::kImportRatings,      Rpc::kGetEpisode,
-      Rpc::kCloseEpisode,  Rpc::kListInstruments,    Rpc::kListRuleSets,
-      Rpc::kQueryTrends,   Rpc::kGetQualityReport,   Rpc::kCreateBackup,
-      Rpc::kQueryAuditLog, Rpc::kExportClient,       Rpc::kRequestErasure,
-      Rpc::kDecideErasure, Rpc::kListErasureRequests};
+      Rpc::kSubmitRating,  Rpc::kImportRatings,       Rpc::kGetEpisode,
+      Rpc::kCloseEpisode,  Rpc::kListInstruments,     Rpc::kListRuleSets,
+      Rpc::kQueryTrends,   Rpc::kGetQualityReport,    Rpc::kCreateBackup,
+      Rpc::kQueryAuditLog, Rpc::kExportClient,        Rpc::kRequestErasure,
+      Rpc::kDecideErasure, Rpc::kListErasureRequests, Rpc::kWhoAmI};
   struct Row {
     Role role;
     std::string allowed;  // One letter per rpc above: y or n.
   };
   // Submit Import Get Close ListI ListR Trends Report Backup | Audit Export
-  // RequestErasure DecideErasure ListErasure
+  // RequestErasure DecideErasure ListErasure WhoAmI
   const std::vector<Row> rows = {
       {Role::kClinician,
        "ynyyyynnn"
-       "nnnnn"},
+       "nnnnny"},
       {Role::kIntegration,
        "yyyyyynnn"
-       "nnnnn"},
+       "nnnnny"},
       {Role::kQuality,
        "nnnnyyyyn"
-       "nnnnn"},
+       "nnnnny"},
       {Role::kAdmin,
        "nnnnyyyyy"
-       "yyyyy"},
+       "yyyyyy"},
   };
   for (const Row& row : rows) {
     Principal p{"someone", row.role == Role::kAdmin ? "*" : "oslo", row.role,

@@ -477,5 +477,12 @@ TEST_F(FeedbackE2eTest, AStoppedServerIsUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable));
 }
 
+TEST_F(FeedbackE2eTest, WhoAmIWithAuthenticationOffSaysSo) {
+  auto caller = client_->WhoAmI();
+  ASSERT_THAT(caller, IsOk());
+  EXPECT_FALSE(caller->authenticated());
+  EXPECT_EQ(caller->role(), v1::CALLER_ROLE_UNSPECIFIED);
+}
+
 }  // namespace
 }  // namespace tilbake

@@ -1,0 +1,54 @@
+#ifndef TILBAKE_CLIENT_WEB_I18N_H_
+#define TILBAKE_CLIENT_WEB_I18N_H_
+
+#include <locale>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "tilbake/v1/feedback.pb.h"
+
+// The pages' languages: Norwegian bokmål, Danish and English. Messages come
+// from gettext catalogs (client/web/po/*.po, English msgids) through
+// Boost.Locale, numbers and dates are formatted by ICU in the language's
+// own way (decimal comma in nb and da). No system locale is needed.
+namespace tilbake::web {
+
+enum class Language { kNb, kDa, kEn };
+
+// "nb", "da", "en".
+const char* LanguageCode(Language language);
+std::optional<Language> ParseLanguage(absl::string_view code);
+
+// The language for a request: an explicit choice (the switch on every page)
+// wins; then the best match in Accept-Language by q-value ("no", "nn" and
+// "nb" mean bokmål; "da" Danish; "en" English); English otherwise.
+Language ChooseLanguage(absl::string_view choice,
+                        absl::string_view accept_language);
+
+class Translator {
+ public:
+  // Loads the embedded catalogs. Thread-safe after construction.
+  Translator();
+
+  // The msgid's translation; the msgid itself (English) where none.
+  std::string Translate(Language language, const std::string& msgid) const;
+
+  // 12,3 (nb, da) or 12.3 (en), with `decimals` digits after the mark.
+  std::string Number(Language language, double value, int decimals) const;
+  // A whole number with the language's grouping: 12 345 / 12.345 / 12,345.
+  std::string Integer(Language language, int64_t value) const;
+  // "1. mars 2026", "1. marts 2026", "1 March 2026".
+  std::string Date(Language language, const v1::Date& date) const;
+  // "mars 2026" (a month bucket).
+  std::string Month(Language language, int year, int month) const;
+
+ private:
+  const std::locale& LocaleFor(Language language) const;
+  std::map<Language, std::locale> locales_;
+};
+
+}  // namespace tilbake::web
+
+#endif  // TILBAKE_CLIENT_WEB_I18N_H_

@@ -34,8 +34,7 @@ PACKAGES=(
   python3                  # the Python SDK (client/python) and its tests
   python3-grpcio           # gRPC 1.51 for Python
   python3-protobuf         # protobuf 3.21 for Python (matches protoc)
-  libcivetweb-dev          # tilbake-web's HTTP server (prometheus-cpp's too)
-  libmstch-dev             # tilbake-web's templates (mustache, HTML-escaped)
+  libcpp-httplib-dev       # tilbake-web's HTTP(S) server (links OpenSSL 3)
   libboost-locale-dev      # tilbake-web's gettext catalogs and ICU formats
   gettext                  # msgfmt compiles the catalogs (client/web/po)
 )

@@ -1,0 +1,71 @@
+// tilbake-web: the pages quality groups and clinicians open in a browser.
+//
+//   tilbake-web --server=127.0.0.1:50051 --listen=127.0.0.1:8080
+//
+// A client of tilbake-server's gRPC API: it holds no data. Users sign in
+// with their own token; with the server's authentication off (development
+// on loopback) the pages open without sign-in.
+#include <pthread.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/time/clock.h"
+#include "client/web/http.h"
+#include "client/web/web_app.h"
+
+int main(int argc, char** argv) {
+  tilbake::web::HttpOptions http;
+  tilbake::web::WebAppOptions app_options;
+  int idle_minutes = 30;
+  CLI::App app(
+      "tilbake-web: Tilbake's pages for quality groups and clinicians");
+  app.add_option("--listen", http.listen, "host:port to serve the pages on")
+      ->capture_default_str();
+  app.add_option("--server", app_options.server.target,
+                 "host:port of tilbake-server")
+      ->capture_default_str();
+  app.add_option("--tls_cert", http.tls_cert_file,
+                 "PEM certificate (chain) for HTTPS, as tilbake-server's");
+  app.add_option("--tls_key", http.tls_key_file, "PEM private key for HTTPS");
+  app.add_option("--server_ca", app_options.server.tls_ca_file,
+                 "PEM CA of tilbake-server's certificate (TLS to the server)");
+  app.add_option("--session_idle_minutes", idle_minutes,
+                 "sign-out after this long without use")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 60));
+  app.add_option("--threads", http.threads, "HTTP worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  CLI11_PARSE(app, argc, argv);
+  app_options.session_idle = absl::Minutes(idle_minutes);
+
+  // SIGINT and SIGTERM are taken by sigwait below, not by a handler: the
+  // worker threads inherit the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  tilbake::web::WebApp web(app_options);
+  auto server = tilbake::web::HttpServer::Start(
+      http, [&web](const tilbake::web::Request& request) {
+        return web.Handle(request);
+      });
+  if (!server.ok()) {
+    std::cerr << "tilbake-web: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "ts=" << absl::FormatTime(absl::Now())
+            << " level=info event=web_started url="
+            << (http.tls_cert_file.empty() ? "http://" : "https://")
+            << http.listen.substr(0, http.listen.rfind(':')) << ":"
+            << (*server)->port() << "/ server=" << app_options.server.target
+            << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::cout << "level=info event=web_stopping" << std::endl;
+  return 0;
+}

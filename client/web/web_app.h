@@ -1,0 +1,63 @@
+#ifndef TILBAKE_CLIENT_WEB_WEB_APP_H_
+#define TILBAKE_CLIENT_WEB_WEB_APP_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/sdk/client.h"
+#include "client/web/http.h"
+#include "client/web/i18n.h"
+#include "client/web/sessions.h"
+#include "mstch/mstch.hpp"
+
+// tilbake-web's pages: routing, sign-in and sessions, CSRF, the error pages;
+// each page's figures come from the gRPC API through the signed-in user's
+// own SDK client.
+namespace tilbake::web {
+
+struct WebAppOptions {
+  client::ClientOptions server;  // Where tilbake-server is; no token here.
+  absl::Duration session_idle = absl::Minutes(30);
+  size_t max_sessions = 10000;
+};
+
+class WebApp {
+ public:
+  explicit WebApp(WebAppOptions options,
+                  std::function<absl::Time()> now = absl::Now);
+
+  Response Handle(const Request& request);
+
+ private:
+  struct Page;  // One request's language, session and client.
+
+  Response SignInForm(const Request& request, Page& page,
+                      const std::string& error, const std::string& notice);
+  Response SignIn(const Request& request, Page& page);
+  Response SignOut(const Request& request, Page& page);
+  // The quality report of a period and org unit (json: the API's answer).
+  Response Report(const Request& request, Page& page, bool json);
+  // The page for a failed call: not signed in, no permission (with the
+  // server's message), not found, server unavailable; never a stack trace.
+  Response ErrorPage(Page& page, const absl::Status& status);
+  Response Render(Page& page, int status, const std::string& title,
+                  const std::string& content);
+  // A template filled in the page's language.
+  std::string Fill(Page& page, const std::string& name, mstch::map context);
+
+  // Whether tilbake-server runs without tokens (asked once, with WhoAmI).
+  bool AuthenticationOff();
+
+  const WebAppOptions options_;
+  std::function<absl::Time()> now_;
+  Translator translator_;
+  SessionStore sessions_;
+  std::shared_ptr<client::Client> open_client_;  // No token.
+};
+
+}  // namespace tilbake::web
+
+#endif  // TILBAKE_CLIENT_WEB_WEB_APP_H_

@@ -1,0 +1,257 @@
+// tilbake-web's pages against a real tilbake-server (tokens on) through the
+// SDK, with the handler called directly: sign-in, sessions, CSRF, the
+// quality report's figures in each language, and the error pages.
+#include "client/web/web_app.h"
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/proto_builders.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_server.h"
+#include "tests/testing/token_entries.h"
+
+namespace tilbake::web {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class WebAppTest : public ::testing::Test {
+ protected:
+  WebAppTest() {
+    std::ofstream(tokens_) << testing::TokenEntry("kari", "tenant-a",
+                                                  "clinician", "t-kari",
+                                                  "clinician_id: \"k-4\"")
+                           << testing::TokenEntry("lise", "tenant-a", "quality",
+                                                  "t-lise",
+                                                  "org_unit: \"psykisk-helse\"")
+                           << testing::TokenEntry("rune", "tenant-a", "quality",
+                                                  "t-rune", "org_unit: \"rus\"")
+                           << testing::TokenEntry("anne", "tenant-a", "admin",
+                                                  "t-anne");
+    server_ = std::make_unique<testing::TestServer>(
+        [this](app::ServerOptions& o) { o.tokens_file = tokens_; });
+    WebAppOptions options;
+    options.server.target = server_->address();
+    options.server.max_attempts = 1;
+    app_ = std::make_unique<WebApp>(options, [this] { return now_; });
+  }
+
+  // Five clients, each ORS 20.0 at intake and 30.0 in session 2 (change
+  // +10, past the 5-point reliable change and the cutoff 25: recovered;
+  // effect size 10 / SD 7 = 1.43 in rule set jt-5), episodes ended as
+  // planned in March 2026.
+  void SeedFiveRecoveredClients() {
+    client::ClientOptions o;
+    o.target = server_->address();
+    o.bearer_token = "t-kari";
+    auto kari = client::Client::Connect(o);
+    for (int c = 1; c <= 5; ++c) {
+      const std::string episode = absl::StrCat("e-", c);
+      for (int s = 1; s <= 2; ++s) {
+        v1::SubmitRatingRequest r = testing::OrsRequest(
+            s, absl::StrCat(episode, "-", s),
+            s == 1 ? std::vector<double>{5, 5, 5, 5}
+                   : std::vector<double>{7.5, 7.5, 7.5, 7.5});
+        r.mutable_rating()->set_episode_id(episode);
+        r.mutable_rating()->set_client_id(absl::StrCat("c-", c));
+        ASSERT_TRUE(kari->SubmitRating(r).ok());
+      }
+      v1::Ending ending;
+      ending.set_type(v1::ENDING_TYPE_PLANNED);
+      ending.mutable_end_date()->set_year(2026);
+      ending.mutable_end_date()->set_month(3);
+      ending.mutable_end_date()->set_day(20);
+      ASSERT_TRUE(kari->CloseEpisode("tenant-a", episode, ending).ok());
+    }
+  }
+
+  Request Get(const std::string& path, const std::string& query = "") {
+    Request r;
+    r.method = "GET";
+    r.path = path;
+    r.query = ParseUrlEncoded(query);
+    r.host = "127.0.0.1:8080";
+    if (!cookie_.empty()) r.cookies["tilbake_session"] = cookie_;
+    return r;
+  }
+  Request Post(const std::string& path, const std::string& form) {
+    Request r = Get(path);
+    r.method = "POST";
+    r.form = ParseUrlEncoded(form);
+    return r;
+  }
+  static std::string CookieSet(const Response& response) {
+    for (const auto& [name, value] : response.headers) {
+      if (name == "Set-Cookie" && value.rfind("tilbake_session=", 0) == 0) {
+        return value;
+      }
+    }
+    return "";
+  }
+  static std::string Between(const std::string& text, const std::string& a,
+                             const std::string& b) {
+    size_t from = text.find(a);
+    if (from == std::string::npos) return "";
+    from += a.size();
+    return text.substr(from, text.find(b, from) - from);
+  }
+
+  // Signs in with `token`; the session cookie is kept for later requests.
+  Response SignIn(const std::string& token) {
+    Response form = app_->Handle(Get("/sign-in"));
+    if (!CookieSet(form).empty()) {  // A new visitor's session.
+      cookie_ = Between(CookieSet(form), "tilbake_session=", ";");
+    }
+    const std::string csrf = Between(form.body, "name=\"csrf\" value=\"", "\"");
+    Response signed_in = app_->Handle(
+        Post("/sign-in",
+             absl::StrCat("csrf=", csrf, "&token=", token, "&next=/report")));
+    if (signed_in.status == 303) {
+      cookie_ = Between(CookieSet(signed_in), "tilbake_session=", ";");
+    }
+    return signed_in;
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1'774'000'000);  // 2026-03-20
+  testing::TempDir dir_;
+  std::string tokens_ = dir_.Sub("tokens.textpb");
+  std::unique_ptr<testing::TestServer> server_;
+  std::unique_ptr<WebApp> app_;
+  std::string cookie_;
+};
+
+TEST_F(WebAppTest, SignInWithCookieFlagsAndCsrfThenSignOut) {
+  Response page = app_->Handle(Get("/report"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_THAT(page.body, HasSubstr("name=\"token\" type=\"password\""));
+  const std::string cookie = CookieSet(page);
+  EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
+  EXPECT_THAT(cookie, HasSubstr("SameSite=Strict"));
+  EXPECT_THAT(cookie, Not(HasSubstr("Secure")));  // Plain HTTP here.
+  Request tls = Get("/sign-in");
+  tls.tls = true;
+  EXPECT_THAT(CookieSet(app_->Handle(tls)), HasSubstr("; Secure"));
+
+  // A form without the session's CSRF token is refused.
+  cookie_ = Between(cookie, "tilbake_session=", ";");
+  EXPECT_EQ(app_->Handle(Post("/sign-in", "csrf=forged&token=t-lise")).status,
+            403);
+  // A form from another site is refused whatever it carries.
+  Request foreign = Post("/sign-in", "token=t-lise");
+  foreign.origin = "https://evil.example";
+  EXPECT_EQ(app_->Handle(foreign).status, 403);
+
+  Response wrong = SignIn("t-wrong");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_THAT(wrong.body, HasSubstr("That token is not known to the server."));
+
+  const std::string before = cookie_;
+  Response ok = SignIn("t-lise");
+  ASSERT_EQ(ok.status, 303);
+  EXPECT_NE(cookie_, before);  // A new id at sign-in.
+  Response report = app_->Handle(Get("/report"));
+  EXPECT_EQ(report.status, 200);
+  EXPECT_THAT(report.body, HasSubstr("Signed in as lise"));
+
+  const std::string csrf = Between(report.body, "name=\"csrf\" value=\"", "\"");
+  EXPECT_EQ(app_->Handle(Post("/sign-out", "csrf=forged")).status, 403);
+  Response out = app_->Handle(Post("/sign-out", "csrf=" + csrf));
+  EXPECT_EQ(out.status, 303);
+  EXPECT_THAT(CookieSet(out), HasSubstr("Max-Age=0"));
+  EXPECT_THAT(app_->Handle(Get("/report")).body,
+              HasSubstr("name=\"token\""));  // Signed out.
+}
+
+TEST_F(WebAppTest, AnIdleSessionEndsWithAMessage) {
+  ASSERT_EQ(SignIn("t-lise").status, 303);
+  now_ += absl::Minutes(31);
+  Response page = app_->Handle(Get("/report"));
+  EXPECT_THAT(page.body, HasSubstr("Your session ended"));
+  EXPECT_THAT(page.body, HasSubstr("name=\"token\""));
+}
+
+TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
+  SeedFiveRecoveredClients();
+  ASSERT_EQ(SignIn("t-lise").status, 303);
+  const std::string period = "from=2026-03&to=2026-03";
+  Response en = app_->Handle(Get("/report", period + "&lang=en"));
+  ASSERT_EQ(en.status, 200) << en.body;
+  EXPECT_THAT(en.body, HasSubstr("<html lang=\"en\">"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"sessions\">10<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"episodes_started\">5<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"pct_ors\">100.0 %<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"series\">5<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"mean_intake\">20.0<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"mean_change\">10.0<"));
+  // Improvement excludes recovery (docs/trends.md): all five recovered.
+  EXPECT_THAT(en.body,
+              HasSubstr("data-figure=\"pct_reliable_improvement\">0.0 %<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"effect_size\">1.43<"));  // 10/7
+  EXPECT_THAT(en.body,
+              HasSubstr("data-figure=\"pct_reliable_recovery\">100.0 %<"));
+  EXPECT_THAT(en.body, HasSubstr("<svg"));  // The month-by-month charts.
+  EXPECT_THAT(en.body, HasSubstr("tilbake report --tenant=tenant-a "
+                                 "--org-unit=psykisk-helse --from=2026-03-01 "
+                                 "--to=2026-03-31 --json"));
+
+  Request nb_request = Get("/report", period);
+  nb_request.accept_language = "nb-NO,nb;q=0.9";
+  Response nb = app_->Handle(nb_request);
+  EXPECT_THAT(nb.body, HasSubstr("<html lang=\"nb\">"));
+  EXPECT_THAT(nb.body, HasSubstr("Kvalitetsrapport"));
+  EXPECT_THAT(nb.body, HasSubstr("data-figure=\"mean_change\">10,0<"));
+  EXPECT_THAT(nb.body, HasSubstr("data-figure=\"pct_ors\">100,0 %<"));
+  Response da = app_->Handle(Get("/report", period + "&lang=da"));
+  EXPECT_THAT(da.body, HasSubstr("<html lang=\"da\">"));
+  EXPECT_THAT(da.body, HasSubstr("data-figure=\"mean_intake\">20,0<"));
+
+  // The JSON link gives the API's own answer.
+  Response json = app_->Handle(Get("/data/report.json", period));
+  EXPECT_EQ(json.content_type, "application/json");
+  EXPECT_THAT(json.body, HasSubstr("\"sessions\": \"10\""));
+}
+
+TEST_F(WebAppTest, OutsideTheirOrgUnitAQualityLeadGetsTheNoAccessPage) {
+  ASSERT_EQ(SignIn("t-rune").status, 303);  // Org unit "rus".
+  Response page =
+      app_->Handle(Get("/report", "org_unit=psykisk-helse&from=2026-03"));
+  EXPECT_EQ(page.status, 403);
+  EXPECT_THAT(page.body, HasSubstr("No access"));
+  EXPECT_THAT(page.body, HasSubstr("this token reads rus and below only"));
+  EXPECT_THAT(page.body, Not(HasSubstr("data-figure")));
+
+  // The server's access log has the refusal under rune's name.
+  client::ClientOptions o;
+  o.target = server_->address();
+  o.bearer_token = "t-anne";
+  v1::QueryAuditLogRequest audit;
+  audit.set_tenant_id("tenant-a");
+  auto log = client::Client::Connect(o)->QueryAuditLog(audit);
+  ASSERT_TRUE(log.ok()) << log.status();
+  bool refused = false;
+  for (const v1::AuditEntry& e : log->entries()) {
+    refused |= e.actor() == "rune" && e.action() == "GetQualityReport" &&
+               e.outcome() == 7;  // PERMISSION_DENIED
+  }
+  EXPECT_TRUE(refused);
+}
+
+TEST_F(WebAppTest, UnknownPagesAndAStoppedServerGetClearPages) {
+  ASSERT_EQ(SignIn("t-lise").status, 303);
+  Response missing = app_->Handle(Get("/no-such-page"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_THAT(missing.body, HasSubstr("Not found"));
+  server_.reset();  // tilbake-server goes away.
+  Response down = app_->Handle(Get("/report"));
+  EXPECT_EQ(down.status, 503);
+  EXPECT_THAT(down.body, HasSubstr("not available right now"));
+}
+
+}  // namespace
+}  // namespace tilbake::web

@@ -1,12 +1,14 @@
 # The two commands of the README quick start, and a few more.
 #   make run   install what is missing, build Release, start the server on
-#              127.0.0.1:50051 with its data under ./var/
+#              127.0.0.1:50051 with its data under ./var/, and the pages
+#              (tilbake-web) on http://127.0.0.1:8080/
 #   make test  install what is missing, build, run every test (ctest), then
 #              one clang build that checks the thread-safety annotations
 #              (-Werror=thread-safety) and runs the fuzzer (libFuzzer, ASan)
 BUILD_DIR ?= build
 JOBS ?= 2
 LISTEN ?= 127.0.0.1:50051
+WEB_LISTEN ?= 127.0.0.1:8080
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 120
@@ -22,9 +24,13 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# The pages run beside the server and stop with it.
 run: build
 	mkdir -p var
-	$(BUILD_DIR)/server/tilbake-server --listen=$(LISTEN) --data_dir=var/data
+	@$(BUILD_DIR)/client/web/tilbake-web --server=$(LISTEN) --listen=$(WEB_LISTEN) & \
+	  web=$$!; trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
+	  echo "tilbake-web: open http://$(WEB_LISTEN)/report in a browser"; \
+	  $(BUILD_DIR)/server/tilbake-server --listen=$(LISTEN) --data_dir=var/data
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --timeout 600

@@ -115,6 +115,7 @@ LineChart TrendChart(const std::vector<v1::TrendRow>& rows,
   chart.title = labels.title;
   chart.y_label = labels.y_label;
   chart.format_y = labels.format_y;
+  chart.width = labels.width;
   chart.x_min = 0;
   chart.x_max = std::max<double>(1, static_cast<double>(rows.size()) - 1);
   double y_min = labels.y_floor.value_or(0);

@@ -69,6 +69,7 @@ struct TrendLabels {
   // The y axis spans at least [y_floor, y_ceiling] (e.g. 0–100 for %).
   std::optional<double> y_floor, y_ceiling;
   bool zero_rule = false;  // A line at 0 (for changes and effect sizes).
+  double width = 760;
 };
 
 // `lines` over the rows' buckets, one x position per row.

@@ -22,7 +22,7 @@ class Frame {
   explicit Frame(const LineChart& c)
       : c_(c),
         left_(c.font_size * 5),
-        right_(c.font_size * 15),
+        right_(c.font_size * 19),  // Room for a legend label of ~30 characters.
         top_(c.font_size * 4.2),
         bottom_(c.font_size * 5),
         x_span_(c.x_max == c.x_min ? 1 : c.x_max - c.x_min),

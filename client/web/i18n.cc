@@ -153,12 +153,14 @@ std::string Translator::Date(Language language, const v1::Date& date) const {
   return out.str();
 }
 
-std::string Translator::Month(Language language, int year, int month) const {
+std::string Translator::Month(Language language, int year, int month,
+                              bool abbreviated) const {
   const absl::Time noon =
       absl::FromCivil(absl::CivilHour(year, month, 1, 12), absl::UTCTimeZone());
   std::ostringstream out;
   out.imbue(LocaleFor(language));
-  out << boost::locale::as::gmt << boost::locale::as::ftime("%B %Y")
+  out << boost::locale::as::gmt
+      << boost::locale::as::ftime(abbreviated ? "%b %Y" : "%B %Y")
       << absl::ToUnixSeconds(noon);
   return out.str();
 }

@@ -41,8 +41,9 @@ class Translator {
   std::string Integer(Language language, int64_t value) const;
   // "1. mars 2026", "1. marts 2026", "1 March 2026".
   std::string Date(Language language, const v1::Date& date) const;
-  // "mars 2026" (a month bucket).
-  std::string Month(Language language, int year, int month) const;
+  // "mars 2026" (a month bucket); abbreviated "mar. 2026" (chart ticks).
+  std::string Month(Language language, int year, int month,
+                    bool abbreviated = false) const;
 
  private:
   const std::locale& LocaleFor(Language language) const;

@@ -130,7 +130,7 @@ Response WebApp::Handle(const Request& request) {
 
   if (request.path == "/sign-in") {
     return request.method == "POST" ? SignIn(request, page)
-                                    : SignInForm(request, page, "", "");
+                                    : SignInForm(request, page, "", false);
   }
   if (request.path == "/sign-out" && request.method == "POST") {
     return SignOut(request, page);
@@ -141,12 +141,7 @@ Response WebApp::Handle(const Request& request) {
       page.authentication_off = true;
       page.client = open_client_;
     } else {
-      return SignInForm(
-          request, page, "",
-          expired ? page.T(translator_,
-                           "Your session ended after a while without use. "
-                           "Please sign in again.")
-                  : "");
+      return SignInForm(request, page, "", expired);
     }
   }
   if (request.path == "/" || request.path == "/report") {
@@ -159,8 +154,7 @@ Response WebApp::Handle(const Request& request) {
 }
 
 Response WebApp::SignInForm(const Request& request, Page& page,
-                            const std::string& error,
-                            const std::string& notice) {
+                            const std::string& error, bool expired) {
   if (!page.session.has_value() || page.session->signed_in()) {
     page.session = sessions_.Start();
     page.cookies.push_back(
@@ -172,7 +166,7 @@ Response WebApp::SignInForm(const Request& request, Page& page,
   mstch::map context{{"csrf", page.session->csrf},
                      {"next", next},
                      {"error", error},
-                     {"notice", notice}};
+                     {"expired", expired}};
   page.current.clear();
   return Render(page, error.empty() ? 200 : 401, page.T(translator_, "Sign in"),
                 Fill(page, "sign_in.mustache", std::move(context)));
@@ -200,7 +194,7 @@ Response WebApp::SignIn(const Request& request, Page& page) {
   }
   auto signed_in = sessions_.SignIn(page.session->id, user, *caller);
   if (!signed_in.has_value()) {
-    return SignInForm(request, page, "", "");
+    return SignInForm(request, page, "", false);
   }
   std::string next = request.Form("next");
   if (next.empty() || next[0] != '/' || absl::StartsWith(next, "//")) {
@@ -443,8 +437,9 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
 
   // Charts: effect size and the reliable-change shares, month by month.
   render::TrendLabels labels;
+  labels.width = 900;
   labels.bucket = [&](const v1::Date& d) {
-    return t.Month(lang, d.year(), d.month());
+    return t.Month(lang, d.year(), d.month(), /*abbreviated=*/true);
   };
   labels.format_y = [&](double y) {
     return t.Number(lang, y, y == int(y) ? 0 : 1);

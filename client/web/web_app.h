@@ -34,8 +34,9 @@ class WebApp {
  private:
   struct Page;  // One request's language, session and client.
 
+  // `expired`: the user's session ended (idle), which the form says.
   Response SignInForm(const Request& request, Page& page,
-                      const std::string& error, const std::string& notice);
+                      const std::string& error, bool expired);
   Response SignIn(const Request& request, Page& page);
   Response SignOut(const Request& request, Page& page);
   // The quality report of a period and org unit (json: the API's answer).

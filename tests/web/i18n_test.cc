@@ -46,6 +46,7 @@ TEST(TranslatorTest, NumbersAndDatesInEachLanguagesOwnFormat) {
   EXPECT_EQ(t.Date(Language::kDa, d), "1. marts 2026");
   EXPECT_EQ(t.Date(Language::kEn, d), "1 March 2026");
   EXPECT_EQ(t.Month(Language::kNb, 2026, 3), "mars 2026");
+  EXPECT_EQ(t.Month(Language::kDa, 2026, 3, /*abbreviated=*/true), "mar. 2026");
 }
 
 TEST(TranslatorTest, MessagesFromTheEmbeddedCatalogs) {

@@ -204,12 +204,15 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
   nb_request.accept_language = "nb-NO,nb;q=0.9";
   Response nb = app_->Handle(nb_request);
   EXPECT_THAT(nb.body, HasSubstr("<html lang=\"nb\">"));
-  EXPECT_THAT(nb.body, HasSubstr("Kvalitetsrapport"));
+  EXPECT_THAT(nb.body, HasSubstr("<h1>Kvalitetsrapport</h1>"));
+  EXPECT_THAT(nb.body, HasSubstr("Samtaler med ORS utfylt"));
   EXPECT_THAT(nb.body, HasSubstr("data-figure=\"mean_change\">10,0<"));
   EXPECT_THAT(nb.body, HasSubstr("data-figure=\"pct_ors\">100,0 %<"));
   Response da = app_->Handle(Get("/report", period + "&lang=da"));
   EXPECT_THAT(da.body, HasSubstr("<html lang=\"da\">"));
   EXPECT_THAT(da.body, HasSubstr("data-figure=\"mean_intake\">20,0<"));
+  EXPECT_THAT(da.body, HasSubstr("Samtaler med ORS udfyldt"));
+  EXPECT_THAT(da.body, HasSubstr("Klinisk signifikant bedring"));
 
   // The JSON link gives the API's own answer.
   Response json = app_->Handle(Get("/data/report.json", period));

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""tilbake-web's message catalogs: every English text the pages show, and
+whether each language's .po translates all of them.
+
+  catalogs.py --check   exit 1 naming each missing or stale msgid
+  catalogs.py --list    the msgids, one per line (for a new .po)
+
+Texts are {{#t}}…{{/t}} in client/web/templates and page.T(t, "…") /
+page.T(translator_, "…") in client/web/*.cc.
+"""
+import pathlib
+import re
+import sys
+
+WEB = pathlib.Path(__file__).resolve().parent.parent
+
+
+def msgids():
+    found = set()
+    for template in (WEB / "templates").glob("*.mustache"):
+        found.update(re.findall(r"\{\{#t\}\}(.*?)\{\{/t\}\}",
+                                template.read_text(), re.S))
+    for source in WEB.glob("*.cc"):
+        text = source.read_text()
+        found.update(re.findall(r'\.T\(\s*\w+,\s*"((?:[^"\\]|\\.)*)"', text))
+        # A label table's English text, translated where it is shown.
+        found.update(re.findall(r'\{"([^"]+)", "[a-z_]+",\s*\n?\s*\[', text))
+    # C++ keeps long texts as adjacent literals; join them.
+    return {re.sub(r'"\s*"', "", m) for m in found}
+
+
+def catalog(po):
+    entries, msgid, msgstr, field = {}, None, None, None
+    for line in po.read_text().splitlines() + [""]:
+        if line.startswith("msgid "):
+            if msgid is not None:
+                entries[msgid] = msgstr
+            msgid, msgstr, field = eval(line[6:]), "", "id"
+        elif line.startswith("msgstr "):
+            msgstr, field = eval(line[7:]), "str"
+        elif line.startswith('"') and field == "id":
+            msgid += eval(line)
+        elif line.startswith('"') and field == "str":
+            msgstr += eval(line)
+    if msgid is not None:
+        entries[msgid] = msgstr
+    entries.pop("", None)
+    return entries
+
+
+def main():
+    wanted = msgids()
+    if "--list" in sys.argv:
+        print("\n".join(sorted(wanted)))
+        return 0
+    failed = False
+    for po in sorted((WEB / "po").glob("*.po")):
+        have = catalog(po)
+        for m in sorted(wanted - {k for k, v in have.items() if v}):
+            print(f"{po.name}: not translated: {m!r}")
+            failed = True
+        for m in sorted(set(have) - wanted):
+            print(f"{po.name}: no longer used: {m!r}")
+            failed = True
+    if not failed:
+        print(f"catalogs: {len(wanted)} texts, every one translated")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -35,6 +35,7 @@ PACKAGES=(
   python3-grpcio           # gRPC 1.51 for Python
   python3-protobuf         # protobuf 3.21 for Python (matches protoc)
   libcpp-httplib-dev       # tilbake-web's HTTP(S) server (links OpenSSL 3)
+  libmstch-dev             # tilbake-web's templates (mustache, HTML-escaped)
   libboost-locale-dev      # tilbake-web's gettext catalogs and ICU formats
   gettext                  # msgfmt compiles the catalogs (client/web/po)
 )

@@ -129,8 +129,9 @@ Response WebApp::Handle(const Request& request) {
   }
 
   if (request.path == "/sign-in") {
-    return request.method == "POST" ? SignIn(request, page)
-                                    : SignInForm(request, page, "", false);
+    return request.method == "POST"
+               ? SignIn(request, page)
+               : SignInForm(request, page, "", Notice::kNone);
   }
   if (request.path == "/sign-out" && request.method == "POST") {
     return SignOut(request, page);
@@ -141,7 +142,8 @@ Response WebApp::Handle(const Request& request) {
       page.authentication_off = true;
       page.client = open_client_;
     } else {
-      return SignInForm(request, page, "", expired);
+      return SignInForm(request, page, "",
+                        expired ? Notice::kSessionEnded : Notice::kNone);
     }
   }
   if (request.path == "/" || request.path == "/report") {
@@ -154,7 +156,7 @@ Response WebApp::Handle(const Request& request) {
 }
 
 Response WebApp::SignInForm(const Request& request, Page& page,
-                            const std::string& error, bool expired) {
+                            const std::string& error, Notice notice) {
   if (!page.session.has_value() || page.session->signed_in()) {
     page.session = sessions_.Start();
     page.cookies.push_back(
@@ -166,7 +168,7 @@ Response WebApp::SignInForm(const Request& request, Page& page,
   mstch::map context{{"csrf", page.session->csrf},
                      {"next", next},
                      {"error", error},
-                     {"expired", expired}};
+                     {"expired", notice == Notice::kSessionEnded}};
   page.current.clear();
   return Render(page, error.empty() ? 200 : 401, page.T(translator_, "Sign in"),
                 Fill(page, "sign_in.mustache", std::move(context)));
@@ -188,13 +190,14 @@ Response WebApp::SignIn(const Request& request, Page& page) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
       return SignInForm(
           request, page,
-          page.T(translator_, "That token is not known to the server."), "");
+          page.T(translator_, "That token is not known to the server."),
+          Notice::kNone);
     }
     return ErrorPage(page, caller.status());
   }
   auto signed_in = sessions_.SignIn(page.session->id, user, *caller);
   if (!signed_in.has_value()) {
-    return SignInForm(request, page, "", false);
+    return SignInForm(request, page, "", Notice::kNone);
   }
   std::string next = request.Form("next");
   if (next.empty() || next[0] != '/' || absl::StartsWith(next, "//")) {
@@ -226,7 +229,7 @@ Response WebApp::ErrorPage(Page& page, const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kUnauthenticated:
       return SignInForm(*page.request, page, page.T(t, "Please sign in again."),
-                        "");
+                        Notice::kNone);
     case absl::StatusCode::kPermissionDenied:
       code = 403;
       heading = page.T(t, "No access");

@@ -34,9 +34,11 @@ class WebApp {
  private:
   struct Page;  // One request's language, session and client.
 
-  // `expired`: the user's session ended (idle), which the form says.
+  // What the sign-in form says besides `error`. An enum, not a bool: a
+  // string literal passed by mistake must not compile.
+  enum class Notice { kNone, kSessionEnded };
   Response SignInForm(const Request& request, Page& page,
-                      const std::string& error, bool expired);
+                      const std::string& error, Notice notice);
   Response SignIn(const Request& request, Page& page);
   Response SignOut(const Request& request, Page& page);
   // The quality report of a period and org unit (json: the API's answer).

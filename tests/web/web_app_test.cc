@@ -150,6 +150,7 @@ TEST_F(WebAppTest, SignInWithCookieFlagsAndCsrfThenSignOut) {
   Response wrong = SignIn("t-wrong");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_THAT(wrong.body, HasSubstr("That token is not known to the server."));
+  EXPECT_THAT(wrong.body, Not(HasSubstr("Your session ended")));
 
   const std::string before = cookie_;
   Response ok = SignIn("t-lise");

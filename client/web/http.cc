@@ -26,23 +26,24 @@ const httplib::Headers& SecurityHeaders() {
   return *headers;
 }
 
+// A hex digit's value, or -1.
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = absl::ascii_tolower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 // Form and query decoding: "+" is a space, %XX a byte; a broken escape is
 // kept as it is.
 std::string Decode(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    int high, low;
-    auto hex = [](char c) {
-      if (c >= '0' && c <= '9') return c - '0';
-      c = absl::ascii_tolower(c);
-      return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    };
+    const int high = i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
     if (text[i] == '+') {
       out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() + 0 &&
-               (high = hex(text[i + 1])) >= 0 &&
-               (low = hex(text[i + 2])) >= 0) {
+    } else if (text[i] == '%' && high >= 0 && low >= 0) {
       out.push_back(static_cast<char>(high * 16 + low));
       i += 2;
     } else {

@@ -24,18 +24,6 @@ namespace {
 
 constexpr const char* kDomain = "tilbake-web";
 
-const char* IcuName(Language language) {
-  switch (language) {
-    case Language::kNb:
-      return "nb_NO.UTF-8";
-    case Language::kDa:
-      return "da_DK.UTF-8";
-    case Language::kEn:
-      return "en_GB.UTF-8";
-  }
-  return "en_GB.UTF-8";
-}
-
 // Boost.Locale asks for "<path>/<locale>/LC_MESSAGES/<domain>.mo"; the
 // embedded catalog of that language answers, so nothing is read from disk.
 std::vector<char> EmbeddedCatalog(const std::string& file_name,
@@ -49,26 +37,19 @@ std::vector<char> EmbeddedCatalog(const std::string& file_name,
   return {};
 }
 
-std::string Format(const std::locale& locale, double value, int decimals) {
-  std::ostringstream out;
-  out.imbue(locale);
-  out << boost::locale::as::number << std::fixed << std::setprecision(decimals)
-      << value;
-  return out.str();
+// Noon UTC of the day, for ICU's date formats (read back in UTC).
+int64_t NoonOf(int year, int month, int day) {
+  return absl::ToUnixSeconds(absl::FromCivil(
+      absl::CivilHour(year, month, day, 12), absl::UTCTimeZone()));
 }
 
 }  // namespace
 
-const char* LanguageCode(Language language) {
-  switch (language) {
-    case Language::kNb:
-      return "nb";
-    case Language::kDa:
-      return "da";
-    case Language::kEn:
-      return "en";
+const LanguageInfo& InfoOf(Language language) {
+  for (const LanguageInfo& info : kLanguages) {
+    if (info.language == language) return info;
   }
-  return "en";
+  return kLanguages[2];  // Every enumerator is in the table.
 }
 
 std::optional<Language> ParseLanguage(absl::string_view code) {
@@ -105,16 +86,16 @@ Language ChooseLanguage(absl::string_view choice,
 Translator::Translator() {
   boost::locale::generator generator;
   generator.use_ansi_encoding(false);
-  for (Language language : {Language::kNb, Language::kDa, Language::kEn}) {
-    std::locale base = generator(IcuName(language));
+  for (const LanguageInfo& language : kLanguages) {
+    std::locale base = generator(language.icu);
     boost::locale::gnu_gettext::messages_info info;
-    info.language = LanguageCode(language);
+    info.language = language.code;
     info.encoding = "UTF-8";
     info.paths = {"embedded"};
     info.domains = {boost::locale::gnu_gettext::messages_info::domain(kDomain)};
     info.callback = EmbeddedCatalog;
     locales_.emplace(
-        language,
+        language.language,
         std::locale(
             base,
             boost::locale::gnu_gettext::create_messages_facet<char>(info)));
@@ -132,7 +113,11 @@ std::string Translator::Translate(Language language,
 
 std::string Translator::Number(Language language, double value,
                                int decimals) const {
-  return Format(LocaleFor(language), value, decimals);
+  std::ostringstream out;
+  out.imbue(LocaleFor(language));
+  out << boost::locale::as::number << std::fixed << std::setprecision(decimals)
+      << value;
+  return out.str();
 }
 
 std::string Translator::Integer(Language language, int64_t value) const {
@@ -143,25 +128,21 @@ std::string Translator::Integer(Language language, int64_t value) const {
 }
 
 std::string Translator::Date(Language language, const v1::Date& date) const {
-  const absl::Time noon = absl::FromCivil(
-      absl::CivilHour(date.year(), date.month(), date.day(), 12),
-      absl::UTCTimeZone());
   std::ostringstream out;
   out.imbue(LocaleFor(language));
   out << boost::locale::as::gmt << boost::locale::as::date
-      << boost::locale::as::date_long << absl::ToUnixSeconds(noon);
+      << boost::locale::as::date_long
+      << NoonOf(date.year(), date.month(), date.day());
   return out.str();
 }
 
 std::string Translator::Month(Language language, int year, int month,
                               bool abbreviated) const {
-  const absl::Time noon =
-      absl::FromCivil(absl::CivilHour(year, month, 1, 12), absl::UTCTimeZone());
   std::ostringstream out;
   out.imbue(LocaleFor(language));
   out << boost::locale::as::gmt
       << boost::locale::as::ftime(abbreviated ? "%b %Y" : "%B %Y")
-      << absl::ToUnixSeconds(noon);
+      << NoonOf(year, month, 1);
   return out.str();
 }
 

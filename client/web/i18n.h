@@ -17,8 +17,25 @@ namespace tilbake::web {
 
 enum class Language { kNb, kDa, kEn };
 
+// The one table of languages: code, ICU locale, and the name the language
+// has for itself (the switch on every page shows it).
+struct LanguageInfo {
+  Language language;
+  const char* code;  // "nb": the html lang attribute and the switch.
+  const char* icu;   // "nb_NO.UTF-8"
+  const char* name;  // "Norsk bokmål"
+};
+inline constexpr LanguageInfo kLanguages[] = {
+    {Language::kNb, "nb", "nb_NO.UTF-8", "Norsk bokmål"},
+    {Language::kDa, "da", "da_DK.UTF-8", "Dansk"},
+    {Language::kEn, "en", "en_GB.UTF-8", "English"},
+};
+
+const LanguageInfo& InfoOf(Language language);
 // "nb", "da", "en".
-const char* LanguageCode(Language language);
+inline const char* LanguageCode(Language language) {
+  return InfoOf(language).code;
+}
 std::optional<Language> ParseLanguage(absl::string_view code);
 
 // The language for a request: an explicit choice (the switch on every page)

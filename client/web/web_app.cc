@@ -4,21 +4,18 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "client/render/charts.h"
 #include "google/protobuf/util/json_util.h"
 #include "mstch/mstch.hpp"
 
-namespace tilbake::web {
-
 // The templates and the stylesheet, embedded by cmake/EmbedFiles.cmake.
-}  // namespace tilbake::web
 namespace tilbake::config {
 std::vector<std::pair<std::string_view, std::string_view>> WebTemplates();
 }  // namespace tilbake::config
+
 namespace tilbake::web {
 
 namespace {
@@ -61,15 +58,16 @@ v1::Date ToDate(absl::CivilDay day) {
 struct WebApp::Page {
   Language language = Language::kEn;
   const Request* request = nullptr;
+  const Translator* translator = nullptr;
   std::optional<Session> session;
   std::shared_ptr<client::Client> client;  // The user's, or the open one.
   v1::Caller caller;
   std::vector<std::pair<std::string, std::string>> cookies;
-  bool authentication_off = false;
   std::string current;  // "report", "caseload": the nav's current page.
 
-  std::string T(const Translator& t, const std::string& msgid) const {
-    return t.Translate(language, msgid);
+  // The msgid in the page's language.
+  std::string T(const std::string& msgid) const {
+    return translator->Translate(language, msgid);
   }
 };
 
@@ -92,6 +90,7 @@ bool WebApp::AuthenticationOff() {
 Response WebApp::Handle(const Request& request) {
   Page page;
   page.request = &request;
+  page.translator = &translator_;
   std::string chosen = request.Query("lang");
   if (!chosen.empty() && ParseLanguage(chosen).has_value()) {
     page.cookies.push_back(
@@ -139,7 +138,6 @@ Response WebApp::Handle(const Request& request) {
 
   if (page.client == nullptr) {
     if (AuthenticationOff()) {
-      page.authentication_off = true;
       page.client = open_client_;
     } else {
       return SignInForm(request, page, "",
@@ -170,7 +168,7 @@ Response WebApp::SignInForm(const Request& request, Page& page,
                      {"error", error},
                      {"expired", notice == Notice::kSessionEnded}};
   page.current.clear();
-  return Render(page, error.empty() ? 200 : 401, page.T(translator_, "Sign in"),
+  return Render(page, error.empty() ? 200 : 401, page.T("Sign in"),
                 Fill(page, "sign_in.mustache", std::move(context)));
 }
 
@@ -188,10 +186,9 @@ Response WebApp::SignIn(const Request& request, Page& page) {
   auto caller = user->WhoAmI();
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-      return SignInForm(
-          request, page,
-          page.T(translator_, "That token is not known to the server."),
-          Notice::kNone);
+      return SignInForm(request, page,
+                        page.T("That token is not known to the server."),
+                        Notice::kNone);
     }
     return ErrorPage(page, caller.status());
   }
@@ -223,43 +220,42 @@ Response WebApp::SignOut(const Request& request, Page& page) {
 }
 
 Response WebApp::ErrorPage(Page& page, const absl::Status& status) {
-  const Translator& t = translator_;
   std::string heading, explanation, detail;
   int code = 500;
   switch (status.code()) {
     case absl::StatusCode::kUnauthenticated:
-      return SignInForm(*page.request, page, page.T(t, "Please sign in again."),
+      return SignInForm(*page.request, page, page.T("Please sign in again."),
                         Notice::kNone);
     case absl::StatusCode::kPermissionDenied:
       code = 403;
-      heading = page.T(t, "No access");
-      explanation = page.T(t, "Your role does not give access to this page.");
+      heading = page.T("No access");
+      explanation = page.T("Your role does not give access to this page.");
       detail = std::string(status.message());
       break;
     case absl::StatusCode::kNotFound:
       code = 404;
-      heading = page.T(t, "Not found");
-      explanation = page.T(t, "There is nothing here by that name.");
+      heading = page.T("Not found");
+      explanation = page.T("There is nothing here by that name.");
       break;
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kFailedPrecondition:
       code = 400;
-      heading = page.T(t, "Cannot show this");
-      explanation = page.T(t, "Something in the request is not valid.");
+      heading = page.T("Cannot show this");
+      explanation = page.T("Something in the request is not valid.");
       detail = std::string(status.message());
       break;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kResourceExhausted:
       code = 503;
-      heading = page.T(t, "Tilbake is not available right now");
+      heading = page.T("Tilbake is not available right now");
       explanation =
-          page.T(t, "The server did not answer. Please try again shortly.");
+          page.T("The server did not answer. Please try again shortly.");
       break;
     default:
-      heading = page.T(t, "Something went wrong");
+      heading = page.T("Something went wrong");
       explanation =
-          page.T(t, "The page could not be made. Please try again later.");
+          page.T("The page could not be made. Please try again later.");
   }
   mstch::map context{{"heading", heading},
                      {"explanation", explanation},
@@ -276,7 +272,7 @@ std::string WebApp::Fill(Page& page, const std::string& name,
   // {{placeholders}} (escaped like every value).
   context["t"] =
       mstch::lambda{[this, &page](const std::string& text) -> mstch::node {
-        return page.T(translator_, text);
+        return page.T(text);
       }};
   return mstch::render(Template(name), context);
 }
@@ -285,19 +281,18 @@ Response WebApp::Render(Page& page, int status, const std::string& title,
                         const std::string& content) {
   const Request& request = *page.request;
   mstch::array languages;
-  for (Language l : {Language::kNb, Language::kDa, Language::kEn}) {
+  for (const LanguageInfo& l : kLanguages) {
     std::string href = absl::StrCat(request.path, "?");
     for (const auto& [name, value] : request.query) {
       if (name != "lang") {
         absl::StrAppend(&href, UrlEncode(name), "=", UrlEncode(value), "&");
       }
     }
-    absl::StrAppend(&href, "lang=", LanguageCode(l));
-    static const char* kNames[] = {"Norsk bokmål", "Dansk", "English"};
+    absl::StrAppend(&href, "lang=", l.code);
     languages.push_back(mstch::map{{"href", href},
-                                   {"code", std::string(LanguageCode(l))},
-                                   {"name", std::string(kNames[int(l)])},
-                                   {"current", l == page.language}});
+                                   {"code", std::string(l.code)},
+                                   {"name", std::string(l.name)},
+                                   {"current", l.language == page.language}});
   }
   const bool signed_in = page.session.has_value() && page.session->signed_in();
   const absl::CivilDay today = absl::ToCivilDay(now_(), absl::UTCTimeZone());
@@ -332,18 +327,20 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   absl::CivilMonth from = this_month - 11, to = this_month;
   if (auto m = ParseMonth(request.Query("from"))) from = *m;
   if (auto m = ParseMonth(request.Query("to"))) to = *m;
+  // Operators ("*") and development servers (no tenant) name the tenant.
+  const bool names_tenant =
+      page.caller.tenant_id().empty() || page.caller.tenant_id() == "*";
   const std::string tenant =
-      page.caller.tenant_id().empty() || page.caller.tenant_id() == "*"
-          ? request.Query("tenant")
-          : page.caller.tenant_id();
+      names_tenant ? request.Query("tenant") : page.caller.tenant_id();
   std::string org_unit = request.Query("org_unit");
   if (!request.query.count("org_unit")) org_unit = page.caller.org_unit();
 
   v1::QualityReportRequest query;
   query.set_tenant_id(tenant);
   query.set_org_unit(org_unit);
+  const absl::CivilDay last_day = absl::CivilDay(to + 1) - 1;
   *query.mutable_from() = ToDate(absl::CivilDay(from));
-  *query.mutable_to() = ToDate(absl::CivilDay(to + 1) - 1);
+  *query.mutable_to() = ToDate(last_day);
   if (tenant.empty()) {
     return ErrorPage(page, absl::InvalidArgumentError(
                                "tenant: name the tenant to report on"));
@@ -428,7 +425,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
     mstch::array rows_out;
     for (const Row& row : table) {
       rows_out.push_back(
-          mstch::map{{"label", page.T(t, row.label)},
+          mstch::map{{"label", page.T(row.label)},
                      {"key", std::string(row.key)},
                      {"all", row.value(o.all())},
                      {"below", row.value(o.intake_below_cutoff())},
@@ -458,26 +455,26 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
     };
   };
   if (!rows->empty()) {
-    labels.title = page.T(t, "Effect size by month");
-    labels.y_label = page.T(t, "effect size");
+    labels.title = page.T("Effect size by month");
+    labels.y_label = page.T("effect size");
     labels.zero_rule = true;
     charts.push_back(mstch::map{
         {"svg", render::RenderSvg(render::TrendChart(
                     *rows, labels,
-                    {{page.T(t, "All"), render::kBlue, false,
+                    {{page.T("All"), render::kBlue, false,
                       figure(&v1::OutcomeFigures::effect_size,
                              &v1::OutcomeFigures::has_effect_size,
                              &v1::TrendRow::all)},
-                     {page.T(t, "Intake below cutoff"), render::kGreen, false,
+                     {page.T("Intake below cutoff"), render::kGreen, false,
                       figure(&v1::OutcomeFigures::effect_size,
                              &v1::OutcomeFigures::has_effect_size,
                              &v1::TrendRow::intake_below_cutoff)},
-                     {page.T(t, "Intake above cutoff"), render::kOrange, true,
+                     {page.T("Intake above cutoff"), render::kOrange, true,
                       figure(&v1::OutcomeFigures::effect_size,
                              &v1::OutcomeFigures::has_effect_size,
                              &v1::TrendRow::intake_above_cutoff)}}))},
-        {"caption", page.T(t, "Effect size of episodes ended each month.")}});
-    labels.title = page.T(t, "Reliable change by month");
+        {"caption", page.T("Effect size of episodes ended each month.")}});
+    labels.title = page.T("Reliable change by month");
     labels.y_label = "%";
     labels.zero_rule = false;
     labels.y_floor = 0;
@@ -486,19 +483,19 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
         {"svg",
          render::RenderSvg(render::TrendChart(
              *rows, labels,
-             {{page.T(t, "Reliably improved"), render::kBlue, false,
+             {{page.T("Reliably improved"), render::kBlue, false,
                figure(&v1::OutcomeFigures::pct_reliable_improvement,
                       &v1::OutcomeFigures::has_pct_reliable_improvement,
                       &v1::TrendRow::all)},
-              {page.T(t, "Reliably deteriorated"), render::kRed, true,
+              {page.T("Reliably deteriorated"), render::kRed, true,
                figure(&v1::OutcomeFigures::pct_reliable_deterioration,
                       &v1::OutcomeFigures::has_pct_reliable_deterioration,
                       &v1::TrendRow::all)},
-              {page.T(t, "Recovered"), render::kGreen, false,
+              {page.T("Recovered"), render::kGreen, false,
                figure(&v1::OutcomeFigures::pct_reliable_recovery,
                       &v1::OutcomeFigures::has_pct_reliable_recovery,
                       &v1::TrendRow::all)}}))},
-        {"caption", page.T(t, "Share of episodes ended each month.")}});
+        {"caption", page.T("Share of episodes ended each month.")}});
   }
 
   const std::string from_text = absl::FormatCivilTime(from).substr(0, 7);
@@ -509,19 +506,17 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   const std::string cli = absl::StrCat(
       "tilbake report --tenant=", tenant,
       org_unit.empty() ? "" : absl::StrCat(" --org-unit=", org_unit),
-      " --from=", from_text,
-      "-01 --to=", absl::FormatCivilTime(absl::CivilDay(to + 1) - 1),
+      " --from=", from_text, "-01 --to=", absl::FormatCivilTime(last_day),
       " --json");
   mstch::map context{
-      {"tenant_field",
-       page.caller.tenant_id().empty() || page.caller.tenant_id() == "*"},
+      {"tenant_field", names_tenant},
       {"tenant", tenant},
       {"org_unit", org_unit},
       {"from", from_text},
       {"to", to_text},
       {"period", absl::StrCat(t.Date(lang, query.from()), " – ",
                               t.Date(lang, query.to()))},
-      {"unit", org_unit.empty() ? page.T(t, "whole tenant") : org_unit},
+      {"unit", org_unit.empty() ? page.T("whole tenant") : org_unit},
       {"rule_set", report->rule_set()},
       {"threshold",
        report->small_cell_threshold() > 0
@@ -540,7 +535,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       {"json_href", json_href},
       {"cli", cli},
   };
-  return Render(page, 200, page.T(t, "Quality report"),
+  return Render(page, 200, page.T("Quality report"),
                 Fill(page, "report.mustache", std::move(context)));
 }
 

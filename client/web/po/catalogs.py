@@ -5,8 +5,8 @@ whether each language's .po translates all of them.
   catalogs.py --check   exit 1 naming each missing or stale msgid
   catalogs.py --list    the msgids, one per line (for a new .po)
 
-Texts are {{#t}}…{{/t}} in client/web/templates and page.T(t, "…") /
-page.T(translator_, "…") in client/web/*.cc.
+Texts are {{#t}}…{{/t}} in client/web/templates and page.T("…") in
+client/web/*.cc.
 """
 import pathlib
 import re
@@ -22,7 +22,7 @@ def msgids():
                                 template.read_text(), re.S))
     for source in WEB.glob("*.cc"):
         text = source.read_text()
-        found.update(re.findall(r'\.T\(\s*\w+,\s*"((?:[^"\\]|\\.)*)"', text))
+        found.update(re.findall(r'\.T\(\s*"((?:[^"\\]|\\.)*)"', text))
         # A label table's English text, translated where it is shown.
         found.update(re.findall(r'\{"([^"]+)", "[a-z_]+",\s*\n?\s*\[', text))
     # C++ keeps long texts as adjacent literals; join them.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace tilbake::render {
 namespace {
@@ -80,7 +81,10 @@ LineChart EpisodeChart(const v1::Episode& episode,
     }
   }
   if (cutoff.has_value()) {
-    chart.rules.push_back({labels.cutoff(*cutoff), kRed, *cutoff});
+    chart.rules.push_back({labels.cutoff
+                               ? labels.cutoff(*cutoff)
+                               : absl::StrFormat("cutoff %.0f", *cutoff),
+                           kRed, *cutoff});
   }
   std::sort(target.begin(), target.end());
   std::sort(lower.begin(), lower.end());
@@ -138,8 +142,11 @@ LineChart TrendChart(const std::vector<v1::TrendRow>& rows,
   if (labels.zero_rule) chart.rules.push_back({"", "#555555", 0});
   const size_t every = std::max<size_t>(1, (rows.size() + 11) / 12);
   for (size_t i = 0; i < rows.size(); i += every) {
+    const v1::Date& d = rows[i].bucket_start();
     chart.x_ticks.push_back(
-        {static_cast<double>(i), labels.bucket(rows[i].bucket_start())});
+        {static_cast<double>(i),
+         labels.bucket ? labels.bucket(d)
+                       : absl::StrFormat("%04d-%02d", d.year(), d.month())});
   }
   return chart;
 }

@@ -28,9 +28,8 @@ struct EpisodeLabels {
   std::string title;  // Empty: "Episode <id> (<rule set>)".
   std::string x_label = "session";
   std::string y_label = "score";
-  std::function<std::string(double)> cutoff = [](double c) {
-    return "cutoff " + std::to_string(static_cast<int>(c + 0.5));
-  };
+  // The cutoff line's legend; empty: "cutoff 25".
+  std::function<std::string(double)> cutoff;
   // The expected response: two lines (CLI) or one shaded band (pages).
   bool expected_as_band = false;
   std::string target = "target";
@@ -60,11 +59,8 @@ struct TrendLine {
 struct TrendLabels {
   std::string title;
   std::string y_label;
-  std::function<std::string(const v1::Date&)> bucket = [](const v1::Date& d) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02d", d.year(), d.month());
-    return std::string(text);
-  };
+  // A bucket's x tick; empty: "2026-03".
+  std::function<std::string(const v1::Date&)> bucket;
   std::function<std::string(double)> format_y;  // Default "%g".
   // The y axis spans at least [y_floor, y_ceiling] (e.g. 0–100 for %).
   std::optional<double> y_floor, y_ceiling;

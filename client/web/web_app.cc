@@ -352,6 +352,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
     response.content_type = "application/json";
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
+    options.preserve_proto_field_names = true;  // As `tilbake report --json`.
     (void)google::protobuf::util::MessageToJsonString(*report, &response.body,
                                                       options);
     return response;
@@ -505,7 +506,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       "&org_unit=", UrlEncode(org_unit), "&from=", from_text, "&to=", to_text);
   const std::string cli = absl::StrCat(
       "tilbake report --tenant=", tenant,
-      org_unit.empty() ? "" : absl::StrCat(" --org-unit=", org_unit),
+      org_unit.empty() ? "" : absl::StrCat(" --org_unit=", org_unit),
       " --from=", from_text, "-01 --to=", absl::FormatCivilTime(last_day),
       " --json");
   mstch::map context{

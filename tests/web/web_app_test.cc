@@ -198,7 +198,7 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
               HasSubstr("data-figure=\"pct_reliable_recovery\">100.0 %<"));
   EXPECT_THAT(en.body, HasSubstr("<svg"));  // The month-by-month charts.
   EXPECT_THAT(en.body, HasSubstr("tilbake report --tenant=tenant-a "
-                                 "--org-unit=psykisk-helse --from=2026-03-01 "
+                                 "--org_unit=psykisk-helse --from=2026-03-01 "
                                  "--to=2026-03-31 --json"));
 
   Request nb_request = Get("/report", period);
@@ -219,6 +219,8 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
   Response json = app_->Handle(Get("/data/report.json", period));
   EXPECT_EQ(json.content_type, "application/json");
   EXPECT_THAT(json.body, HasSubstr("\"sessions\": \"10\""));
+  // Field names as `tilbake report --json` prints them.
+  EXPECT_THAT(json.body, HasSubstr("\"mean_change\": 10"));
 }
 
 TEST_F(WebAppTest, OutsideTheirOrgUnitAQualityLeadGetsTheNoAccessPage) {

@@ -19,6 +19,9 @@ struct Actor {
   std::string tenant_id;   // The token's tenant ("*": every tenant).
   std::string request_id;  // x-request-id, to find the call's log line.
   std::string peer;        // The caller's address, as gRPC reports it.
+  // A clinician's token: the clinician whose episodes it reads ("": any).
+  // Last, as aggregate initialisers elsewhere list the fields above in order.
+  std::string clinician_id;
 
   bool operator==(const Actor&) const = default;
 };

@@ -31,9 +31,11 @@ class WebApp {
 
   Response Handle(const Request& request);
 
- private:
-  struct Page;  // One request's language, session and client.
+  // One request's language, session and client: defined in page.h, for the
+  // pages' own files only.
+  struct Page;
 
+ private:
   // What the sign-in form says besides `error`. An enum, not a bool: a
   // string literal passed by mistake must not compile.
   enum class Notice { kNone, kSessionEnded };
@@ -43,6 +45,8 @@ class WebApp {
   Response SignOut(const Request& request, Page& page);
   // The quality report of a period and org unit (json: the API's answer).
   Response Report(const Request& request, Page& page, bool json);
+  // An episode for its clinician, or (for_client) the client's own graph.
+  Response Episode(const Request& request, Page& page, bool for_client);
   // The page for a failed call: not signed in, no permission (with the
   // server's message), not found, server unavailable; never a stack trace.
   Response ErrorPage(Page& page, const absl::Status& status);

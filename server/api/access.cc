@@ -55,6 +55,9 @@ domain::Actor ActorFor(const grpc::ServerContextBase& context,
     actor.name = principal->name;
     actor.role = auth::RoleName(principal->role);
     actor.tenant_id = principal->tenant_id;
+    if (principal->role == auth::Role::kClinician) {
+      actor.clinician_id = principal->clinician_id;
+    }
   } else {
     actor.name = "(anonymous)";
   }

@@ -43,6 +43,23 @@ Episode UpdatedEpisode(std::optional<Episode> stored, const Rating& r) {
   return e;
 }
 
+// A clinician's token reads the episodes they work in: the first
+// administration's clinician, or one who has submitted to it since (a
+// handover). Integrations and development callers read any episode.
+absl::Status CheckReadsEpisode(const domain::Actor& actor,
+                               const EpisodeView& view) {
+  if (actor.clinician_id.empty() ||
+      view.episode.clinician_id == actor.clinician_id) {
+    return absl::OkStatus();
+  }
+  for (const Administration& a : view.administrations) {
+    if (a.rating.clinician_id == actor.clinician_id) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("episode_id: ", view.episode.episode_id,
+                   " is another clinician's episode"));
+}
+
 const Administration* FindById(const std::vector<Administration>& stored,
                                const std::string& id) {
   for (const Administration& a : stored) {
@@ -230,6 +247,7 @@ absl::StatusOr<EpisodeView> RatingService::GetEpisode(
             RETURN_IF_ERROR(CheckIdentifier("episode_id", episode_id));
             ASSIGN_OR_RETURN(EpisodeView read,
                              records_->Read(tenant_id, episode_id));
+            RETURN_IF_ERROR(CheckReadsEpisode(actor, read));
             RETURN_IF_ERROR(records_->Evaluate(read));
             return read;
           }));
@@ -257,6 +275,7 @@ absl::StatusOr<EpisodeView> RatingService::Close(const domain::Actor& actor,
   RETURN_IF_ERROR(CheckEndDate(ending.end_date, records_->Today()));
   absl::MutexLock lock(&records_->locks().ForRecord(tenant_id, episode_id));
   ASSIGN_OR_RETURN(EpisodeView view, records_->Read(tenant_id, episode_id));
+  RETURN_IF_ERROR(CheckReadsEpisode(actor, view));
   Episode& episode = view.episode;
   if (episode.closed()) {
     if (*episode.ending == ending) {  // A retry: nothing to change.

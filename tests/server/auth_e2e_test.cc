@@ -56,6 +56,8 @@ class AuthE2eTest : public ::testing::Test {
                            << TokenEntry("bo", "tenant-a", "admin", "t-bo")
                            << TokenEntry("berit", "tenant-b", "clinician",
                                          "t-berit", "clinician_id: \"k-4\"")
+                           << TokenEntry("per", "tenant-a", "clinician",
+                                         "t-per", "clinician_id: \"k-7\"")
                            << extra;
     static int bump = 0;  // A new modification time, whatever the clock.
     std::filesystem::last_write_time(
@@ -88,6 +90,14 @@ class AuthE2eTest : public ::testing::Test {
   std::string tokens_ = dir_.Sub("tokens.textpb");
   std::unique_ptr<TestServer> server_;
 };
+
+v1::QueryAuditLogRequest LogOf(const std::string& tenant,
+                               const std::string& client = "") {
+  v1::QueryAuditLogRequest request;
+  request.set_tenant_id(tenant);
+  request.set_client_id(client);
+  return request;
+}
 
 TEST_F(AuthE2eTest, WithoutAValidTokenNothingButHealthAnswers) {
   auto anonymous = As("");
@@ -135,6 +145,31 @@ TEST_F(AuthE2eTest, ClinicianSubmitsAndReadsInTheirTenantOnly) {
       StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(kari->CreateBackup(),
               StatusIs(absl::StatusCode::kPermissionDenied));
+
+  // A colleague in the same tenant reads only the episodes they work in:
+  // refused, and the refusal is in the access log under their name.
+  auto per = As("t-per");
+  EXPECT_THAT(per->GetEpisode("tenant-a", "e-1"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("e-1 is another clinician's episode")));
+  v1::Ending ending;
+  ending.set_type(v1::ENDING_TYPE_PLANNED);
+  *ending.mutable_end_date() = OrsRequest(1, "k1").rating().session_date();
+  EXPECT_THAT(per->CloseEpisode("tenant-a", "e-1", ending),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  auto log = As("t-anne")->QueryAuditLog(LogOf("tenant-a"));
+  ASSERT_THAT(log, IsOk());
+  int refused = 0;
+  for (const v1::AuditEntry& e : log->entries()) {
+    refused += e.actor() == "per" && e.episode_id() == "e-1" &&
+               e.outcome_name() == "PERMISSION_DENIED";
+  }
+  EXPECT_EQ(refused, 2);  // The read and the close.
+  // Once per submits to it (a handover), the episode is theirs to read too.
+  auto handover = OrsRequest(2, "k-per-2");
+  handover.mutable_rating()->set_clinician_id("k-7");
+  ASSERT_THAT(per->SubmitRating(handover), IsOk());
+  EXPECT_THAT(per->GetEpisode("tenant-a", "e-1"), IsOk());
 
   // Another tenant's clinician cannot read it, not even by naming it...
   auto berit = As("t-berit");
@@ -203,14 +238,6 @@ std::vector<std::string> Lines(const v1::QueryAuditLogResponse& page) {
                                  e.outcome_name(), " ", e.detail()));
   }
   return lines;
-}
-
-v1::QueryAuditLogRequest LogOf(const std::string& tenant,
-                               const std::string& client = "") {
-  v1::QueryAuditLogRequest request;
-  request.set_tenant_id(tenant);
-  request.set_client_id(client);
-  return request;
 }
 
 TEST_F(AuthE2eTest, EveryAccessPathIsInTheAccessLog) {

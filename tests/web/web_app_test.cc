@@ -24,16 +24,16 @@ using ::testing::Not;
 class WebAppTest : public ::testing::Test {
  protected:
   WebAppTest() {
-    std::ofstream(tokens_) << testing::TokenEntry("kari", "tenant-a",
-                                                  "clinician", "t-kari",
-                                                  "clinician_id: \"k-4\"")
-                           << testing::TokenEntry("lise", "tenant-a", "quality",
-                                                  "t-lise",
-                                                  "org_unit: \"psykisk-helse\"")
-                           << testing::TokenEntry("rune", "tenant-a", "quality",
-                                                  "t-rune", "org_unit: \"rus\"")
-                           << testing::TokenEntry("anne", "tenant-a", "admin",
-                                                  "t-anne");
+    std::ofstream(tokens_)
+        << testing::TokenEntry("kari", "tenant-a", "clinician", "t-kari",
+                               "clinician_id: \"k-4\"")
+        << testing::TokenEntry("lise", "tenant-a", "quality", "t-lise",
+                               "org_unit: \"psykisk-helse\"")
+        << testing::TokenEntry("rune", "tenant-a", "quality", "t-rune",
+                               "org_unit: \"rus\"")
+        << testing::TokenEntry("anne", "tenant-a", "admin", "t-anne")
+        << testing::TokenEntry("per", "tenant-a", "clinician", "t-per",
+                               "clinician_id: \"k-7\"");
     server_ = std::make_unique<testing::TestServer>(
         [this](app::ServerOptions& o) { o.tokens_file = tokens_; });
     WebAppOptions options;
@@ -69,6 +69,52 @@ class WebAppTest : public ::testing::Test {
       ending.mutable_end_date()->set_day(20);
       ASSERT_TRUE(kari->CloseEpisode("tenant-a", episode, ending).ok());
     }
+  }
+
+  // Client e-9/c-9: ORS 20.0 then 30.0 (change +10: recovered), SRS 36.0
+  // then 20.0 (below the cutoff 36 and a fall of 16); open. With
+  // `second_client`, a group episode where c-8 scores 10.0 and 12.0.
+  void SeedEpisodeWithSrs(bool second_client = false) {
+    client::ClientOptions o;
+    o.target = server_->address();
+    o.bearer_token = "t-kari";
+    auto kari = client::Client::Connect(o);
+    auto submit = [&](const std::string& client, int session,
+                      const std::string& instrument, double item) {
+      v1::SubmitRatingRequest r = testing::RatingRequest(
+          instrument, session,
+          absl::StrCat(client, "-", instrument, "-", session));
+      r.mutable_rating()->set_episode_id("e-9");
+      r.mutable_rating()->set_client_id(client);
+      if (second_client) {
+        r.mutable_rating()->set_episode_type(v1::EPISODE_TYPE_GROUP);
+      }
+      for (int i = 0; i < 4; ++i) {
+        r.mutable_rating()->mutable_items()->add_items()->set_value(item);
+      }
+      auto done = kari->SubmitRating(r);
+      ASSERT_TRUE(done.ok()) << done.status();
+    };
+    submit("c-9", 1, "ors", 5);
+    submit("c-9", 1, "srs", 9);
+    submit("c-9", 2, "ors", 7.5);
+    submit("c-9", 2, "srs", 5);
+    if (second_client) {
+      submit("c-8", 1, "ors", 2.5);
+      submit("c-8", 2, "ors", 3);
+    }
+  }
+
+  // The text a reader sees: the page without its tags.
+  static std::string VisibleText(const std::string& html) {
+    std::string text;
+    bool in_tag = false;
+    for (char c : html) {
+      if (c == '<') in_tag = true;
+      if (!in_tag) text += c;
+      if (c == '>') in_tag = false;
+    }
+    return text;
   }
 
   Request Get(const std::string& path, const std::string& query = "") {
@@ -246,6 +292,96 @@ TEST_F(WebAppTest, OutsideTheirOrgUnitAQualityLeadGetsTheNoAccessPage) {
                e.outcome() == 7;  // PERMISSION_DENIED
   }
   EXPECT_TRUE(refused);
+}
+
+TEST_F(WebAppTest, TheEpisodePageShowsEachFormWithItsEvaluation) {
+  SeedEpisodeWithSrs();
+  ASSERT_EQ(SignIn("t-kari").status, 303);
+  Response en = app_->Handle(Get("/episode", "episode=e-9&lang=en"));
+  ASSERT_EQ(en.status, 200) << en.body;
+  EXPECT_THAT(en.body, HasSubstr("<h1>Episode e-9</h1>"));
+  // Session 2's ORS: 30.0, +10.0 since intake, recovered.
+  const std::string ors2 = Between(
+      en.body, "<tr data-session=\"2\" data-instrument=\"ors\">", "</tr>");
+  EXPECT_THAT(ors2, HasSubstr("data-figure=\"score\">30.0<"));
+  EXPECT_THAT(ors2, HasSubstr("data-figure=\"change\">10.0<"));
+  EXPECT_THAT(ors2, HasSubstr("Recovered"));
+  // The intake ORS (20.0) is in the clinical range.
+  const std::string ors1 = Between(
+      en.body, "<tr data-session=\"1\" data-instrument=\"ors\">", "</tr>");
+  EXPECT_THAT(ors1, HasSubstr("20.0 <span class=\"note\">(below cutoff)"));
+  // The latest session's alerts, named (not colour alone).
+  const std::string attention =
+      Between(en.body, "<h2 id=\"attention\">", "</section>");
+  EXPECT_THAT(attention,
+              HasSubstr("SRS below the cutoff: talk about the alliance"));
+  EXPECT_THAT(attention, HasSubstr("SRS fell since the last session"));
+  EXPECT_THAT(en.body, HasSubstr("<svg"));
+  EXPECT_THAT(en.body, HasSubstr("tilbake episode --tenant=tenant-a "
+                                 "--episode=e-9"));
+
+  Response nb = app_->Handle(Get("/episode", "episode=e-9&lang=nb"));
+  const std::string nb_ors2 = Between(
+      nb.body, "<tr data-session=\"2\" data-instrument=\"ors\">", "</tr>");
+  EXPECT_THAT(nb_ors2, HasSubstr("data-figure=\"score\">30,0<"));
+  EXPECT_THAT(nb.body, HasSubstr("<h1>Forløp e-9</h1>"));
+}
+
+TEST_F(WebAppTest, TheClientViewIsPlainAndHidesTheAllianceOnRequest) {
+  SeedEpisodeWithSrs();
+  ASSERT_EQ(SignIn("t-kari").status, 303);
+  Response view = app_->Handle(Get("/episode/client", "episode=e-9&lang=en"));
+  ASSERT_EQ(view.status, 200) << view.body;
+  EXPECT_THAT(view.body, HasSubstr("<body class=\"client-view\">"));
+  EXPECT_THAT(view.body, HasSubstr("How the sessions felt"));  // SRS line.
+  EXPECT_THAT(view.body, HasSubstr("data-figure=\"score\">20.0<"));
+  EXPECT_THAT(view.body, HasSubstr("data-figure=\"score\">30.0<"));
+  // No codes or jargon: no pseudonym, episode id, form code or "cutoff".
+  const std::string text = VisibleText(view.body);
+  for (const char* code : {"c-9", "e-9", "ORS", "SRS", "cutoff", "ors ("}) {
+    EXPECT_THAT(text, Not(HasSubstr(code))) << code;
+  }
+  const std::string hide =
+      Between(view.body, "<a class=\"button\" href=\"", "\"");
+  EXPECT_THAT(hide, HasSubstr("srs=hide"));
+  Response hidden = app_->Handle(
+      Get("/episode/client", "episode=e-9&client=c-9&srs=hide&lang=en"));
+  EXPECT_THAT(hidden.body, Not(HasSubstr("How the sessions felt<")));
+  EXPECT_THAT(hidden.body, HasSubstr("Show how the sessions felt"));
+
+  Response da = app_->Handle(Get("/episode/client", "episode=e-9&lang=da"));
+  EXPECT_THAT(da.body, HasSubstr("<html lang=\"da\">"));
+  EXPECT_THAT(da.body, HasSubstr("data-figure=\"score\">30,0<"));
+}
+
+TEST_F(WebAppTest, InAGroupEachClientSeesOnlyTheirOwnGraph) {
+  SeedEpisodeWithSrs(/*second_client=*/true);
+  ASSERT_EQ(SignIn("t-kari").status, 303);
+  // Two clients: the clinician chooses first.
+  Response choose = app_->Handle(Get("/episode/client", "episode=e-9"));
+  EXPECT_THAT(choose.body, HasSubstr("client=c-8"));
+  EXPECT_THAT(choose.body, HasSubstr("client=c-9"));
+  EXPECT_THAT(choose.body, Not(HasSubstr("<svg")));
+  Response c8 =
+      app_->Handle(Get("/episode/client", "episode=e-9&client=c-8&lang=en"));
+  EXPECT_THAT(c8.body, HasSubstr("data-figure=\"score\">10.0<"));
+  EXPECT_THAT(c8.body, HasSubstr("data-figure=\"score\">12.0<"));
+  EXPECT_THAT(c8.body, Not(HasSubstr(">20.0<")));  // c-9's intake.
+  EXPECT_THAT(c8.body, Not(HasSubstr(">30.0<")));
+  EXPECT_THAT(c8.body, Not(HasSubstr("How the sessions felt")));  // c-9's SRS.
+}
+
+TEST_F(WebAppTest, AnotherCliniciansEpisodeGetsTheNoAccessPage) {
+  SeedEpisodeWithSrs();
+  ASSERT_EQ(SignIn("t-per").status, 303);
+  Response page = app_->Handle(Get("/episode", "episode=e-9"));
+  EXPECT_EQ(page.status, 403);
+  EXPECT_THAT(page.body, HasSubstr("No access"));
+  EXPECT_THAT(page.body, Not(HasSubstr("data-figure")));
+  Response view = app_->Handle(Get("/episode/client", "episode=e-9"));
+  EXPECT_EQ(view.status, 403);
+  Response missing = app_->Handle(Get("/episode", "episode=e-404"));
+  EXPECT_EQ(missing.status, 404);
 }
 
 TEST_F(WebAppTest, UnknownPagesAndAStoppedServerGetClearPages) {

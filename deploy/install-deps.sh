@@ -38,7 +38,35 @@ PACKAGES=(
   libmstch-dev             # tilbake-web's templates (mustache, HTML-escaped)
   libboost-locale-dev      # tilbake-web's gettext catalogs and ICU formats
   gettext                  # msgfmt compiles the catalogs (client/web/po)
+  chromium                 # the pages' browser tests (headless)
+  chromium-driver          # WebDriver for chromium
+  python3-selenium         # drives it from tests/web/browser/browser_test.py
+  poppler-utils            # pdftoppm, pdftotext: the printed report's check
+  fonts-dejavu-core        # text in screenshots and PDFs
 )
+
+# axe-core (npm registry) checks the pages for WCAG 2.1 AA in the browser
+# tests. A test-time tool, not part of any build: fetched once into the
+# cache, its version and sha512 pinned in tests/web/browser/axe-core.txt.
+AXE_PIN="$(dirname "$0")/../tests/web/browser/axe-core.txt"
+read -r AXE_VERSION AXE_INTEGRITY < "$AXE_PIN"
+AXE_DIR="${HOME}/.cache/tilbake/axe-core-${AXE_VERSION}"
+install_axe() {
+  local tgz
+  tgz=$(mktemp)
+  curl -fsSL --retry 3 -o "$tgz" \
+    "https://registry.npmjs.org/axe-core/-/axe-core-${AXE_VERSION}.tgz"
+  local got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  if [[ "$got" != "$AXE_INTEGRITY" ]]; then
+    echo "install-deps: axe-core ${AXE_VERSION}: checksum mismatch" >&2
+    rm -f "$tgz"
+    exit 1
+  fi
+  mkdir -p "$AXE_DIR"
+  tar -xzf "$tgz" -C "$AXE_DIR" --strip-components=1 package/axe.min.js package/LICENSE
+  rm -f "$tgz"
+  echo "install-deps: axe-core ${AXE_VERSION} in ${AXE_DIR}"
+}
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -47,14 +75,22 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#PACKAGES[@]} packages present"
+axe_missing=false
+[[ -f "${AXE_DIR}/axe.min.js" ]] || axe_missing=true
+
+if [[ ${#missing[@]} -eq 0 && $axe_missing == false ]]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present, and axe-core ${AXE_VERSION}"
   exit 0
 fi
 
 if [[ "${1:-}" == "--check" ]]; then
-  echo "install-deps: missing: ${missing[*]}"
+  echo "install-deps: missing: ${missing[*]}$($axe_missing && echo " axe-core-${AXE_VERSION}")"
   exit 1
+fi
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  install_axe
+  exit 0
 fi
 
 echo "install-deps: installing ${missing[*]}"
@@ -63,4 +99,5 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if $axe_missing; then install_axe; fi
 echo "install-deps: done"

@@ -92,9 +92,7 @@ Response WebApp::Episode(const Request& request, Page& page, bool for_client) {
     labels.title = page.T("How things are going");
     labels.x_label = page.T("session");
     labels.y_label = page.T("score");
-    labels.cutoff = [&](double) {
-      return page.T("Most people who are doing well score above this line");
-    };
+    labels.cutoff = [&](double) { return page.T("Line: doing well"); };
     labels.expected_as_band = true;
     labels.expected_band = page.T("Where scores usually are by now");
     labels.series = [&](const v1::Rating& r) {
@@ -145,8 +143,13 @@ Response WebApp::Episode(const Request& request, Page& page, bool for_client) {
     for (const v1::Alert& alert : e.alerts()) {
       mstch::map item{{"text", AlertText(page, alert)},
                       {"zone", std::string(ZoneClass(alert.colour()))}};
-      row_alerts.push_back(item);
-      if (r.session_number() == last_session) alerts.push_back(item);
+      // The zone has its own column; on track or too early to tell, it
+      // needs no attention either.
+      const bool zone = alert.kind() == v1::ALERT_KIND_ORS_ZONE;
+      if (!zone) row_alerts.push_back(item);
+      const bool calm = zone && (alert.colour() == v1::ZONE_GREEN ||
+                                 alert.colour() == v1::ZONE_GREY);
+      if (r.session_number() == last_session && !calm) alerts.push_back(item);
     }
     std::string expected = "–";
     if (e.expected().available()) {

@@ -20,7 +20,9 @@ const httplib::Headers& SecurityHeaders() {
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"X-Frame-Options", "DENY"},
-      {"Referrer-Policy", "no-referrer"},
+      // Not no-referrer: with it a browser posts forms with "Origin: null",
+      // which the origin check must refuse. Other sites still get nothing.
+      {"Referrer-Policy", "same-origin"},
       {"Cache-Control", "no-store"},
   };
   return *headers;

@@ -18,7 +18,7 @@
 int main(int argc, char** argv) {
   tilbake::web::HttpOptions http;
   tilbake::web::WebAppOptions app_options;
-  int idle_minutes = 30;
+  std::string idle = "30m";
   CLI::App app(
       "tilbake-web: Tilbake's pages for quality groups and clinicians");
   app.add_option("--listen", http.listen, "host:port to serve the pages on")
@@ -31,15 +31,22 @@ int main(int argc, char** argv) {
   app.add_option("--tls_key", http.tls_key_file, "PEM private key for HTTPS");
   app.add_option("--server_ca", app_options.server.tls_ca_file,
                  "PEM CA of tilbake-server's certificate (TLS to the server)");
-  app.add_option("--session_idle_minutes", idle_minutes,
-                 "sign-out after this long without use")
+  app.add_option("--session_idle", idle,
+                 "sign-out after this long without use (30m, 2h, 90s)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 24 * 60));
+      ->check([](const std::string& text) -> std::string {
+        absl::Duration d;
+        if (!absl::ParseDuration(text, &d) || d < absl::Seconds(1) ||
+            d > absl::Hours(24)) {
+          return "a duration from 1s to 24h, such as 30m";
+        }
+        return "";
+      });
   app.add_option("--threads", http.threads, "HTTP worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   CLI11_PARSE(app, argc, argv);
-  app_options.session_idle = absl::Minutes(idle_minutes);
+  (void)absl::ParseDuration(idle, &app_options.session_idle);  // Checked.
 
   // SIGINT and SIGTERM are taken by sigwait below, not by a handler: the
   // worker threads inherit the blocked mask.

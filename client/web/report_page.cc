@@ -62,7 +62,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   if (!rows.ok()) return ErrorPage(page, rows.status());
 
   auto pct = [&](bool has, double value) {
-    return has ? absl::StrCat(t.Number(lang, value, 1), " %") : "–";
+    // A no-break space: "54,5 %" never wraps between number and sign.
+    return has ? absl::StrCat(t.Number(lang, value, 1), "\u00a0%") : "–";
   };
   auto number = [&](bool has, double value, int decimals) {
     return has ? t.Number(lang, value, decimals) : std::string("–");

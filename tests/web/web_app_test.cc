@@ -232,16 +232,17 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
   EXPECT_THAT(en.body, HasSubstr("<html lang=\"en\">"));
   EXPECT_THAT(en.body, HasSubstr("data-figure=\"sessions\">10<"));
   EXPECT_THAT(en.body, HasSubstr("data-figure=\"episodes_started\">5<"));
-  EXPECT_THAT(en.body, HasSubstr("data-figure=\"pct_ors\">100.0 %<"));
+  EXPECT_THAT(en.body, HasSubstr("data-figure=\"pct_ors\">100.0\u00a0%<"));
   EXPECT_THAT(en.body, HasSubstr("data-figure=\"series\">5<"));
   EXPECT_THAT(en.body, HasSubstr("data-figure=\"mean_intake\">20.0<"));
   EXPECT_THAT(en.body, HasSubstr("data-figure=\"mean_change\">10.0<"));
   // Improvement excludes recovery (docs/trends.md): all five recovered.
-  EXPECT_THAT(en.body,
-              HasSubstr("data-figure=\"pct_reliable_improvement\">0.0 %<"));
+  EXPECT_THAT(
+      en.body,
+      HasSubstr("data-figure=\"pct_reliable_improvement\">0.0\u00a0%<"));
   EXPECT_THAT(en.body, HasSubstr("data-figure=\"effect_size\">1.43<"));  // 10/7
   EXPECT_THAT(en.body,
-              HasSubstr("data-figure=\"pct_reliable_recovery\">100.0 %<"));
+              HasSubstr("data-figure=\"pct_reliable_recovery\">100.0\u00a0%<"));
   EXPECT_THAT(en.body, HasSubstr("<svg"));  // The month-by-month charts.
   EXPECT_THAT(en.body, HasSubstr("tilbake report --tenant=tenant-a "
                                  "--org_unit=psykisk-helse --from=2026-03-01 "
@@ -254,7 +255,7 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
   EXPECT_THAT(nb.body, HasSubstr("<h1>Kvalitetsrapport</h1>"));
   EXPECT_THAT(nb.body, HasSubstr("Samtaler med ORS utfylt"));
   EXPECT_THAT(nb.body, HasSubstr("data-figure=\"mean_change\">10,0<"));
-  EXPECT_THAT(nb.body, HasSubstr("data-figure=\"pct_ors\">100,0 %<"));
+  EXPECT_THAT(nb.body, HasSubstr("data-figure=\"pct_ors\">100,0\u00a0%<"));
   Response da = app_->Handle(Get("/report", period + "&lang=da"));
   EXPECT_THAT(da.body, HasSubstr("<html lang=\"da\">"));
   EXPECT_THAT(da.body, HasSubstr("data-figure=\"mean_intake\">20,0<"));

@@ -1,9 +1,11 @@
 // The quality report of an org unit and a period: the eleven indices per
 // outcome measure, month-by-month charts, the implementation figures.
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "client/render/charts.h"
@@ -12,6 +14,159 @@
 #include "google/protobuf/util/json_util.h"
 
 namespace tilbake::web {
+namespace {
+
+// "psyk/nord" is at depth 2; the whole tenant ("") at 0.
+int Depth(const std::string& org_unit) {
+  if (org_unit.empty()) return 0;
+  return 1 +
+         static_cast<int>(std::count(org_unit.begin(), org_unit.end(), '/'));
+}
+
+// The rows of every month from `from` to `to`: a month with nothing in it
+// gets an empty row (a gap in the charts, not a month left out).
+std::vector<v1::TrendRow> EveryMonth(const std::vector<v1::TrendRow>& rows,
+                                     absl::CivilMonth from,
+                                     absl::CivilMonth to) {
+  std::vector<v1::TrendRow> months;
+  for (absl::CivilMonth m = from; m <= to; ++m) {
+    auto found = std::find_if(rows.begin(), rows.end(), [&](const auto& r) {
+      return r.bucket_start().year() == m.year() &&
+             r.bucket_start().month() == m.month();
+    });
+    if (found != rows.end()) {
+      months.push_back(*found);
+    } else {
+      v1::TrendRow empty;
+      *empty.mutable_bucket_start() = ToDate(absl::CivilDay(m));
+      *empty.mutable_bucket_end() = ToDate(absl::CivilDay(m + 1) - 1);
+      months.push_back(std::move(empty));
+    }
+  }
+  return months;
+}
+
+const char* const kTeamColours[] = {render::kBlue, render::kOrange,
+                                    render::kPurple, render::kGreen};
+
+}  // namespace
+
+// The units one level below the one asked for, side by side: a table for
+// the whole period and the share of sessions with ORS and SRS completed,
+// month by month (what a department rolling FIT out follows). Empty when
+// the unit has no units below it.
+absl::StatusOr<mstch::map> WebApp::TeamsSection(
+    Page& page, const v1::QueryTrendsRequest& monthly,
+    const std::vector<v1::TrendRow>& months, const std::string& cli_period) {
+  const Translator& t = translator_;
+  const Language lang = page.language;
+  v1::QueryTrendsRequest whole = monthly;
+  whole.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
+  whole.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
+  whole.set_org_unit_depth(Depth(monthly.org_unit()) + 1);
+  auto found = page.client->QueryTrends(whole);
+  if (!found.ok()) return found.status();
+  const std::vector<v1::TrendRow>& teams = *found;
+  const bool below =
+      std::any_of(teams.begin(), teams.end(), [&](const v1::TrendRow& r) {
+        return r.org_unit() != monthly.org_unit();
+      });
+  if (!below) return mstch::map{};
+
+  auto pct = [&](bool shown, bool has, double value) {
+    return shown && has ? absl::StrCat(t.Number(lang, value, 1), "\u00a0%")
+                        : std::string("–");
+  };
+  mstch::array rows;
+  for (const v1::TrendRow& r : teams) {
+    const v1::ActivityFigures& a = r.activity();
+    const v1::OutcomeFigures& o = r.all();
+    const bool shown = !r.activity_suppressed();
+    rows.push_back(mstch::map{
+        {"team", r.org_unit()},
+        {"sessions", shown ? t.Integer(lang, a.sessions()) : "–"},
+        {"pct_ors",
+         pct(shown, a.has_pct_sessions_with_ors(), a.pct_sessions_with_ors())},
+        {"pct_srs",
+         pct(shown, a.has_pct_sessions_with_srs(), a.pct_sessions_with_srs())},
+        {"series", o.suppressed() ? "–" : t.Integer(lang, o.series())},
+        {"mean_change",
+         o.has_mean_change() ? t.Number(lang, o.mean_change(), 1) : "–"},
+        {"effect_size",
+         o.has_effect_size() ? t.Number(lang, o.effect_size(), 2) : "–"},
+        {"pct_reliable_recovery",
+         pct(true, o.has_pct_reliable_recovery(), o.pct_reliable_recovery())},
+        {"unilateral_endings",
+         o.suppressed() ? "–" : t.Integer(lang, o.unilateral_endings())},
+    });
+  }
+
+  // Month by month per team, on the department's months.
+  v1::QueryTrendsRequest by_month = monthly;
+  by_month.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
+  by_month.set_org_unit_depth(whole.org_unit_depth());
+  auto by_team = page.client->QueryTrends(by_month);
+  if (!by_team.ok()) return by_team.status();
+  const std::vector<v1::TrendRow>& team_months = *by_team;
+  auto share = [&](const std::string& team,
+                   double (v1::ActivityFigures::*get)() const,
+                   bool (v1::ActivityFigures::*has)() const) {
+    return [&team_months, team, get,
+            has](const v1::TrendRow& month) -> std::optional<double> {
+      for (const v1::TrendRow& r : team_months) {
+        if (r.org_unit() == team && !r.activity_suppressed() &&
+            r.bucket_start().SerializeAsString() ==
+                month.bucket_start().SerializeAsString() &&
+            (r.activity().*has)()) {
+          return (r.activity().*get)();
+        }
+      }
+      return std::nullopt;
+    };
+  };
+  render::TrendLabels labels;
+  labels.width = 900;
+  labels.y_label = "%";
+  labels.y_floor = 0;
+  labels.y_ceiling = 100;
+  labels.bucket = [&](const v1::Date& d) {
+    return t.Month(lang, d.year(), d.month(), /*abbreviated=*/true);
+  };
+  labels.format_y = [&](double y) { return t.Number(lang, y, 0); };
+  const std::string cli = absl::StrCat(
+      "tilbake trends --tenant=", monthly.tenant_id(),
+      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
+      cli_period,
+      " --bucket=all --group_by=org_unit --depth=", whole.org_unit_depth());
+  mstch::array charts;
+  if (months.size() < 2) {  // A line needs two months.
+    return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
+  }
+  struct Form {
+    std::string title;
+    double (v1::ActivityFigures::*get)() const;
+    bool (v1::ActivityFigures::*has)() const;
+  };
+  for (const Form& form :
+       {Form{page.T("Sessions with ORS completed, by team"),
+             &v1::ActivityFigures::pct_sessions_with_ors,
+             &v1::ActivityFigures::has_pct_sessions_with_ors},
+        Form{page.T("Sessions with SRS completed, by team"),
+             &v1::ActivityFigures::pct_sessions_with_srs,
+             &v1::ActivityFigures::has_pct_sessions_with_srs}}) {
+    std::vector<render::TrendLine> lines;
+    for (size_t i = 0; i < teams.size(); ++i) {
+      // Colour and dash both differ, so colour is never the only signal.
+      lines.push_back({teams[i].org_unit(), kTeamColours[i % 4], i % 2 == 1,
+                       share(teams[i].org_unit(), form.get, form.has)});
+    }
+    labels.title = form.title;
+    charts.push_back(mstch::map{
+        {"svg", render::RenderSvg(render::TrendChart(months, labels, lines))},
+        {"caption", page.T("Share of sessions each month.")}});
+  }
+  return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
+}
 
 Response WebApp::Report(const Request& request, Page& page, bool json) {
   const Translator& t = translator_;
@@ -58,8 +213,10 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   *trends.mutable_from() = query.from();
   *trends.mutable_to() = query.to();
   trends.set_bucket(v1::TREND_BUCKET_MONTH);
-  auto rows = page.client->QueryTrends(trends);
-  if (!rows.ok()) return ErrorPage(page, rows.status());
+  auto found = page.client->QueryTrends(trends);
+  if (!found.ok()) return ErrorPage(page, found.status());
+  const std::vector<v1::TrendRow> months = EveryMonth(*found, from, to);
+  const std::vector<v1::TrendRow>* rows = &months;
 
   auto pct = [&](bool has, double value) {
     // A no-break space: "54,5 %" never wraps between number and sign.
@@ -149,7 +306,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       return (f.*get)();
     };
   };
-  if (!rows->empty()) {
+  // A line needs two months; for one, the tables say it all.
+  if (rows->size() >= 2) {
     labels.title = page.T("Effect size by month");
     labels.y_label = page.T("effect size");
     labels.zero_rule = true;
@@ -195,14 +353,17 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
 
   const std::string from_text = absl::FormatCivilTime(from).substr(0, 7);
   const std::string to_text = absl::FormatCivilTime(to).substr(0, 7);
+  const std::string cli_period = absl::StrCat(
+      " --from=", from_text, "-01 --to=", absl::FormatCivilTime(last_day));
+  auto teams = TeamsSection(page, trends, *rows, cli_period);
+  if (!teams.ok()) return ErrorPage(page, teams.status());
   const std::string json_href = absl::StrCat(
       "/data/report.json?tenant=", UrlEncode(tenant),
       "&org_unit=", UrlEncode(org_unit), "&from=", from_text, "&to=", to_text);
   const std::string cli = absl::StrCat(
       "tilbake report --tenant=", tenant,
       org_unit.empty() ? "" : absl::StrCat(" --org_unit=", org_unit),
-      " --from=", from_text, "-01 --to=", absl::FormatCivilTime(last_day),
-      " --json");
+      cli_period, " --json");
   mstch::map context{
       {"tenant_field", names_tenant},
       {"tenant", tenant},
@@ -227,6 +388,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
                           report->pct_sessions_with_inspire())},
       {"outcomes", outcomes},
       {"charts", charts},
+      {"teams", teams->empty() ? mstch::node(false) : mstch::node(*teams)},
       {"json_href", json_href},
       {"cli", cli},
   };

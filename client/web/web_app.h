@@ -4,8 +4,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/sdk/client.h"
 #include "client/web/http.h"
@@ -45,6 +47,10 @@ class WebApp {
   Response SignOut(const Request& request, Page& page);
   // The quality report of a period and org unit (json: the API's answer).
   Response Report(const Request& request, Page& page, bool json);
+  // The report's units one level down, side by side (empty: none).
+  absl::StatusOr<mstch::map> TeamsSection(
+      Page& page, const v1::QueryTrendsRequest& monthly,
+      const std::vector<v1::TrendRow>& months, const std::string& cli_period);
   // An episode for its clinician, or (for_client) the client's own graph.
   Response Episode(const Request& request, Page& page, bool for_client);
   // The page for a failed call: not signed in, no permission (with the

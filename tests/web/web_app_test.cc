@@ -226,7 +226,8 @@ TEST_F(WebAppTest, AnIdleSessionEndsWithAMessage) {
 TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
   SeedFiveRecoveredClients();
   ASSERT_EQ(SignIn("t-lise").status, 303);
-  const std::string period = "from=2026-03&to=2026-03";
+  // Two months: the charts need two points (February has none).
+  const std::string period = "from=2026-02&to=2026-03";
   Response en = app_->Handle(Get("/report", period + "&lang=en"));
   ASSERT_EQ(en.status, 200) << en.body;
   EXPECT_THAT(en.body, HasSubstr("<html lang=\"en\">"));
@@ -245,7 +246,7 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
               HasSubstr("data-figure=\"pct_reliable_recovery\">100.0\u00a0%<"));
   EXPECT_THAT(en.body, HasSubstr("<svg"));  // The month-by-month charts.
   EXPECT_THAT(en.body, HasSubstr("tilbake report --tenant=tenant-a "
-                                 "--org_unit=psykisk-helse --from=2026-03-01 "
+                                 "--org_unit=psykisk-helse --from=2026-02-01 "
                                  "--to=2026-03-31 --json"));
 
   Request nb_request = Get("/report", period);

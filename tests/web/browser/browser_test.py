@@ -42,7 +42,7 @@ AXE_JS = os.environ.get("AXE_JS", "")
 SHOTS = pathlib.Path(os.environ.get("SCREENSHOT_DIR", "browser-screenshots"))
 
 LANGUAGES = ("en", "nb", "da")
-PERIOD = "from=2026-03&to=2026-03"
+PERIOD = "from=2026-02&to=2026-03"  # Two months: the charts have lines.
 
 # name, role, token, extra fields of the --tokens_file entry.
 TOKENS = [
@@ -128,6 +128,22 @@ def click(driver, element):
     WebDriverWait(driver, 30).until(lambda d: d.execute_script(
         "return window.tilbakeOldPage === undefined && "
         "document.readyState === 'complete';"))
+
+
+# The teams of psyk in March 2026, from seed_ratings: nord has 12 sessions
+# (e-1..e-5 and the open e-9, ORS and SRS in each), 5 closed series with
+# change +10 (effect size 10 / 7 = 1.43), all recovered; sor has 10 sessions
+# with ORS and no SRS, 5 series with change +2 (2 / 7 = 0.29), none
+# recovered.
+TEAMS = {
+    "psyk/nord": {"sessions": "12", "pct_ors": "100.0 %", "pct_srs": "100.0 %",
+                  "series": "5", "mean_change": "10.0", "effect_size": "1.43",
+                  "pct_reliable_recovery": "100.0 %",
+                  "unilateral_endings": "0"},
+    "psyk/sor": {"sessions": "10", "pct_ors": "100.0 %", "pct_srs": "0.0 %",
+                 "series": "5", "mean_change": "2.0", "effect_size": "0.29",
+                 "pct_reliable_recovery": "0.0 %", "unilateral_endings": "0"},
+}
 
 
 class Process:
@@ -323,9 +339,11 @@ class BrowserTest(unittest.TestCase):
 
     def test_the_quality_report_shows_the_hand_computed_figures(self):
         self.sign_in("t-lise")
-        expected = {
+        implementation = {
             "sessions": "22", "episodes_started": "11",
             "pct_ors": "100.0 %", "pct_srs": "54.5 %",
+        }
+        outcome = {
             "series": "10", "mean_intake": "20.0", "mean_change": "6.0",
             "effect_size": "0.86", "pct_reliable_recovery": "50.0 %",
             "pct_reliable_improvement": "0.0 %",
@@ -336,11 +354,22 @@ class BrowserTest(unittest.TestCase):
                 self.open(f"/report?org_unit=psyk&{PERIOD}&lang={lang}")
                 html = self.driver.find_element(By.TAG_NAME, "html")
                 self.assertEqual(html.get_attribute("lang"), lang)
-                for name, value in expected.items():
-                    self.assertEqual(self.figure(name),
-                                     self.decimal(lang, value), name)
+                for table, expected in (("table.implementation", implementation),
+                                        ('table[data-instrument="ors"]', outcome)):
+                    scope = self.driver.find_element(By.CSS_SELECTOR, table)
+                    for name, value in expected.items():
+                        self.assertEqual(self.figure(name, scope),
+                                         self.decimal(lang, value), name)
                 self.assertTrue(self.driver.find_elements(
                     By.CSS_SELECTOR, "figure.chart svg[role=img] title"))
+                # The teams side by side (docstring of seed_ratings).
+                for team, figures in TEAMS.items():
+                    row = self.driver.find_element(
+                        By.CSS_SELECTOR, f'tr[data-team="{team}"]')
+                    for name, value in figures.items():
+                        self.assertEqual(self.figure(name, row),
+                                         self.decimal(lang, value),
+                                         f"{team} {name}")
                 self.check_page(f"report-{lang}")
         # The JSON link gives the API's own numbers.
         link = self.driver.find_element(By.CSS_SELECTOR, ".source a")
@@ -362,7 +391,9 @@ class BrowserTest(unittest.TestCase):
             self.assertEqual(driver.find_element(By.TAG_NAME, "html")
                              .get_attribute("lang"), "da")
             self.assertEqual(driver.find_element(
-                By.CSS_SELECTOR, '[data-figure="mean_change"]').text, "6,0")
+                By.CSS_SELECTOR,
+                'table[data-instrument="ors"] [data-figure="mean_change"]').text,
+                "6,0")
         finally:
             driver.quit()
 
@@ -377,7 +408,7 @@ class BrowserTest(unittest.TestCase):
                               check=True).stdout
         # Period, org unit, rule set and the printing date are on paper;
         # the pickers and the navigation are not.
-        self.assertIn("1. mars 2026 – 31. mars 2026", text)
+        self.assertIn("1. februar 2026 – 31. mars 2026", text)
         self.assertIn("Enhet: psyk", text)
         self.assertIn("Regelsett: jt-5", text)
         self.assertIn("Skrevet ut:", text)

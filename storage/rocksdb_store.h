@@ -110,8 +110,8 @@ class RocksStore final : public Store {
       const std::function<absl::Status(
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const override;
-  absl::Status ScanClientEpisodes(
-      absl::string_view tenant_id, absl::string_view client_id,
+  absl::Status ScanEpisodesWhere(
+      absl::string_view tenant_id, const EpisodeFilter& filter,
       const std::function<absl::Status(
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const override;

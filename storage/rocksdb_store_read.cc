@@ -207,20 +207,27 @@ absl::Status RocksStore::ScanEpisodes(
       });
 }
 
-absl::Status RocksStore::ScanClientEpisodes(
-    absl::string_view tenant_id, absl::string_view client_id,
+absl::Status RocksStore::ScanEpisodesWhere(
+    absl::string_view tenant_id, const EpisodeFilter& filter,
     const std::function<absl::Status(
         const domain::Episode&, const std::vector<domain::Administration>&)>&
         visit) const {
+  auto matches = [&filter](const domain::Episode& e) {
+    if (!filter.client_id.empty() &&
+        std::find(e.client_ids.begin(), e.client_ids.end(), filter.client_id) ==
+            e.client_ids.end()) {
+      return false;
+    }
+    if (!filter.clinician_id.empty() && e.clinician_id != filter.clinician_id)
+      return false;
+    return !(filter.open_only && e.closed());
+  };
   return ScanPrefix(
       episodes(), keys::Episode(tenant_id, ""), "scanning episodes",
       [&](absl::string_view, absl::string_view value) -> absl::StatusOr<Next> {
         ASSIGN_OR_RETURN(domain::Episode episode, codec::DecodeEpisode(value));
-        // No index by client: only a member's episodes are read further.
-        if (std::find(episode.client_ids.begin(), episode.client_ids.end(),
-                      client_id) == episode.client_ids.end()) {
-          return Next::kContinue;
-        }
+        // No index: only the matching episodes are read further.
+        if (!matches(episode)) return Next::kContinue;
         ASSIGN_OR_RETURN(
             std::vector<domain::Administration> administrations,
             ListAdministrations(episode.tenant_id, episode.episode_id));

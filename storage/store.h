@@ -184,14 +184,30 @@ class Store {
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const = 0;
 
-  // As ScanEpisodes, for the episodes of `tenant_id` that `client_id` is a
-  // member of. Reads every episode record of the tenant but only the
-  // matching episodes' administrations (there is no index by client).
-  virtual absl::Status ScanClientEpisodes(
-      absl::string_view tenant_id, absl::string_view client_id,
+  // Which episodes ScanEpisodesWhere visits; an empty field matches any.
+  struct EpisodeFilter {
+    std::string client_id;     // A member of the episode.
+    std::string clinician_id;  // The episode's (its first session's).
+    bool open_only = false;
+  };
+
+  // As ScanEpisodes, for the episodes of `tenant_id` that match `filter`.
+  // Reads every episode record of the tenant but only the matching
+  // episodes' administrations (there is no index by client or clinician:
+  // episode records are small, one per course of treatment).
+  virtual absl::Status ScanEpisodesWhere(
+      absl::string_view tenant_id, const EpisodeFilter& filter,
       const std::function<absl::Status(
           const domain::Episode&, const std::vector<domain::Administration>&)>&
           visit) const = 0;
+  absl::Status ScanClientEpisodes(
+      absl::string_view tenant_id, absl::string_view client_id,
+      const std::function<absl::Status(
+          const domain::Episode&, const std::vector<domain::Administration>&)>&
+          visit) const {
+    return ScanEpisodesWhere(tenant_id, {.client_id = std::string(client_id)},
+                             visit);
+  }
 
   // Calls `visit` for every idempotency key of `tenant_id`.
   virtual absl::Status ScanIdempotency(

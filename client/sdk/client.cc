@@ -449,6 +449,18 @@ absl::StatusOr<std::vector<v1::ErasureRequest>> Client::ListErasureRequests(
                                          response.requests().end());
 }
 
+absl::StatusOr<std::vector<v1::EpisodeSummary>> Client::ListEpisodes(
+    const v1::ListEpisodesRequest& request) {
+  v1::ListEpisodesResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return stub_->ListEpisodes(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return std::vector<v1::EpisodeSummary>(response.episodes().begin(),
+                                         response.episodes().end());
+}
+
 absl::StatusOr<v1::Caller> Client::WhoAmI() {
   v1::WhoAmIRequest request;
   v1::Caller response;

@@ -138,11 +138,16 @@ class Client {
   absl::StatusOr<std::vector<v1::InstrumentDefinition>> ListInstruments(
       const std::string& family = "");
 
-  // Every rule set; `active` names tenant_id's when it is not empty.
   // Who the server takes this client's token to be (one attempt per retry
   // policy, like every read).
   absl::StatusOr<v1::Caller> WhoAmI();
 
+  // A clinician's episodes and where each stands (empty clinician_id: a
+  // clinician token's own), most recent first.
+  absl::StatusOr<std::vector<v1::EpisodeSummary>> ListEpisodes(
+      const v1::ListEpisodesRequest& request);
+
+  // Every rule set; `active` names tenant_id's when it is not empty.
   absl::StatusOr<v1::ListRuleSetsResponse> ListRuleSets(
       const std::string& tenant_id = "");
 

@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
         }
         return "";
       });
+  app.add_option("--caseload_quiet_weeks", app_options.caseload_quiet_weeks,
+                 "the caseload flags an open episode without an outcome "
+                 "score for this many weeks")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 52));
   app.add_option("--threads", http.threads, "HTTP worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

@@ -112,8 +112,10 @@ Response WebApp::Handle(const Request& request) {
                         expired ? Notice::kSessionEnded : Notice::kNone);
     }
   }
-  if (request.path == "/" && page.caller.role() == v1::CALLER_ROLE_CLINICIAN) {
-    return Episode(request, page, /*for_client=*/false);
+  if ((request.path == "/" &&
+       page.caller.role() == v1::CALLER_ROLE_CLINICIAN) ||
+      request.path == "/caseload") {
+    return Caseload(request, page);
   }
   if (request.path == "/" || request.path == "/report") {
     return Report(request, page, /*json=*/false);
@@ -294,6 +296,8 @@ Response WebApp::Render(Page& page, int status, const std::string& title,
         mstch::map{{"report", role != v1::CALLER_ROLE_CLINICIAN &&
                                   role != v1::CALLER_ROLE_INTEGRATION},
                    {"report_current", page.current == "report"},
+                   {"caseload", reads_episodes},
+                   {"caseload_current", page.current == "caseload"},
                    {"episode", reads_episodes},
                    {"episode_current", page.current == "episode"}};
   }

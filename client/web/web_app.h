@@ -24,6 +24,8 @@ struct WebAppOptions {
   client::ClientOptions server;  // Where tilbake-server is; no token here.
   absl::Duration session_idle = absl::Minutes(30);
   size_t max_sessions = 10000;
+  // The caseload flags an open episode without an outcome score this long.
+  int caseload_quiet_weeks = 4;
 };
 
 class WebApp {
@@ -51,6 +53,8 @@ class WebApp {
   absl::StatusOr<mstch::map> TeamsSection(
       Page& page, const v1::QueryTrendsRequest& monthly,
       const std::vector<v1::TrendRow>& months, const std::string& cli_period);
+  // A clinician's open episodes, the ones that need attention first.
+  Response Caseload(const Request& request, Page& page);
   // An episode for its clinician, or (for_client) the client's own graph.
   Response Episode(const Request& request, Page& page, bool for_client);
   // The page for a failed call: not signed in, no permission (with the

@@ -3,7 +3,9 @@
 // is converted once (git grep "ToProto(scoring::" finds them all).
 #include "server/api/feedback_convert.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -440,6 +442,65 @@ v1::Administration ToProto(const core::SubmitResult& result) {
   v1::Administration out = ToProto(result.administration);
   if (result.rules != nullptr) {
     SetEvaluation(result.evaluation, *result.rules, out.mutable_score());
+  }
+  return out;
+}
+
+v1::EpisodeSummary SummaryOf(const v1::Episode& episode) {
+  v1::EpisodeSummary out;
+  out.set_episode_id(episode.episode_id());
+  out.set_episode_type(episode.episode_type());
+  *out.mutable_client_ids() = episode.client_ids();
+  out.set_org_unit(episode.org_unit());
+  out.set_clinician_id(episode.clinician_id());
+  *out.mutable_first_session_date() = episode.first_session_date();
+  *out.mutable_last_session_date() = episode.last_session_date();
+  out.set_closed(episode.closed());
+  int32_t sessions = 0;
+  for (const v1::Administration& a : episode.administrations()) {
+    sessions = std::max(sessions, a.rating().session_number());
+  }
+  out.set_sessions(sessions);
+  // Each client's latest outcome score (administrations are in session
+  // order); the summary takes the worst zone among them (red > orange >
+  // green > grey).
+  auto severity = [](v1::Zone z) {
+    switch (z) {
+      case v1::ZONE_RED:
+        return 3;
+      case v1::ZONE_ORANGE:
+        return 2;
+      case v1::ZONE_GREEN:
+        return 1;
+      default:
+        return 0;
+    }
+  };
+  std::map<std::string, const v1::Administration*> latest;
+  for (const v1::Administration& a : episode.administrations()) {
+    if (a.score().evaluation().has_expected() && a.score().has_total() &&
+        a.rating().rater().kind() != v1::Rater::KIND_COLLATERAL) {
+      latest[a.rating().client_id()] = &a;
+    }
+  }
+  const v1::Administration* shown = nullptr;
+  for (const auto& [client, a] : latest) {
+    if (shown == nullptr || severity(a->score().evaluation().zone()) >
+                                severity(shown->score().evaluation().zone())) {
+      shown = a;
+    }
+  }
+  if (shown != nullptr) {
+    out.set_outcome_instrument_id(shown->rating().instrument_id());
+    out.set_latest_outcome(shown->score().total());
+    *out.mutable_latest_outcome_date() = shown->rating().session_date();
+    out.set_zone(shown->score().evaluation().zone());
+  }
+  for (const v1::Administration& a : episode.administrations()) {
+    if (a.rating().session_number() != sessions) continue;
+    for (const v1::Alert& alert : a.score().evaluation().alerts()) {
+      *out.add_alerts() = alert;
+    }
   }
   return out;
 }

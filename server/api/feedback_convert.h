@@ -27,6 +27,9 @@ v1::Administration ToProto(const domain::Administration& administration);
 v1::Administration ToProto(const core::SubmitResult& result);
 // The episode with every administration evaluated, and its outcomes.
 v1::Episode ToProto(const core::EpisodeView& view);
+// Where an episode stands: its latest outcome score and zone (the worst of
+// its clients' latest), the latest session's alerts.
+v1::EpisodeSummary SummaryOf(const v1::Episode& episode);
 v1::InstrumentDefinition ToProto(const scoring::InstrumentDefinition& d);
 v1::RuleSetInfo ToProto(const scoring::RuleSet& rules);
 // WhoAmI's answer for a known caller (authenticated = true).

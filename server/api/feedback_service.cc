@@ -432,6 +432,30 @@ grpc::ServerUnaryReactor* FeedbackService::ListRuleSets(
   return Finish(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* FeedbackService::ListEpisodes(
+    grpc::CallbackServerContext* context,
+    const v1::ListEpisodesRequest* request,
+    v1::ListEpisodesResponse* response) {
+  return RunAdmitted(
+      context, limits_, auth::Rpc::kListEpisodes,
+      {.tenant_id = request->tenant_id(),
+       .clinician_id = request->clinician_id()},
+      [this, request, response](const domain::Actor& actor) {
+        // Empty: a clinician's own (the policy let nobody else through).
+        const std::string& clinician = request->clinician_id().empty()
+                                           ? actor.clinician_id
+                                           : request->clinician_id();
+        ASSIGN_OR_RETURN(
+            std::vector<core::EpisodeView> views,
+            core_->ListEpisodes(actor, request->tenant_id(), clinician,
+                                request->include_closed()));
+        for (const core::EpisodeView& view : views) {
+          *response->add_episodes() = SummaryOf(ToProto(view));
+        }
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* FeedbackService::WhoAmI(
     grpc::CallbackServerContext* context, const v1::WhoAmIRequest* /*request*/,
     v1::Caller* response) {

@@ -75,6 +75,10 @@ class FeedbackService final
       grpc::CallbackServerContext* context,
       const v1::ListRuleSetsRequest* request,
       v1::ListRuleSetsResponse* response) override;
+  grpc::ServerUnaryReactor* ListEpisodes(
+      grpc::CallbackServerContext* context,
+      const v1::ListEpisodesRequest* request,
+      v1::ListEpisodesResponse* response) override;
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
                                    const v1::WhoAmIRequest* request,
                                    v1::Caller* response) override;

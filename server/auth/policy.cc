@@ -21,10 +21,11 @@ bool RoleMayCall(Role role, Rpc rpc) {
   };
   switch (role) {
     case Role::kClinician:
-      return any_of({Rpc::kSubmitRating, Rpc::kGetEpisode, Rpc::kCloseEpisode});
+      return any_of({Rpc::kSubmitRating, Rpc::kGetEpisode, Rpc::kCloseEpisode,
+                     Rpc::kListEpisodes});
     case Role::kIntegration:
       return any_of({Rpc::kSubmitRating, Rpc::kImportRatings, Rpc::kGetEpisode,
-                     Rpc::kCloseEpisode});
+                     Rpc::kCloseEpisode, Rpc::kListEpisodes});
     case Role::kQuality:
       return any_of({Rpc::kQueryTrends, Rpc::kGetQualityReport});
     case Role::kAdmin:
@@ -76,6 +77,8 @@ const char* RpcName(Rpc rpc) {
       return "ListErasureRequests";
     case Rpc::kWhoAmI:
       return "WhoAmI";
+    case Rpc::kListEpisodes:
+      return "ListEpisodes";
   }
   return "unknown";
 }
@@ -102,6 +105,12 @@ absl::Status Authorize(const Principal& p, Rpc rpc, const Access& access) {
       access.clinician_id != p.clinician_id) {
     return absl::PermissionDeniedError(
         "rating.clinician_id: a clinician's token submits their own ratings");
+  }
+  // Empty names the token's own clinician.
+  if (p.role == Role::kClinician && rpc == Rpc::kListEpisodes &&
+      !access.clinician_id.empty() && access.clinician_id != p.clinician_id) {
+    return absl::PermissionDeniedError(
+        "clinician_id: a clinician's token lists their own episodes");
   }
   // The org-unit fence is for the aggregates; a quality lead with an org
   // unit still lists instruments and asks who they are.

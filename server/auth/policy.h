@@ -25,15 +25,17 @@ enum class Rpc {
   kDecideErasure,
   kListErasureRequests,
   kWhoAmI,
+  kListEpisodes,
 };
 
 const char* RpcName(Rpc rpc);
 
 // What a call asks for, as far as access is concerned.
 struct Access {
-  std::string tenant_id;     // The tenant named by the request ("" = none).
-  std::string org_unit;      // Trend queries: the subtree asked for.
-  std::string clinician_id;  // Submissions: the clinician the rating names.
+  std::string tenant_id;  // The tenant named by the request ("" = none).
+  std::string org_unit;   // Trend queries: the subtree asked for.
+  // Submissions: the clinician the rating names; ListEpisodes: whose.
+  std::string clinician_id;
   // Not used to decide; recorded in the access log when the call is denied.
   std::string episode_id;
   std::string client_id;

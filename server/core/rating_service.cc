@@ -257,6 +257,52 @@ absl::StatusOr<EpisodeView> RatingService::GetEpisode(
   return view;
 }
 
+absl::StatusOr<std::vector<EpisodeView>> RatingService::ListEpisodes(
+    const domain::Actor& actor, absl::string_view tenant_id,
+    absl::string_view clinician_id, bool include_closed) const {
+  ASSIGN_OR_RETURN(
+      std::vector<EpisodeView> views,
+      RunAudited(
+          records_->audit(), actor,
+          {"ListEpisodes", std::string(tenant_id), "", ""},
+          [&]() -> absl::StatusOr<std::vector<EpisodeView>> {
+            RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
+            RETURN_IF_ERROR(CheckIdentifier("clinician_id", clinician_id));
+            std::vector<EpisodeView> found;
+            RETURN_IF_ERROR(records_->store().ScanEpisodesWhere(
+                tenant_id,
+                {.clinician_id = std::string(clinician_id),
+                 .open_only = !include_closed},
+                [&](const Episode& episode,
+                    const std::vector<Administration>& administrations) {
+                  found.push_back(EpisodeView{episode, administrations});
+                  return absl::OkStatus();
+                }));
+            std::stable_sort(found.begin(), found.end(),
+                             [](const EpisodeView& a, const EpisodeView& b) {
+                               return a.episode.last_session_date >
+                                      b.episode.last_session_date;
+                             });
+            if (found.size() > kMaxListedEpisodes) {
+              found.resize(kMaxListedEpisodes);
+            }
+            for (EpisodeView& view : found) {
+              RETURN_IF_ERROR(records_->Evaluate(view));
+            }
+            return found;
+          }));
+  // Durable before the list leaves: every episode read is logged.
+  std::vector<domain::AuditEntry> entries;
+  for (const EpisodeView& view : views) {
+    std::vector<domain::AuditEntry> more =
+        records_->EntriesFor(actor, "ListEpisodes", view.episode, "");
+    entries.insert(entries.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+  }
+  if (!entries.empty()) RETURN_IF_ERROR(records_->audit().Record(entries));
+  return views;
+}
+
 absl::StatusOr<EpisodeView> RatingService::CloseEpisode(
     const domain::Actor& actor, absl::string_view tenant_id,
     absl::string_view episode_id, const domain::Ending& ending) {

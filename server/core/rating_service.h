@@ -65,6 +65,14 @@ class RatingService {
                                          absl::string_view tenant_id,
                                          absl::string_view episode_id) const;
 
+  // `clinician_id`'s episodes (by their first session), open ones only
+  // unless `include_closed`, most recent last session first, at most
+  // kMaxListedEpisodes; each evaluated, and each a read in the access log.
+  static constexpr size_t kMaxListedEpisodes = 500;
+  absl::StatusOr<std::vector<EpisodeView>> ListEpisodes(
+      const domain::Actor& actor, absl::string_view tenant_id,
+      absl::string_view clinician_id, bool include_closed) const;
+
   // Ends an episode and adds its client outcome series to the tenant's
   // trajectory reference, in one write. Repeating the same ending is OK; a
   // different one, or an end date before the last session, is

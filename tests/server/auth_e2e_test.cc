@@ -182,6 +182,55 @@ TEST_F(AuthE2eTest, ClinicianSubmitsAndReadsInTheirTenantOnly) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(AuthE2eTest, AClinicianListsTheirOwnEpisodesAndEachIsLogged) {
+  auto kari = As("t-kari");                                      // k-4
+  ASSERT_THAT(kari->SubmitRating(OrsRequest(1, "k1")), IsOk());  // e-1, 27.3
+  v1::ListEpisodesRequest own;
+  own.set_tenant_id("tenant-a");
+  auto listed = kari->ListEpisodes(own);  // Empty clinician: her own.
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_THAT(*listed, SizeIs(1));
+  EXPECT_EQ((*listed)[0].episode_id(), "e-1");
+  EXPECT_EQ((*listed)[0].sessions(), 1);
+  EXPECT_DOUBLE_EQ((*listed)[0].latest_outcome(), 27.3);
+  EXPECT_EQ((*listed)[0].outcome_instrument_id(), "ors");
+
+  // A colleague's own list is empty; hers is not theirs to read.
+  auto per = As("t-per");
+  auto theirs = per->ListEpisodes(own);
+  ASSERT_THAT(theirs, IsOk());
+  EXPECT_THAT(*theirs, SizeIs(0));
+  v1::ListEpisodesRequest karis = own;
+  karis.set_clinician_id("k-4");
+  EXPECT_THAT(per->ListEpisodes(karis),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("lists their own episodes")));
+  // The journal system names the clinician; a quality lead may not list.
+  auto by_integration = As("t-dips")->ListEpisodes(karis);
+  ASSERT_THAT(by_integration, IsOk());
+  EXPECT_THAT(*by_integration, SizeIs(1));
+  EXPECT_THAT(As("t-lise")->ListEpisodes(karis),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Closed episodes are left out unless asked for.
+  v1::Ending ending;
+  ending.set_type(v1::ENDING_TYPE_PLANNED);
+  *ending.mutable_end_date() = OrsRequest(1, "k1").rating().session_date();
+  ASSERT_THAT(kari->CloseEpisode("tenant-a", "e-1", ending), IsOk());
+  EXPECT_THAT(*kari->ListEpisodes(own), SizeIs(0));
+  own.set_include_closed(true);
+  EXPECT_THAT(*kari->ListEpisodes(own), SizeIs(1));
+
+  // Each listed episode is a read of its client in the access log.
+  auto log = As("t-anne")->QueryAuditLog(LogOf("tenant-a", "c-17"));
+  ASSERT_THAT(log, IsOk());
+  int reads = 0;
+  for (const v1::AuditEntry& e : log->entries()) {
+    reads += e.action() == "ListEpisodes" && e.episode_id() == "e-1" &&
+             e.outcome_name() == "OK";
+  }
+  EXPECT_EQ(reads, 3);  // kari, dips, kari with closed ones.
+}
+
 TEST_F(AuthE2eTest, AnIntegrationImportsForItsTenantRecordByRecord) {
   int next = 0;
   auto response =

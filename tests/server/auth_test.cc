@@ -164,26 +164,27 @@ TEST(PolicyTest, EachRoleAgainstEachRpc) {
       Rpc::kCloseEpisode,  Rpc::kListInstruments,     Rpc::kListRuleSets,
       Rpc::kQueryTrends,   Rpc::kGetQualityReport,    Rpc::kCreateBackup,
       Rpc::kQueryAuditLog, Rpc::kExportClient,        Rpc::kRequestErasure,
-      Rpc::kDecideErasure, Rpc::kListErasureRequests, Rpc::kWhoAmI};
+      Rpc::kDecideErasure, Rpc::kListErasureRequests, Rpc::kWhoAmI,
+      Rpc::kListEpisodes};
   struct Row {
     Role role;
     std::string allowed;  // One letter per rpc above: y or n.
   };
   // Submit Import Get Close ListI ListR Trends Report Backup | Audit Export
-  // RequestErasure DecideErasure ListErasure WhoAmI
+  // RequestErasure DecideErasure ListErasure WhoAmI ListEpisodes
   const std::vector<Row> rows = {
       {Role::kClinician,
        "ynyyyynnn"
-       "nnnnny"},
+       "nnnnnyy"},
       {Role::kIntegration,
        "yyyyyynnn"
-       "nnnnny"},
+       "nnnnnyy"},
       {Role::kQuality,
        "nnnnyyyyn"
-       "nnnnny"},
+       "nnnnnyn"},
       {Role::kAdmin,
        "nnnnyyyyy"
-       "yyyyyy"},
+       "yyyyyyn"},
   };
   for (const Row& row : rows) {
     Principal p{"someone", row.role == Role::kAdmin ? "*" : "oslo", row.role,

@@ -88,12 +88,14 @@ def seed_ratings():
       +10: past the reliable change of 5 and the cutoff 25, so recovered),
       SRS 36.0 both sessions; closed as planned on 2026-03-20. Episode e-9
       (client c-9) is open: ORS 20.0 then 30.0, SRS 36.0 then 20.0 (below the
-      cutoff 36 and fallen by 16: two alerts).
+      cutoff 36 and fallen by 16: two alerts). Episode e-8 (client c-8) is
+      open too: ORS 20.0 then 12.0 (below the expected range's lower bound
+      21.8: red), SRS 36.0 both sessions.
     psyk/sor (clinician k-2): clients c-11..c-15, ORS 20.0 then 22.0 (no
       reliable change), no SRS; closed as planned on 2026-03-20.
 
-    Quality report of psyk for March: 22 sessions (12 + 10), 11 episodes
-    started, ORS in 100.0 % of sessions, SRS in 12 / 22 = 54.5 %; of the 10
+    Quality report of psyk for March: 24 sessions (14 + 10), 12 episodes
+    started, ORS in 100.0 % of sessions, SRS in 14 / 24 = 58.3 %; of the 10
     closed series: mean intake 20.0, mean change (5·10 + 5·2) / 10 = 6.0,
     effect size 6.0 / SD 7 = 0.86 (rule set jt-5), recovered 50.0 %,
     reliably improved but not recovered 0.0 %, deteriorated 0.0 %.
@@ -112,6 +114,11 @@ def seed_ratings():
                               s, "ors", ors))
         records.append(rating(f"e-9-{s}-srs", "e-9", "c-9", "k-1", "psyk/nord",
                               s, "srs", srs))
+    for s, ors in ((1, 5.0), (2, 3.0)):
+        records.append(rating(f"e-8-{s}-ors", "e-8", "c-8", "k-1", "psyk/nord",
+                              s, "ors", ors))
+        records.append(rating(f"e-8-{s}-srs", "e-8", "c-8", "k-1", "psyk/nord",
+                              s, "srs", 9.0))
     for c in range(11, 16):
         e = f"e-{c}"
         for s, item in ((1, 5.0), (2, 5.5)):
@@ -130,13 +137,13 @@ def click(driver, element):
         "document.readyState === 'complete';"))
 
 
-# The teams of psyk in March 2026, from seed_ratings: nord has 12 sessions
-# (e-1..e-5 and the open e-9, ORS and SRS in each), 5 closed series with
+# The teams of psyk in March 2026, from seed_ratings: nord has 14 sessions
+# (e-1..e-5 and the open e-8 and e-9, ORS and SRS in each), 5 closed series with
 # change +10 (effect size 10 / 7 = 1.43), all recovered; sor has 10 sessions
 # with ORS and no SRS, 5 series with change +2 (2 / 7 = 0.29), none
 # recovered.
 TEAMS = {
-    "psyk/nord": {"sessions": "12", "pct_ors": "100.0 %", "pct_srs": "100.0 %",
+    "psyk/nord": {"sessions": "14", "pct_ors": "100.0 %", "pct_srs": "100.0 %",
                   "series": "5", "mean_change": "10.0", "effect_size": "1.43",
                   "pct_reliable_recovery": "100.0 %",
                   "unilateral_endings": "0"},
@@ -340,8 +347,8 @@ class BrowserTest(unittest.TestCase):
     def test_the_quality_report_shows_the_hand_computed_figures(self):
         self.sign_in("t-lise")
         implementation = {
-            "sessions": "22", "episodes_started": "11",
-            "pct_ors": "100.0 %", "pct_srs": "54.5 %",
+            "sessions": "24", "episodes_started": "12",
+            "pct_ors": "100.0 %", "pct_srs": "58.3 %",
         }
         outcome = {
             "series": "10", "mean_intake": "20.0", "mean_change": "6.0",
@@ -375,7 +382,7 @@ class BrowserTest(unittest.TestCase):
         link = self.driver.find_element(By.CSS_SELECTOR, ".source a")
         self.open(link.get_attribute("href").replace(self.stack.url, ""))
         report = json.loads(self.driver.find_element(By.TAG_NAME, "pre").text)
-        self.assertEqual(report["sessions"], "22")
+        self.assertEqual(report["sessions"], "24")
         self.assertEqual(report["outcomes"][0]["all"]["mean_change"], 6.0)
 
     def test_accept_language_chooses_and_the_switch_changes_the_language(self):
@@ -455,6 +462,34 @@ class BrowserTest(unittest.TestCase):
                 hidden = self.driver.find_element(By.CSS_SELECTOR, "svg").text
                 self.assertLess(len(hidden), len(legend))  # One line fewer.
                 self.check_page(f"client-view-no-srs-{lang}")
+
+    def test_the_caseload_puts_the_episodes_needing_attention_first(self):
+        self.sign_in("t-kari")
+        for lang in LANGUAGES:
+            with self.subTest(lang=lang):
+                self.open(f"/caseload?lang={lang}")
+                rows = self.driver.find_elements(
+                    By.CSS_SELECTOR, "table.caseload tbody tr")
+                # Open episodes only (e-1..e-5 are closed); red before the
+                # alliance alerts.
+                self.assertEqual([r.get_attribute("data-episode") for r in rows],
+                                 ["e-8", "e-9"])
+                self.assertEqual(self.figure("score", rows[0]),
+                                 self.decimal(lang, "12.0"))
+                self.assertEqual(self.figure("score", rows[1]),
+                                 self.decimal(lang, "30.0"))
+                if lang == "en":
+                    self.assertIn("Red: off track",
+                                  self.figure("attention", rows[0]))
+                    attention = self.figure("attention", rows[1])
+                    self.assertIn("SRS below the cutoff", attention)
+                    self.assertIn("SRS fell since the last session", attention)
+                    # March 2026 is far more than four weeks ago.
+                    self.assertIn("No outcome score for weeks: 4+", attention)
+                self.check_page(f"caseload-{lang}")
+        click(self.driver, self.driver.find_element(
+            By.CSS_SELECTOR, 'tr[data-episode="e-9"] a'))
+        self.assertIn("/episode?episode=e-9", self.driver.current_url)
 
     def test_refusals_get_the_no_access_page_and_are_in_the_access_log(self):
         self.sign_in("t-rune")  # Quality lead of "rus".

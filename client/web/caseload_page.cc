@@ -16,21 +16,6 @@ absl::CivilDay DayOf(const v1::Date& d) {
   return absl::CivilDay(d.year(), d.month(), d.day());
 }
 
-const char* ZoneClassOf(v1::Zone zone) {
-  switch (zone) {
-    case v1::ZONE_GREEN:
-      return "green";
-    case v1::ZONE_ORANGE:
-      return "orange";
-    case v1::ZONE_RED:
-      return "red";
-    case v1::ZONE_GREY:
-      return "grey";
-    default:
-      return "";
-  }
-}
-
 }  // namespace
 
 Response WebApp::Caseload(const Request& request, Page& page) {
@@ -72,14 +57,14 @@ Response WebApp::Caseload(const Request& request, Page& page) {
       rank = e.zone() == v1::ZONE_RED ? 0 : 1;
       attention.push_back(
           mstch::map{{"text", ZoneName(page, e.zone())},
-                     {"zone", std::string(ZoneClassOf(e.zone()))}});
+                     {"zone", std::string(ZoneClass(e.zone()))}});
     }
     for (const v1::Alert& alert : e.alerts()) {
       if (alert.kind() == v1::ALERT_KIND_ORS_ZONE) continue;  // Above.
       rank = std::min(rank, alert.kind() == v1::ALERT_KIND_SRS_MISSING ? 3 : 2);
       attention.push_back(
           mstch::map{{"text", AlertText(page, alert)},
-                     {"zone", std::string(ZoneClassOf(alert.colour()))}});
+                     {"zone", std::string(ZoneClass(alert.colour()))}});
     }
     const bool quiet = !e.has_latest_outcome_date() ||
                        today - DayOf(e.latest_outcome_date()) >= quiet_days;
@@ -111,7 +96,7 @@ Response WebApp::Caseload(const Request& request, Page& page) {
              {"score", e.has_latest_outcome()
                            ? t.Number(lang, e.latest_outcome(), 1)
                            : std::string("–")},
-             {"zone", std::string(ZoneClassOf(e.zone()))},
+             {"zone", std::string(ZoneClass(e.zone()))},
              {"zone_name", ZoneName(page, e.zone())},
              {"attention", attention},
          }});

@@ -12,21 +12,6 @@
 namespace tilbake::web {
 namespace {
 
-const char* ZoneClass(v1::Zone zone) {
-  switch (zone) {
-    case v1::ZONE_GREEN:
-      return "green";
-    case v1::ZONE_ORANGE:
-      return "orange";
-    case v1::ZONE_RED:
-      return "red";
-    case v1::ZONE_GREY:
-      return "grey";
-    default:
-      return "";
-  }
-}
-
 bool IsOutcome(const v1::Administration& a) {
   return a.score().evaluation().has_expected();
 }

@@ -31,6 +31,21 @@ std::string ZoneName(const WebApp::Page& page, v1::Zone zone) {
   }
 }
 
+const char* ZoneClass(v1::Zone zone) {
+  switch (zone) {
+    case v1::ZONE_GREEN:
+      return "green";
+    case v1::ZONE_ORANGE:
+      return "orange";
+    case v1::ZONE_RED:
+      return "red";
+    case v1::ZONE_GREY:
+      return "grey";
+    default:
+      return "";
+  }
+}
+
 std::string CategoryName(const WebApp::Page& page, v1::ChangeCategory c) {
   switch (c) {
     case v1::CHANGE_CATEGORY_NO_RELIABLE_CHANGE:

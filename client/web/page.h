@@ -53,6 +53,8 @@ std::optional<absl::CivilMonth> ParseMonth(const std::string& text);
 // Zones are always named as well as coloured (WCAG: colour is never the
 // only signal).
 std::string ZoneName(const WebApp::Page& page, v1::Zone zone);
+// The stylesheet's class suffix of a zone: "red" for zone-red; "" for none.
+const char* ZoneClass(v1::Zone zone);
 std::string CategoryName(const WebApp::Page& page, v1::ChangeCategory c);
 std::string RaterText(const WebApp::Page& page, const v1::Rater& rater);
 std::string AlertText(const WebApp::Page& page, const v1::Alert& alert);

@@ -84,11 +84,7 @@ Response WebApp::Caseload(const Request& request, Page& page) {
         {rank,
          mstch::map{
              {"episode", e.episode_id()},
-             {"href", absl::StrCat("/episode?",
-                                   page.NamesTenant()
-                                       ? "tenant=" + UrlEncode(tenant) + "&"
-                                       : std::string(),
-                                   "episode=", UrlEncode(e.episode_id()))},
+             {"href", "/episode?" + EpisodeQuery(page, tenant, e.episode_id())},
              {"clients", clients},
              {"org_unit", e.org_unit()},
              {"sessions", t.Integer(lang, e.sessions())},

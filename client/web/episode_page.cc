@@ -47,9 +47,7 @@ Response WebApp::Episode(const Request& request, Page& page, bool for_client) {
   auto score = [&](const v1::Score& s) {
     return s.has_total() ? t.Number(lang, s.total(), 1) : std::string("–");
   };
-  const std::string query = absl::StrCat(
-      page.NamesTenant() ? "tenant=" + UrlEncode(tenant) + "&" : std::string(),
-      "episode=", UrlEncode(episode_id));
+  const std::string query = EpisodeQuery(page, tenant, episode_id);
   const bool show_srs = request.Query("srs") != "hide";
 
   if (for_client) {

@@ -1,5 +1,7 @@
 #include "client/web/page.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace tilbake::web {
 
 v1::Date ToDate(absl::CivilDay day) {
@@ -8,6 +10,19 @@ v1::Date ToDate(absl::CivilDay day) {
   date.set_month(day.month());
   date.set_day(day.day());
   return date;
+}
+
+std::string EpisodeQuery(const WebApp::Page& page, const std::string& tenant,
+                         const std::string& episode_id) {
+  return absl::StrCat(
+      page.NamesTenant() ? "tenant=" + UrlEncode(tenant) + "&" : std::string(),
+      "episode=", UrlEncode(episode_id));
+}
+
+std::string Percent(const WebApp::Page& page, bool has, double value) {
+  if (!has) return "–";
+  return absl::StrCat(page.translator->Number(page.language, value, 1),
+                      "\u00a0%");
 }
 
 std::optional<absl::CivilMonth> ParseMonth(const std::string& text) {

@@ -46,8 +46,16 @@ struct WebApp::Page {
 };
 
 v1::Date ToDate(absl::CivilDay day);
+// "tenant=…&episode=…" (the tenant only where the caller names it): the
+// query of an episode's page.
+std::string EpisodeQuery(const WebApp::Page& page, const std::string& tenant,
+                         const std::string& episode_id);
 // A month input's value "2026-03", or nullopt.
 std::optional<absl::CivilMonth> ParseMonth(const std::string& text);
+
+// "54,5 %" in the page's language (a no-break space: the number and its
+// sign never wrap apart), "–" when there is no figure.
+std::string Percent(const WebApp::Page& page, bool has, double value);
 
 // The words a page shows for the API's values, in the page's language.
 // Zones are always named as well as coloured (WCAG: colour is never the

@@ -74,8 +74,7 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
   if (!below) return mstch::map{};
 
   auto pct = [&](bool shown, bool has, double value) {
-    return shown && has ? absl::StrCat(t.Number(lang, value, 1), "\u00a0%")
-                        : std::string("–");
+    return Percent(page, shown && has, value);
   };
   mstch::array rows;
   for (const v1::TrendRow& r : teams) {
@@ -218,10 +217,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   const std::vector<v1::TrendRow> months = EveryMonth(*found, from, to);
   const std::vector<v1::TrendRow>* rows = &months;
 
-  auto pct = [&](bool has, double value) {
-    // A no-break space: "54,5 %" never wraps between number and sign.
-    return has ? absl::StrCat(t.Number(lang, value, 1), "\u00a0%") : "–";
-  };
+  auto pct = [&](bool has, double value) { return Percent(page, has, value); };
   auto number = [&](bool has, double value, int decimals) {
     return has ? t.Number(lang, value, decimals) : std::string("–");
   };

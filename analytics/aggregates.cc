@@ -112,7 +112,7 @@ void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
                [&](const CellKey& k) { AddInto(cells[k], sums, sign); });
 }
 
-void AddAdministration(const domain::Administration& a,
+void AddAdministration(const domain::Administration& a, bool in_clinical_range,
                        const std::vector<domain::Administration>& earlier,
                        Cells& cells) {
   const domain::Rating& r = a.rating;
@@ -123,6 +123,7 @@ void AddAdministration(const domain::Administration& a,
     sums[admin::kCompleted] = 1;
     sums[admin::kTotalSum] = total;
     sums[admin::kTotalSq] = total * total;
+    sums[admin::kInClinicalRange] = in_clinical_range;
   }
   const bool collateral = r.rater.kind == domain::RaterKind::kCollateral;
   sums[admin::kCollateral] = collateral;

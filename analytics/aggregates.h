@@ -72,6 +72,9 @@ enum : size_t {
   // cell, each counted once: how many clients the cell's figures come from
   // (for small-cell suppression; exact per cell, not additive over cells).
   kClientSeries,
+  // Completed forms in the clinical range under the tenant's rule set; for
+  // an alliance form (SRS), below the alliance cutoff.
+  kInClinicalRange,
   kFields
 };
 }  // namespace admin
@@ -130,10 +133,12 @@ absl::CivilDay BucketEnd(Granularity granularity, int32_t bucket);
 void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
                            const Sums& sums, int sign = 1);
 
-// What one administration adds (A cells). `earlier` are the administrations
-// of the same episode already added: a.kClientSeries counts the client's
-// series once per cell, where no earlier one of the client fell into it.
-void AddAdministration(const domain::Administration& a,
+// What one administration adds (A cells). `in_clinical_range`: its total is
+// in the clinical range (the caller applies the tenant's rule set). `earlier`
+// are the administrations of the same episode already added:
+// a.kClientSeries counts the client's series once per cell, where no earlier
+// one of the client fell into it.
+void AddAdministration(const domain::Administration& a, bool in_clinical_range,
                        const std::vector<domain::Administration>& earlier,
                        Cells& cells);
 

@@ -32,9 +32,7 @@ bool InRange(const CutoffRule& rule, Tenths total) {
 std::optional<ClinicalRange> Clinical(const RuleSet& rules,
                                       const AdministrationInput& a) {
   if (!HasTotal(a)) return std::nullopt;
-  const CutoffRule* rule = rules.FindCutoff(a.instrument_id, a.age_band);
-  if (rule == nullptr) return std::nullopt;
-  return ClinicalRange{rule->value, rule->op, InRange(*rule, *a.score.total)};
+  return ClinicalRangeOf(rules, a.instrument_id, a.age_band, *a.score.total);
 }
 
 // Indices of the administrations with a total in the same series and
@@ -193,6 +191,14 @@ bool AllianceMissing(const std::vector<AdministrationInput>& all,
 }
 
 }  // namespace
+
+std::optional<ClinicalRange> ClinicalRangeOf(const RuleSet& rules,
+                                             absl::string_view instrument,
+                                             AgeBand band, Tenths total) {
+  const CutoffRule* rule = rules.FindCutoff(instrument, band);
+  if (rule == nullptr) return std::nullopt;
+  return ClinicalRange{rule->value, rule->op, InRange(*rule, total)};
+}
 
 std::vector<std::pair<std::string, Tenths>> OutcomeIntakes(
     const std::vector<AdministrationInput>& administrations) {

@@ -64,6 +64,12 @@ struct ClinicalRange {
   bool in_range = false;  // Clinical range (outcome) or concern (alliance).
 };
 
+// `total` of `instrument` against the rule set's cutoff for `band`; nullopt
+// when the rule set has none for the instrument.
+std::optional<ClinicalRange> ClinicalRangeOf(const RuleSet& rules,
+                                             absl::string_view instrument,
+                                             AgeBand band, Tenths total);
+
 // What the rules say about one administration, in its episode's context.
 struct Evaluation {
   std::optional<ClinicalRange> clinical;

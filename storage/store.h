@@ -127,10 +127,11 @@ class Store {
   static constexpr int kSchemaVersion = 1;
   // The aggregate cells this build writes: 1 week and month cells, 2 also
   // year cells, 3 also org-unit totals (a scope byte in every key), 4 also
-  // the client series of each A cell (admin::kClientSeries). A database
-  // with older cells needs a rebuild of its aggregates (ReplaceAggregates),
-  // which the server does at start.
-  static constexpr int kAggregatesVersion = 4;
+  // the client series of each A cell (admin::kClientSeries), 5 also the
+  // forms in the clinical range (admin::kInClinicalRange). A database with
+  // older cells needs a rebuild of its aggregates (ReplaceAggregates), which
+  // the server does at start.
+  static constexpr int kAggregatesVersion = 5;
 
   // Opens (or creates) the database at options.path. Errors:
   // Unavailable if another process holds it, DataLoss if it is corrupt,

@@ -634,6 +634,19 @@ std::string RenderQualityReport(const v1::QualityReport& r) {
           "%.0f%%"),
       "\n", "  collateral forms:        ", r.collateral_administrations(),
       "\n");
+  for (const v1::AllianceShare& a : r.alliance()) {
+    absl::StrAppend(
+        &out, "  ", a.instrument_id(), " below cutoff:",
+        std::string(
+            std::max<int>(1, 11 - static_cast<int>(a.instrument_id().size())),
+            ' '),
+        a.suppressed()
+            ? std::string("<k")
+            : absl::StrCat(
+                  Opt(a.has_pct_below_cutoff(), a.pct_below_cutoff(), "%.0f%%"),
+                  " (", a.below_cutoff(), " of ", a.completed(), " forms)"),
+        "\n");
+  }
   for (const v1::OutcomeIndices& o : r.outcomes()) {
     absl::StrAppend(&out, "\n", o.instrument_id(),
                     " (episodes ended in the period)\n");

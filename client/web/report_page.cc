@@ -167,6 +167,74 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
   return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
 }
 
+absl::StatusOr<mstch::map> WebApp::AllianceSection(
+    Page& page, const v1::QualityReport& report,
+    const v1::QueryTrendsRequest& monthly,
+    const std::vector<v1::TrendRow>& months, const std::string& cli_period) {
+  const Translator& t = translator_;
+  const Language lang = page.language;
+  if (report.alliance().empty()) return mstch::map{};
+  mstch::array rows;
+  v1::QueryTrendsRequest by_month = monthly;
+  by_month.add_group_by(v1::TREND_GROUP_BY_INSTRUMENT);
+  std::string ids;
+  for (const v1::AllianceShare& a : report.alliance()) {
+    const bool shown = !a.suppressed();
+    rows.push_back(mstch::map{
+        {"instrument", a.instrument_id()},
+        {"completed", shown ? t.Integer(lang, a.completed()) : "–"},
+        {"below_cutoff", shown ? t.Integer(lang, a.below_cutoff()) : "–"},
+        {"pct_below_cutoff", Percent(page, shown && a.has_pct_below_cutoff(),
+                                     a.pct_below_cutoff())},
+    });
+    by_month.add_instrument_ids(a.instrument_id());
+    absl::StrAppend(&ids, ids.empty() ? "" : ",", a.instrument_id());
+  }
+  const std::string cli = absl::StrCat(
+      "tilbake trends --tenant=", monthly.tenant_id(),
+      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
+      cli_period, " --instrument=", ids, " --group_by=instrument");
+  mstch::array charts;
+  if (months.size() >= 2) {  // A line needs two months.
+    auto found = page.client->QueryTrends(by_month);
+    if (!found.ok()) return found.status();
+    const std::vector<v1::TrendRow>& instrument_months = *found;
+    std::vector<render::TrendLine> lines;
+    for (int i = 0; i < report.alliance_size(); ++i) {
+      const std::string id = report.alliance(i).instrument_id();
+      lines.push_back({id, kTeamColours[i % 4], i % 2 == 1,
+                       [&instrument_months, id](
+                           const v1::TrendRow& month) -> std::optional<double> {
+                         for (const v1::TrendRow& r : instrument_months) {
+                           if (r.instrument_id() == id &&
+                               !r.activity_suppressed() &&
+                               r.bucket_start().SerializeAsString() ==
+                                   month.bucket_start().SerializeAsString() &&
+                               r.activity().has_pct_in_clinical_range()) {
+                             return r.activity().pct_in_clinical_range();
+                           }
+                         }
+                         return std::nullopt;
+                       }});
+    }
+    render::TrendLabels labels;
+    labels.width = 900;
+    labels.title = page.T("SRS below the cutoff, by month");
+    labels.y_label = "%";
+    labels.y_floor = 0;
+    labels.y_ceiling = 100;
+    labels.bucket = [&](const v1::Date& d) {
+      return t.Month(lang, d.year(), d.month(), /*abbreviated=*/true);
+    };
+    labels.format_y = [&](double y) { return t.Number(lang, y, 0); };
+    charts.push_back(mstch::map{
+        {"svg", render::RenderSvg(render::TrendChart(months, labels, lines))},
+        {"caption", page.T("Share of completed SRS forms below the cutoff "
+                           "each month.")}});
+  }
+  return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
+}
+
 Response WebApp::Report(const Request& request, Page& page, bool json) {
   const Translator& t = translator_;
   const Language lang = page.language;
@@ -353,6 +421,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       " --from=", from_text, "-01 --to=", absl::FormatCivilTime(last_day));
   auto teams = TeamsSection(page, trends, *rows, cli_period);
   if (!teams.ok()) return ErrorPage(page, teams.status());
+  auto alliance = AllianceSection(page, *report, trends, *rows, cli_period);
+  if (!alliance.ok()) return ErrorPage(page, alliance.status());
   const std::string json_href = absl::StrCat(
       "/data/report.json?tenant=", UrlEncode(tenant),
       "&org_unit=", UrlEncode(org_unit), "&from=", from_text, "&to=", to_text);
@@ -385,6 +455,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       {"outcomes", outcomes},
       {"charts", charts},
       {"teams", teams->empty() ? mstch::node(false) : mstch::node(*teams)},
+      {"alliance",
+       alliance->empty() ? mstch::node(false) : mstch::node(*alliance)},
       {"json_href", json_href},
       {"cli", cli},
   };

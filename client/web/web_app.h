@@ -53,6 +53,12 @@ class WebApp {
   absl::StatusOr<mstch::map> TeamsSection(
       Page& page, const v1::QueryTrendsRequest& monthly,
       const std::vector<v1::TrendRow>& months, const std::string& cli_period);
+  // The alliance: the share of SRS below the cutoff, for the whole period
+  // and month by month (empty: no alliance form in the period).
+  absl::StatusOr<mstch::map> AllianceSection(
+      Page& page, const v1::QualityReport& report,
+      const v1::QueryTrendsRequest& monthly,
+      const std::vector<v1::TrendRow>& months, const std::string& cli_period);
   // A clinician's open episodes, the ones that need attention first.
   Response Caseload(const Request& request, Page& page);
   // An episode for its clinician, or (for_client) the client's own graph.

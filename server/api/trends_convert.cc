@@ -108,6 +108,10 @@ v1::ActivityFigures ToProto(const core::ActivityFigures& a) {
   out.set_completed(a.completed);
   out.set_collateral(a.collateral);
   if (a.mean_score) out.set_mean_score(*a.mean_score);
+  out.set_in_clinical_range(a.in_clinical_range);
+  if (a.pct_in_clinical_range) {
+    out.set_pct_in_clinical_range(*a.pct_in_clinical_range);
+  }
   out.set_sessions(a.sessions);
   out.set_episodes_started(a.episodes_started);
   if (a.pct_sessions_with_outcome) {
@@ -168,6 +172,16 @@ v1::QualityReport ToProto(const core::QualityReport& r) {
     score->set_instrument_id(row.instrument_id);
     score->set_completed(row.activity.completed);
     if (row.activity.mean_score) score->set_mean(*row.activity.mean_score);
+  }
+  for (const core::TrendRow& row : r.alliance) {
+    v1::AllianceShare* share = report.add_alliance();
+    share->set_instrument_id(row.instrument_id);
+    share->set_suppressed(row.activity_suppressed);
+    share->set_completed(row.activity.completed);
+    share->set_below_cutoff(row.activity.in_clinical_range);
+    if (row.activity.pct_in_clinical_range) {
+      share->set_pct_below_cutoff(*row.activity.pct_in_clinical_range);
+    }
   }
   for (const core::QualityReport::Outcomes& outcomes : r.outcomes) {
     const core::TrendRow& row = outcomes.row;

@@ -217,8 +217,9 @@ absl::Status Server::StartExposer(const std::string& listen, State& state) {
 // Recomputes every trend aggregate from the stored ratings and endings.
 absl::Status Server::RebuildAggregatesNow(State& state) {
   LogEvent(LogLevel::kInfo, "rebuild_aggregates_started");
-  ASSIGN_OR_RETURN(auto cells,
-                   core::RebuildAggregates(*state.store, *state.catalog));
+  ASSIGN_OR_RETURN(
+      auto cells,
+      core::RebuildAggregates(*state.store, *state.catalog, *state.rule_sets));
   size_t count = 0;
   for (const auto& [tenant, tenant_cells] : cells) count += tenant_cells.size();
   RETURN_IF_ERROR(state.store->ReplaceAggregates(cells));

@@ -44,6 +44,17 @@ bool IsAlliance(const Administration& a,
          !f.collateral;
 }
 
+// Whether `a`'s total is in the clinical range (for an alliance form: below
+// the alliance cutoff) under its tenant's rule set.
+bool InClinicalRange(const Administration& a,
+                     const scoring::RuleSetRegistry& rule_sets) {
+  if (!a.score.total.has_value()) return false;
+  const std::optional<scoring::ClinicalRange> range = scoring::ClinicalRangeOf(
+      rule_sets.ForTenant(a.rating.tenant_id), a.rating.instrument_id,
+      a.rating.age_band, *a.score.total);
+  return range.has_value() && range->in_range;
+}
+
 }  // namespace
 
 void AddSubmission(const domain::Episode& episode_after,
@@ -51,8 +62,10 @@ void AddSubmission(const domain::Episode& episode_after,
                    const std::vector<Administration>& before,
                    const Administration& added,
                    const scoring::InstrumentCatalog& catalog,
+                   const scoring::RuleSetRegistry& rule_sets,
                    analytics::Cells& cells) {
-  analytics::AddAdministration(added, before, cells);
+  analytics::AddAdministration(added, InClinicalRange(added, rule_sets), before,
+                               cells);
   const domain::Rating& r = added.rating;
   const analytics::SessionFlags flags_before = analytics::FlagsOf(
       SessionForms(before, r.client_id, r.session_number, catalog));
@@ -126,11 +139,13 @@ void AddClose(const domain::Episode& episode,
 void AddEpisode(const domain::Episode& episode,
                 const std::vector<Administration>& administrations,
                 const scoring::InstrumentCatalog& catalog,
+                const scoring::RuleSetRegistry& rule_sets,
                 analytics::Cells& cells) {
   std::set<std::pair<std::string, int>> sessions;
   std::vector<Administration> earlier;
   for (const Administration& a : administrations) {
-    analytics::AddAdministration(a, earlier, cells);
+    analytics::AddAdministration(a, InClinicalRange(a, rule_sets), earlier,
+                                 cells);
     earlier.push_back(a);
     sessions.insert({a.rating.client_id, a.rating.session_number});
   }
@@ -163,12 +178,14 @@ void SubtractCells(const analytics::Cells& subtrahend,
 }
 
 absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
-    const storage::Store& store, const scoring::InstrumentCatalog& catalog) {
+    const storage::Store& store, const scoring::InstrumentCatalog& catalog,
+    const scoring::RuleSetRegistry& rule_sets) {
   std::map<std::string, analytics::Cells> out;
   absl::Status status = store.ScanEpisodes(
       "", [&](const domain::Episode& episode,
               const std::vector<Administration>& administrations) {
-        AddEpisode(episode, administrations, catalog, out[episode.tenant_id]);
+        AddEpisode(episode, administrations, catalog, rule_sets,
+                   out[episode.tenant_id]);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

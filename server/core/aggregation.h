@@ -11,6 +11,7 @@
 #include "domain/types.h"
 #include "scoring/evaluation.h"
 #include "scoring/instrument.h"
+#include "scoring/rule_set.h"
 #include "storage/store.h"
 
 // The trend aggregates' bookkeeping: what a submission or a close adds, and
@@ -20,11 +21,14 @@ namespace tilbake::core {
 
 // What storing `added` into an episode that held `before` adds.
 // `old_first` is the episode's first session date before (nullopt if new).
+// The tenant's rule set in `rule_sets` says which totals are in the clinical
+// range (a tenant that changes rule set rebuilds its aggregates).
 void AddSubmission(const domain::Episode& episode_after,
                    std::optional<absl::CivilDay> old_first,
                    const std::vector<domain::Administration>& before,
                    const domain::Administration& added,
                    const scoring::InstrumentCatalog& catalog,
+                   const scoring::RuleSetRegistry& rule_sets,
                    analytics::Cells& cells);
 
 // The outcomes to freeze at closing, from the episode's evaluation.
@@ -44,6 +48,7 @@ void AddClose(const domain::Episode& episode,
 void AddEpisode(const domain::Episode& episode,
                 const std::vector<domain::Administration>& administrations,
                 const scoring::InstrumentCatalog& catalog,
+                const scoring::RuleSetRegistry& rule_sets,
                 analytics::Cells& cells);
 
 // cells -= subtrahend, cell by cell.
@@ -56,7 +61,8 @@ analytics::Cells NonZeroCells(analytics::Cells cells);
 
 // Every cell, per tenant, recomputed from the stored episodes and ratings.
 absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
-    const storage::Store& store, const scoring::InstrumentCatalog& catalog);
+    const storage::Store& store, const scoring::InstrumentCatalog& catalog,
+    const scoring::RuleSetRegistry& rule_sets);
 
 }  // namespace tilbake::core
 

@@ -325,7 +325,8 @@ absl::StatusOr<domain::ErasureRequest> PrivacyService::EraseClient(
     }
     // Out with everything the episode added, in with what the rest adds.
     analytics::Cells before;
-    AddEpisode(*episode, all, records_->catalog(), before);
+    AddEpisode(*episode, all, records_->catalog(), records_->rule_sets(),
+               before);
     SubtractCells(before, changes.aggregates);
     if (episode->closed()) add_reference(all, -1);
     if (kept.empty()) {
@@ -334,7 +335,8 @@ absl::StatusOr<domain::ErasureRequest> PrivacyService::EraseClient(
       continue;
     }
     Episode after = WithoutClient(*std::move(episode), kept, client);
-    AddEpisode(after, kept, records_->catalog(), changes.aggregates);
+    AddEpisode(after, kept, records_->catalog(), records_->rule_sets(),
+               changes.aggregates);
     if (after.closed()) add_reference(kept, +1);
     changes.episodes.push_back(std::move(after));
     ++approved.episodes_changed;

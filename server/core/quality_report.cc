@@ -45,6 +45,11 @@ absl::StatusOr<QualityReport> BuildQualityReport(
         (*d)->measures != scoring::kOutcomeMeasures) {
       report.recovery_support.push_back(row);
     }
+    if (d.ok() && (*d)->family == scoring::kFitFamily &&
+        (*d)->measures == scoring::kAllianceMeasures &&
+        (row.activity.completed > 0 || row.activity_suppressed)) {
+      report.alliance.push_back(row);
+    }
     if (row.all.series == 0 && row.collateral_series == 0) continue;
     QualityReport::Outcomes outcomes{row, {}};
     for (const TrendRow& band : bands) {

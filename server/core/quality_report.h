@@ -25,6 +25,8 @@ struct QualityReport {
   std::optional<TrendRow> totals;
   // INSPIRE's recovery-support forms: completed count and mean score.
   std::vector<TrendRow> recovery_support;
+  // FIT alliance forms (SRS family): completed, and in the concern range.
+  std::vector<TrendRow> alliance;
   struct Outcomes {
     TrendRow row;                     // One instrument over the whole period.
     std::vector<TrendRow> age_bands;  // Its age bands with outcome series.

@@ -221,7 +221,7 @@ absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
   // Trend aggregates change in the same write as the rating.
   changes.aggregates_tenant = rating.tenant_id;
   AddSubmission(changes.episodes.front(), old_first, stored, administration,
-                records_->catalog(), changes.aggregates);
+                records_->catalog(), records_->rule_sets(), changes.aggregates);
   changes.audit.push_back(records_->audit().Entry(
       actor, deferred ? "ImportRatings" : "SubmitRating", rating.tenant_id,
       rating.episode_id, rating.client_id, absl::OkStatus(), "stored"));

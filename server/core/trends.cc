@@ -155,6 +155,9 @@ ActivityFigures Activity(const Accumulator& a, bool sessions_known) {
   f.collateral = a.admin[ad::kCollateral];
   f.mean_score = Ratio(D(a.admin[ad::kTotalSum]) / 10.0,
                        static_cast<double>(a.admin[ad::kCompleted]));
+  f.in_clinical_range = a.admin[ad::kInClinicalRange];
+  f.pct_in_clinical_range = Ratio(100.0 * D(a.admin[ad::kInClinicalRange]),
+                                  static_cast<double>(a.admin[ad::kCompleted]));
   if (sessions_known) {
     const double sessions = static_cast<double>(a.session[se::kRecorded]);
     f.sessions = a.session[se::kRecorded];

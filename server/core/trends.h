@@ -50,6 +50,10 @@ struct OutcomeFigures {
 struct ActivityFigures {
   int64_t administrations = 0, completed = 0, collateral = 0;
   std::optional<double> mean_score;  // Of completed forms (one instrument!)
+  // Completed forms in the clinical range (alliance: below the cutoff), and
+  // their share of the completed forms (one instrument!).
+  int64_t in_clinical_range = 0;
+  std::optional<double> pct_in_clinical_range;
   int64_t sessions = 0, episodes_started = 0;
   std::optional<double> pct_sessions_with_outcome, pct_sessions_with_alliance,
       pct_sessions_with_inspire;

@@ -65,7 +65,8 @@ TEST(ClientSeriesTest, EachClientCountsOncePerCell) {
     analytics::Cells cells;
     std::vector<domain::Administration> earlier;
     for (const domain::Administration& a : order) {
-      analytics::AddAdministration(a, earlier, cells);
+      analytics::AddAdministration(a, /*in_clinical_range=*/false, earlier,
+                                   cells);
       earlier.push_back(a);
     }
     for (const auto& row : rows) {

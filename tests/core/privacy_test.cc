@@ -303,7 +303,7 @@ TEST_F(PrivacyTest, ErasingAGroupMemberKeepsTheOthersAndEveryFigureExact) {
 
   // The aggregates equal a rebuild from what is left, and the reference
   // lost exactly c-1's two series.
-  auto rebuilt = RebuildAggregates(*store_, *catalog_);
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
   ASSERT_THAT(rebuilt, IsOk());
   EXPECT_TRUE(NonZeroAggregates() == (*rebuilt)["tenant-a"]);
   EXPECT_EQ(ReferenceEpisodes(), 2);

@@ -238,6 +238,44 @@ TEST_F(TrendsTest, WholeTenantWholePeriod) {
   EXPECT_EQ(row.end, absl::CivilDay(2026, 2, 28));
 }
 
+TEST_F(TrendsTest, FormsInTheClinicalRangeAndSrsBelowTheCutoff) {
+  // One SRS below the cutoff (36 "below"): E5 session 2, 35.9.
+  Submit("e5", "psyk/nord", "k1", 2, absl::CivilDay(2026, 2, 27), "srs", 359);
+  TrendQuery q = JanFeb();
+  q.bucket = BucketSize::kWholePeriod;
+  q.group_by = {GroupBy::kInstrument};
+  auto rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(2));
+  const ActivityFigures& ors = (*rows)[0].activity;
+  const ActivityFigures& srs = (*rows)[1].activity;
+  ASSERT_EQ((*rows)[0].instrument_id, "ors");
+  ASSERT_EQ((*rows)[1].instrument_id, "srs");
+  // ORS 20 26 15 18 30 31 16 10 22, adults (cutoff 25 "below"): 20 15 18 16
+  // 10 22 are in the clinical range, 6 of 9.
+  EXPECT_EQ(ors.completed, 9);
+  EXPECT_EQ(ors.in_clinical_range, 6);
+  EXPECT_THAT(ors.pct_in_clinical_range, Optional(DoubleNear(600.0 / 9, 1e-9)));
+  // SRS 38 36 37 35.9 (one skipped is not completed): 36 is not below 36.
+  EXPECT_EQ(srs.completed, 4);
+  EXPECT_EQ(srs.in_clinical_range, 1);
+  EXPECT_THAT(srs.pct_in_clinical_range, Optional(25.0));
+  // March has no forms: no share rather than 0 %.
+  q.from = absl::CivilDay(2026, 3, 1);
+  q.to = absl::CivilDay(2026, 3, 31);
+  rows = trends_->Query(q);
+  ASSERT_THAT(rows, IsOk());
+  for (const TrendRow& row : *rows) {
+    EXPECT_FALSE(row.activity.pct_in_clinical_range.has_value());
+  }
+  // The rebuild counts the same forms.
+  auto incremental = store_->ReadAllAggregates("tenant-a");
+  ASSERT_THAT(incremental, IsOk());
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
+  ASSERT_THAT(rebuilt, IsOk());
+  EXPECT_TRUE(NonZeroCells(*incremental) == (*rebuilt)["tenant-a"]);
+}
+
 TEST_F(TrendsTest, FiltersAndWeeks) {
   TrendQuery q = JanFeb();
   q.clinician_id = "k1";  // E1 and E5
@@ -323,7 +361,7 @@ TEST_F(TrendsTest, RebuildEqualsIncremental) {
   auto incremental = store_->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());
   ASSERT_FALSE(incremental->empty());
-  auto rebuilt = RebuildAggregates(*store_, *catalog_);
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
   ASSERT_THAT(rebuilt, IsOk());
   // Cells whose deltas cancelled (the moved episode start) read as zero.
   const analytics::Cells nonzero = NonZeroCells(*incremental);
@@ -400,7 +438,7 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
         << " " << row.start;
   }
 
-  auto rebuilt = RebuildAggregates(*store_, *catalog_);
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
   ASSERT_THAT(rebuilt, IsOk());
   auto incremental = store_->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());

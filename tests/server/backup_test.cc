@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "server/app/server.h"
 #include "server/config/instrument_loader.h"
+#include "server/config/rule_set_loader.h"
 #include "server/core/aggregation.h"
 #include "storage/store.h"
 #include "tests/testing/builders.h"
@@ -140,7 +141,9 @@ TEST(BackupTest, BackupsUnderLoadRestoreToConsistentCopies) {
   auto store = storage::Store::Open({dir.Sub("restored")});
   ASSERT_THAT(store, IsOk());
   auto catalog = config::LoadInstrumentCatalog("");
-  auto rebuilt = core::RebuildAggregates(**store, *catalog);
+  auto rules = config::LoadRuleSets({});
+  ASSERT_THAT(rules, IsOk());
+  auto rebuilt = core::RebuildAggregates(**store, *catalog, *rules);
   ASSERT_THAT(rebuilt, IsOk());
   auto cells = (*store)->ReadAllAggregates("tenant-a");
   ASSERT_THAT(cells, IsOk());

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/config/instrument_loader.h"
+#include "server/config/rule_set_loader.h"
 #include "server/core/aggregation.h"
 #include "storage/store.h"
 #include "tests/testing/child_process.h"
@@ -121,7 +122,9 @@ void ExpectNothingHalfWrittenAndAggregatesRebuildable(const std::string& data,
           }),
       IsOk());
   EXPECT_EQ(scanned, expected);
-  auto rebuilt = core::RebuildAggregates(**store, *catalog);
+  auto rules = config::LoadRuleSets({});
+  ASSERT_THAT(rules, IsOk());
+  auto rebuilt = core::RebuildAggregates(**store, *catalog, *rules);
   ASSERT_THAT(rebuilt, IsOk());
   auto incremental = (*store)->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());

@@ -1,6 +1,7 @@
 // Trends through the real server: streaming rows and the quality report.
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/proto_builders.h"
@@ -102,6 +103,47 @@ TEST_F(TrendsE2eTest, StreamsRowsPerGroupAndReportsIndices) {
   EXPECT_EQ(ors.planned_endings(), 1);
   EXPECT_EQ(ors.unilateral_with_effect(), 1);
   EXPECT_EQ(ors.unilateral_without_effect(), 1);
+}
+
+TEST_F(TrendsE2eTest, ReportGivesTheShareOfSrsBelowTheCutoff) {
+  // Three clients' SRS in March: 40.0, 30.0 (below 36) and 36.0 (not below,
+  // jt-5 says "< 36"): one of three, 33.3 %.
+  int n = 0;
+  for (double item : {10.0, 7.5, 9.0}) {
+    ++n;
+    auto request = testing::RatingRequest("srs", 1, absl::StrCat("srs-", n));
+    request.mutable_rating()->set_episode_id(absl::StrCat("s", n));
+    request.mutable_rating()->set_client_id(absl::StrCat("c-s", n));
+    request.mutable_rating()->set_org_unit("psyk/nord");
+    for (int i = 0; i < 4; ++i) {
+      request.mutable_rating()->mutable_items()->add_items()->set_value(item);
+    }
+    ASSERT_THAT(client_->SubmitRating(request), IsOk());
+  }
+  v1::QualityReportRequest report_request;
+  report_request.set_tenant_id("tenant-a");
+  report_request.set_org_unit("psyk");
+  *report_request.mutable_from() = March().from();
+  *report_request.mutable_to() = March().to();
+  auto report = client_->GetQualityReport(report_request);
+  ASSERT_THAT(report, IsOk());
+  ASSERT_THAT(report->alliance(), SizeIs(1));
+  const v1::AllianceShare& srs = report->alliance(0);
+  EXPECT_EQ(srs.instrument_id(), "srs");
+  EXPECT_EQ(srs.completed(), 3);
+  EXPECT_EQ(srs.below_cutoff(), 1);
+  EXPECT_NEAR(srs.pct_below_cutoff(), 100.0 / 3, 1e-9);
+  EXPECT_FALSE(srs.suppressed());
+
+  // The same count per row of QueryTrends.
+  v1::QueryTrendsRequest request = March();
+  request.add_instrument_ids("srs");
+  request.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
+  auto rows = client_->QueryTrends(request);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  EXPECT_EQ((*rows)[0].activity().in_clinical_range(), 1);
+  EXPECT_NEAR((*rows)[0].activity().pct_in_clinical_range(), 100.0 / 3, 1e-9);
 }
 
 TEST_F(TrendsE2eTest, BadRequestsNameTheField) {

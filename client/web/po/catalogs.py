@@ -22,7 +22,8 @@ def msgids():
                                 template.read_text(), re.S))
     for source in WEB.glob("*.cc"):
         text = source.read_text()
-        found.update(re.findall(r'\.T\(\s*"((?:[^"\\]|\\.)*)"', text))
+        # One literal or adjacent ones ("…" "…"), joined below.
+        found.update(re.findall(r'\.T\(\s*"((?:[^"\\]|\\.|"\s*")*)"', text))
         # A label table's English text, translated where it is shown.
         found.update(re.findall(r'\{"([^"]+)", "[a-z_]+",\s*\n?\s*\[', text))
     # C++ keeps long texts as adjacent literals; join them.

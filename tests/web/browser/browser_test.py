@@ -98,7 +98,8 @@ def seed_ratings():
     started, ORS in 100.0 % of sessions, SRS in 14 / 24 = 58.3 %; of the 10
     closed series: mean intake 20.0, mean change (5·10 + 5·2) / 10 = 6.0,
     effect size 6.0 / SD 7 = 0.86 (rule set jt-5), recovered 50.0 %,
-    reliably improved but not recovered 0.0 %, deteriorated 0.0 %.
+    reliably improved but not recovered 0.0 %, deteriorated 0.0 %. Alliance:
+    14 SRS completed, one below the cutoff 36 (e-9's 20.0): 1 / 14 = 7.1 %.
     """
     records, closes = [], []
     for c in range(1, 6):
@@ -367,6 +368,13 @@ class BrowserTest(unittest.TestCase):
                     for name, value in expected.items():
                         self.assertEqual(self.figure(name, scope),
                                          self.decimal(lang, value), name)
+                # Alliance: of the 14 SRS, e-9's 20.0 alone is below 36.
+                row = self.driver.find_element(
+                    By.CSS_SELECTOR, 'table.alliance tr[data-instrument="srs"]')
+                for name, value in (("completed", "14"), ("below_cutoff", "1"),
+                                    ("pct_below_cutoff", "7.1 %")):
+                    self.assertEqual(self.figure(name, row),
+                                     self.decimal(lang, value), name)
                 self.assertTrue(self.driver.find_elements(
                     By.CSS_SELECTOR, "figure.chart svg[role=img] title"))
                 # The teams side by side (docstring of seed_ratings).
@@ -384,6 +392,8 @@ class BrowserTest(unittest.TestCase):
         report = json.loads(self.driver.find_element(By.TAG_NAME, "pre").text)
         self.assertEqual(report["sessions"], "24")
         self.assertEqual(report["outcomes"][0]["all"]["mean_change"], 6.0)
+        self.assertEqual(report["alliance"][0]["below_cutoff"], "1")
+        self.assertEqual(report["alliance"][0]["completed"], "14")
 
     def test_accept_language_chooses_and_the_switch_changes_the_language(self):
         driver = browser(accept_language="nb-NO,nb")

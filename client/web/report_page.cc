@@ -49,6 +49,38 @@ std::vector<v1::TrendRow> EveryMonth(const std::vector<v1::TrendRow>& rows,
 const char* const kTeamColours[] = {render::kBlue, render::kOrange,
                                     render::kPurple, render::kGreen};
 
+// One row of a side-by-side table (teams, clinicians) for the whole period:
+// sessions, ORS and SRS completed, series, mean change, effect size,
+// recovered, dropped out. "–" where a figure is absent or left out.
+mstch::map SideBySideRow(const WebApp::Page& page, const std::string& name,
+                         const v1::TrendRow& r) {
+  const Translator& t = *page.translator;
+  const Language lang = page.language;
+  auto pct = [&](bool shown, bool has, double value) {
+    return Percent(page, shown && has, value);
+  };
+  const v1::ActivityFigures& a = r.activity();
+  const v1::OutcomeFigures& o = r.all();
+  const bool shown = !r.activity_suppressed();
+  return mstch::map{
+      {"name", name},
+      {"sessions", shown ? t.Integer(lang, a.sessions()) : "–"},
+      {"pct_ors",
+       pct(shown, a.has_pct_sessions_with_ors(), a.pct_sessions_with_ors())},
+      {"pct_srs",
+       pct(shown, a.has_pct_sessions_with_srs(), a.pct_sessions_with_srs())},
+      {"series", o.suppressed() ? "–" : t.Integer(lang, o.series())},
+      {"mean_change",
+       o.has_mean_change() ? t.Number(lang, o.mean_change(), 1) : "–"},
+      {"effect_size",
+       o.has_effect_size() ? t.Number(lang, o.effect_size(), 2) : "–"},
+      {"pct_reliable_recovery",
+       pct(true, o.has_pct_reliable_recovery(), o.pct_reliable_recovery())},
+      {"unilateral_endings",
+       o.suppressed() ? "–" : t.Integer(lang, o.unilateral_endings())},
+  };
+}
+
 }  // namespace
 
 // The units one level below the one asked for, side by side: a table for
@@ -73,31 +105,9 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
       });
   if (!below) return mstch::map{};
 
-  auto pct = [&](bool shown, bool has, double value) {
-    return Percent(page, shown && has, value);
-  };
   mstch::array rows;
   for (const v1::TrendRow& r : teams) {
-    const v1::ActivityFigures& a = r.activity();
-    const v1::OutcomeFigures& o = r.all();
-    const bool shown = !r.activity_suppressed();
-    rows.push_back(mstch::map{
-        {"team", r.org_unit()},
-        {"sessions", shown ? t.Integer(lang, a.sessions()) : "–"},
-        {"pct_ors",
-         pct(shown, a.has_pct_sessions_with_ors(), a.pct_sessions_with_ors())},
-        {"pct_srs",
-         pct(shown, a.has_pct_sessions_with_srs(), a.pct_sessions_with_srs())},
-        {"series", o.suppressed() ? "–" : t.Integer(lang, o.series())},
-        {"mean_change",
-         o.has_mean_change() ? t.Number(lang, o.mean_change(), 1) : "–"},
-        {"effect_size",
-         o.has_effect_size() ? t.Number(lang, o.effect_size(), 2) : "–"},
-        {"pct_reliable_recovery",
-         pct(true, o.has_pct_reliable_recovery(), o.pct_reliable_recovery())},
-        {"unilateral_endings",
-         o.suppressed() ? "–" : t.Integer(lang, o.unilateral_endings())},
-    });
+    rows.push_back(SideBySideRow(page, r.org_unit(), r));
   }
 
   // Month by month per team, on the department's months.
@@ -139,7 +149,14 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
       " --bucket=all --group_by=org_unit --depth=", whole.org_unit_depth());
   mstch::array charts;
   if (months.size() < 2) {  // A line needs two months.
-    return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
+    return mstch::map{
+        {"rows", rows},
+        {"charts", charts},
+        {"cli", cli},
+        {"row_key", std::string("team")},
+        {"table_class", std::string("teams")},
+        {"first_column", page.T("Department or team")},
+        {"caption", page.T("Each unit below this one, for the whole period")}};
   }
   struct Form {
     std::string title;
@@ -164,7 +181,42 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
         {"svg", render::RenderSvg(render::TrendChart(months, labels, lines))},
         {"caption", page.T("Share of sessions each month.")}});
   }
-  return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
+  return mstch::map{
+      {"rows", rows},
+      {"charts", charts},
+      {"cli", cli},
+      {"row_key", std::string("team")},
+      {"table_class", std::string("teams")},
+      {"first_column", page.T("Department or team")},
+      {"caption", page.T("Each unit below this one, for the whole period")}};
+}
+
+absl::StatusOr<mstch::map> WebApp::CliniciansSection(
+    Page& page, const v1::QueryTrendsRequest& monthly,
+    const std::string& cli_period) {
+  // The server refuses the query to others; the page does not ask.
+  if (!page.caller.clinician_figures()) return mstch::map{};
+  v1::QueryTrendsRequest whole = monthly;
+  whole.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
+  whole.add_group_by(v1::TREND_GROUP_BY_CLINICIAN);
+  auto found = page.client->QueryTrends(whole);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return mstch::map{};
+  mstch::array rows;
+  for (const v1::TrendRow& r : *found) {
+    rows.push_back(SideBySideRow(page, r.clinician_id(), r));
+  }
+  const std::string cli = absl::StrCat(
+      "tilbake trends --tenant=", monthly.tenant_id(),
+      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
+      cli_period, " --bucket=all --group_by=clinician");
+  return mstch::map{
+      {"rows", rows},
+      {"cli", cli},
+      {"row_key", std::string("clinician")},
+      {"table_class", std::string("clinicians")},
+      {"first_column", page.T("Clinician")},
+      {"caption", page.T("Each clinician in this unit, for the whole period")}};
 }
 
 absl::StatusOr<mstch::map> WebApp::AllianceSection(
@@ -423,6 +475,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   if (!teams.ok()) return ErrorPage(page, teams.status());
   auto alliance = AllianceSection(page, *report, trends, *rows, cli_period);
   if (!alliance.ok()) return ErrorPage(page, alliance.status());
+  auto clinicians = CliniciansSection(page, trends, cli_period);
+  if (!clinicians.ok()) return ErrorPage(page, clinicians.status());
   const std::string json_href = absl::StrCat(
       "/data/report.json?tenant=", UrlEncode(tenant),
       "&org_unit=", UrlEncode(org_unit), "&from=", from_text, "&to=", to_text);
@@ -457,6 +511,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       {"teams", teams->empty() ? mstch::node(false) : mstch::node(*teams)},
       {"alliance",
        alliance->empty() ? mstch::node(false) : mstch::node(*alliance)},
+      {"clinicians",
+       clinicians->empty() ? mstch::node(false) : mstch::node(*clinicians)},
       {"json_href", json_href},
       {"cli", cli},
   };

@@ -253,7 +253,11 @@ std::string WebApp::Fill(Page& page, const std::string& name,
       mstch::lambda{[this, &page](const std::string& text) -> mstch::node {
         return page.T(text);
       }};
-  return mstch::render(Template(name), context);
+  // Partials: {{> side_by_side}} is one table markup for teams and
+  // clinicians.
+  static const auto* partials = new std::map<std::string, std::string>{
+      {"side_by_side", Template("side_by_side.mustache")}};
+  return mstch::render(Template(name), context, *partials);
 }
 
 Response WebApp::Render(Page& page, int status, const std::string& title,

@@ -53,6 +53,11 @@ class WebApp {
   absl::StatusOr<mstch::map> TeamsSection(
       Page& page, const v1::QueryTrendsRequest& monthly,
       const std::vector<v1::TrendRow>& months, const std::string& cli_period);
+  // Each clinician side by side, for callers the server lets read figures
+  // per clinician (empty for the others, and when there are none).
+  absl::StatusOr<mstch::map> CliniciansSection(
+      Page& page, const v1::QueryTrendsRequest& monthly,
+      const std::string& cli_period);
   // The alliance: the share of SRS below the cutoff, for the whole period
   // and month by month (empty: no alliance form in the period).
   absl::StatusOr<mstch::map> AllianceSection(

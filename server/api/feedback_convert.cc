@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/auth/policy.h"
 
 namespace tilbake::api {
 
@@ -698,6 +699,7 @@ v1::Caller ToProto(const auth::Principal& principal) {
   caller.set_tenant_id(principal.tenant_id);
   caller.set_clinician_id(principal.clinician_id);
   caller.set_org_unit(principal.org_unit);
+  caller.set_clinician_figures(auth::ReadsClinicianFigures(principal));
   switch (principal.role) {
     case auth::Role::kClinician:
       caller.set_role(v1::CALLER_ROLE_CLINICIAN);

@@ -1,5 +1,6 @@
 #include "server/api/trends_service.h"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -72,9 +73,14 @@ int64_t TrendsService::MinClients(
 grpc::ServerWriteReactor<v1::TrendRow>* TrendsService::QueryTrends(
     grpc::CallbackServerContext* context,
     const v1::QueryTrendsRequest* request) {
-  auto principal = CheckAccess(
-      *context, gate_, auth::Rpc::kQueryTrends,
-      {.tenant_id = request->tenant_id(), .org_unit = request->org_unit()});
+  const bool per_clinician =
+      !request->clinician_id().empty() ||
+      std::find(request->group_by().begin(), request->group_by().end(),
+                v1::TREND_GROUP_BY_CLINICIAN) != request->group_by().end();
+  auto principal = CheckAccess(*context, gate_, auth::Rpc::kQueryTrends,
+                               {.tenant_id = request->tenant_id(),
+                                .org_unit = request->org_unit(),
+                                .per_clinician = per_clinician});
   if (!principal.ok()) {
     return new RowWriter({}, ToGrpcStatus(principal.status()));
   }

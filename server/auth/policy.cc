@@ -121,7 +121,26 @@ absl::Status Authorize(const Principal& p, Rpc rpc, const Access& access) {
     return absl::PermissionDeniedError(absl::StrCat(
         "org_unit: this token reads ", p.org_unit, " and below only"));
   }
+  if (reads_aggregates && access.per_clinician && !ReadsClinicianFigures(p)) {
+    return absl::PermissionDeniedError(
+        "group_by: figures per clinician need a quality token with "
+        "clinician_figures: true (docs/security.md); ask without the "
+        "clinician grouping or filter");
+  }
   return absl::OkStatus();
+}
+
+bool ReadsClinicianFigures(const Principal& p) {
+  switch (p.role) {
+    case Role::kAdmin:
+      return true;
+    case Role::kQuality:
+      return p.clinician_figures;
+    case Role::kClinician:
+    case Role::kIntegration:  // Reads no aggregates at all.
+      return false;
+  }
+  return false;
 }
 
 }  // namespace tilbake::auth

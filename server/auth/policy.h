@@ -36,6 +36,9 @@ struct Access {
   std::string org_unit;   // Trend queries: the subtree asked for.
   // Submissions: the clinician the rating names; ListEpisodes: whose.
   std::string clinician_id;
+  // Trend queries: figures per clinician (grouped by clinician, or
+  // filtered to one).
+  bool per_clinician = false;
   // Not used to decide; recorded in the access log when the call is denied.
   std::string episode_id;
   std::string client_id;
@@ -47,13 +50,18 @@ struct Access {
 //
 //   clinician    SubmitRating (own ratings), GetEpisode, CloseEpisode
 //   integration  SubmitRating, ImportRatings, GetEpisode, CloseEpisode
-//   quality      QueryTrends, GetQualityReport (their org unit and below)
+//   quality      QueryTrends, GetQualityReport (their org unit and below;
+//                per clinician only with clinician_figures)
 //   admin        QueryTrends, GetQualityReport, QueryAuditLog, ExportClient,
 //                RequestErasure, DecideErasure, ListErasureRequests (their
 //                tenant; tenant "*": any); CreateBackup with tenant "*"
 //   everyone     ListInstruments, ListRuleSets, WhoAmI
 absl::Status Authorize(const Principal& principal, Rpc rpc,
                        const Access& access);
+
+// Whether `principal` may read trend figures per clinician: admins, and
+// quality leads whose token grants it.
+bool ReadsClinicianFigures(const Principal& principal);
 
 }  // namespace tilbake::auth
 

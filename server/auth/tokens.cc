@@ -112,9 +112,15 @@ absl::StatusOr<std::vector<TokenStore::Entry>> TokenStore::Read(
     if (!IsHex(t.sha256(), 64)) {
       return fail("sha256: give 64 lower-case hex digits");
     }
-    entries.push_back({Principal{t.name(), t.tenant_id(), *role,
-                                 t.clinician_id(), t.org_unit()},
-                       t.salt(), t.sha256()});
+    if (t.clinician_figures() && *role != Role::kQuality) {
+      return fail(
+          "clinician_figures: is for quality tokens (admins read them "
+          "anyway)");
+    }
+    entries.push_back(
+        {Principal{t.name(), t.tenant_id(), *role, t.clinician_id(),
+                   t.org_unit(), t.clinician_figures()},
+         t.salt(), t.sha256()});
   }
   if (entries.empty()) {
     // Would lock every caller out without a word: refused like a broken

@@ -25,6 +25,7 @@ struct Principal {
   Role role = Role::kClinician;
   std::string clinician_id;  // kClinician.
   std::string org_unit;      // kQuality: their subtree ("" = whole tenant).
+  bool clinician_figures = false;  // kQuality: also per-clinician figures.
 };
 
 // SHA-256(salt || token) as lower-case hex; `salt_hex` is hex.

@@ -51,6 +51,10 @@ class AuthE2eTest : public ::testing::Test {
                            << TokenEntry("lise", "tenant-a", "quality",
                                          "t-lise",
                                          "org_unit: \"psykisk-helse\"")
+                           << TokenEntry("unni", "tenant-a", "quality",
+                                         "t-unni",
+                                         "org_unit: \"psykisk-helse\" "
+                                         "clinician_figures: true")
                            << TokenEntry("root", "*", "admin", "t-root")
                            << TokenEntry("anne", "tenant-a", "admin", "t-anne")
                            << TokenEntry("bo", "tenant-a", "admin", "t-bo")
@@ -120,6 +124,13 @@ TEST_F(AuthE2eTest, WhoAmIAnswersWhoTheTokenIs) {
   EXPECT_EQ(lise->tenant_id(), "tenant-a");
   EXPECT_EQ(lise->role(), v1::CALLER_ROLE_QUALITY);
   EXPECT_EQ(lise->org_unit(), "psykisk-helse");
+  EXPECT_FALSE(lise->clinician_figures());
+  auto unni = As("t-unni")->WhoAmI();
+  ASSERT_THAT(unni, IsOk());
+  EXPECT_TRUE(unni->clinician_figures());
+  auto anne = As("t-anne")->WhoAmI();
+  ASSERT_THAT(anne, IsOk());
+  EXPECT_TRUE(anne->clinician_figures());
   auto kari = As("t-kari")->WhoAmI();
   ASSERT_THAT(kari, IsOk());
   EXPECT_EQ(kari->role(), v1::CALLER_ROLE_CLINICIAN);
@@ -263,6 +274,23 @@ TEST_F(AuthE2eTest, QualityReadsAggregatesOfItsOrgUnitAndAdminBacksUp) {
   EXPECT_THAT(lise->GetEpisode("tenant-a", "e-1"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(As("t-root")->CreateBackup(), IsOk());
+
+  // Figures per clinician: grouped or filtered, only with the grant.
+  v1::QueryTrendsRequest by_clinician = Trends("psykisk-helse");
+  by_clinician.add_group_by(v1::TREND_GROUP_BY_CLINICIAN);
+  v1::QueryTrendsRequest one_clinician = Trends("psykisk-helse");
+  one_clinician.set_clinician_id("k-4");
+  for (const auto& request : {by_clinician, one_clinician}) {
+    EXPECT_THAT(lise->QueryTrends(request),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("figures per clinician")));
+    EXPECT_THAT(As("t-unni")->QueryTrends(request), IsOk());
+    EXPECT_THAT(As("t-anne")->QueryTrends(request), IsOk());
+  }
+  auto rows = As("t-unni")->QueryTrends(by_clinician);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  EXPECT_EQ((*rows)[0].clinician_id(), "k-4");
 }
 
 TEST_F(AuthE2eTest, ANewTokenWorksWithoutARestart) {

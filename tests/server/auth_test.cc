@@ -132,6 +132,10 @@ TEST_F(TokenStoreTest, BadEntriesAreRefusedNamingTheEntry) {
                     hash, "\" }"),
        "salt: give 32 lower-case hex digits"},
       {"token { name: \"a\" role: \"admin\" }", "tenant_id: is required"},
+      {absl::StrCat("token { name: \"a\" tenant_id: \"oslo\" role: \"admin\" "
+                    "clinician_figures: true salt: \"",
+                    salt, "\" sha256: \"", hash, "\" }"),
+       "token[0] (a): clinician_figures: is for quality tokens"},
   };
   for (const Row& row : rows) {
     Write(row.entry);
@@ -142,6 +146,36 @@ TEST_F(TokenStoreTest, BadEntriesAreRefusedNamingTheEntry) {
   }
   EXPECT_THAT(TokenStore::Load(dir_.Sub("missing.textpb")),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(PolicyTest, FiguresPerClinicianNeedTheGrantForQualityLeads) {
+  const Principal lise{"lise", "oslo", Role::kQuality, "", "psyk"};
+  Principal unni = lise;
+  unni.clinician_figures = true;
+  const Principal per{"per", "oslo", Role::kAdmin, "", ""};
+  const Principal dips{"dips", "oslo", Role::kIntegration, "", ""};
+  const Access by_clinician{
+      .tenant_id = "oslo", .org_unit = "psyk", .per_clinician = true};
+  const Access by_unit{.tenant_id = "oslo", .org_unit = "psyk"};
+  EXPECT_THAT(Authorize(lise, Rpc::kQueryTrends, by_clinician),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("group_by: figures per clinician")));
+  EXPECT_THAT(Authorize(lise, Rpc::kQueryTrends, by_unit), IsOk());
+  EXPECT_FALSE(ReadsClinicianFigures(lise));
+  EXPECT_FALSE(ReadsClinicianFigures(dips));  // Reads no aggregates.
+  for (const Principal& p : {unni, per}) {
+    EXPECT_THAT(Authorize(p, Rpc::kQueryTrends, by_clinician), IsOk())
+        << p.name;
+    EXPECT_TRUE(ReadsClinicianFigures(p)) << p.name;
+  }
+  // The grant widens no other fence.
+  EXPECT_THAT(
+      Authorize(
+          unni, Rpc::kQueryTrends,
+          {.tenant_id = "oslo", .org_unit = "rus", .per_clinician = true}),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("org_unit")));
+  const Principal kari{"kari", "oslo", Role::kClinician, "k-4", ""};
+  EXPECT_FALSE(ReadsClinicianFigures(kari));
 }
 
 TEST(PolicyTest, TheOrgUnitFenceIsForAggregatesOnly) {

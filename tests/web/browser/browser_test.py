@@ -50,6 +50,7 @@ TOKENS = [
     ("per", "clinician", "t-per", 'clinician_id: "k-7"'),
     ("lise", "quality", "t-lise", 'org_unit: "psyk"'),
     ("rune", "quality", "t-rune", 'org_unit: "rus"'),
+    ("unni", "quality", "t-unni", 'org_unit: "psyk" clinician_figures: true'),
     ("anne", "admin", "t-anne", ""),
     ("dips", "integration", "t-dips", ""),
 ]
@@ -394,6 +395,29 @@ class BrowserTest(unittest.TestCase):
         self.assertEqual(report["outcomes"][0]["all"]["mean_change"], 6.0)
         self.assertEqual(report["alliance"][0]["below_cutoff"], "1")
         self.assertEqual(report["alliance"][0]["completed"], "14")
+
+    def test_figures_per_clinician_only_for_a_token_granted_them(self):
+        # Lise's token has no clinician_figures: the page does not ask.
+        self.sign_in("t-lise")
+        self.open(f"/report?org_unit=psyk&{PERIOD}&lang=en")
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "table.teams"))
+        self.assertFalse(self.driver.find_elements(By.CSS_SELECTOR,
+                                                   "table.clinicians"))
+        # Unni's has: one clinician per team here, so the teams' figures.
+        self.sign_in("t-unni")
+        for lang in LANGUAGES:
+            with self.subTest(lang=lang):
+                self.open(f"/report?org_unit=psyk&{PERIOD}&lang={lang}")
+                for clinician, team in (("k-1", "psyk/nord"),
+                                        ("k-2", "psyk/sor")):
+                    row = self.driver.find_element(
+                        By.CSS_SELECTOR,
+                        f'table.clinicians tr[data-clinician="{clinician}"]')
+                    for name, value in TEAMS[team].items():
+                        self.assertEqual(self.figure(name, row),
+                                         self.decimal(lang, value),
+                                         f"{clinician} {name}")
+                self.check_page(f"report-clinicians-{lang}")
 
     def test_accept_language_chooses_and_the_switch_changes_the_language(self):
         driver = browser(accept_language="nb-NO,nb")

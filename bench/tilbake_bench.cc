@@ -56,6 +56,9 @@ ABSL_FLAG(uint32_t, memtable_mb, 64,
           "(--storage_memtable_mb).");
 ABSL_FLAG(bool, trend_keep_data, false,
           "Keep the trend database (to profile or inspect it).");
+ABSL_FLAG(std::string, web_path, TILBAKE_WEB_PATH,
+          "The tilbake-web binary the trend stages time the report page "
+          "through (empty: not).");
 ABSL_FLAG(std::string, server_path, TILBAKE_SERVER_PATH,
           "The tilbake-server binary the trend stages start.");
 
@@ -488,6 +491,7 @@ int main(int argc, char** argv) {
   trends.work_dir = absl::GetFlag(FLAGS_work_dir);
   trends.memtable_mb = absl::GetFlag(FLAGS_memtable_mb);
   trends.server_path = absl::GetFlag(FLAGS_server_path);
+  trends.web_path = absl::GetFlag(FLAGS_web_path);
   trends.keep_data = absl::GetFlag(FLAGS_trend_keep_data);
   if (!trends.stages.empty()) {
     auto run = tilbake::bench::RunTrendStages(trends);

@@ -17,6 +17,7 @@
 #include "bench/percentile.h"
 #include "client/sdk/client.h"
 #include "common/status_macros.h"
+#include "httplib.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "server/core/episode_records.h"
@@ -270,6 +271,70 @@ class Loader {
   size_t at_ = 0;
 };
 
+// The quality report page as a browser asks for it: tilbake-web, a process
+// of its own as deployed, in front of the same server, over loopback HTTP.
+// The page makes five calls (the report, the months, the teams twice, the
+// alliance by month) and renders six charts; the time is the server side's
+// (loopback, no browser rendering).
+absl::Status ReportPageStage(const TrendOptions& options,
+                             const std::string& dir, int server_port,
+                             absl::CivilDay now, const TrendStage& stage,
+                             std::vector<TrendFigure>& figures) {
+  const std::string log = absl::StrCat(dir, ".web-", stage.ratings, ".log");
+  testing::ChildProcess web(
+      {options.web_path, absl::StrCat("--server=127.0.0.1:", server_port),
+       "--listen=127.0.0.1:0"},
+      log);
+  const std::optional<std::string> port =
+      web.WaitForLog("event=web_started url=http://127.0.0.1:([0-9]+)");
+  if (!port.has_value()) {
+    return absl::UnavailableError(
+        absl::StrCat("tilbake-web did not start:\n", web.log()));
+  }
+  httplib::Client http("127.0.0.1", std::stoi(*port));
+  const absl::CivilMonth to(now);
+  const std::string path =
+      absl::StrCat("/report?tenant=bench&org_unit=dept-3&from=",
+                   absl::FormatCivilTime(to - 11).substr(0, 7),
+                   "&to=", absl::FormatCivilTime(to).substr(0, 7), "&lang=nb");
+  // Timed GETs of `target`; each must answer 200 with at least `min_bytes`.
+  auto fetch = [&](const std::string& target, size_t min_bytes,
+                   const std::string& name) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        std::vector<double> ms,
+        Time(options.queries, options.query_limit, [&]() -> absl::Status {
+          httplib::Result result = http.Get(target);
+          if (!result || result->status != 200) {
+            return absl::InternalError(absl::StrCat(
+                "GET ", target, ": ", result ? result->status : -1));
+          }
+          // The page must hold the figures, not an error page that happens
+          // to be fast.
+          if (result->body.size() < min_bytes) {
+            return absl::InternalError(absl::StrCat(
+                "GET ", target, ": only ", result->body.size(), " bytes"));
+          }
+          return absl::OkStatus();
+        }));
+    figures.push_back({stage.ratings, name, static_cast<int>(ms.size()), 1,
+                       Percentile(ms, 0.5), Percentile(ms, 0.99)});
+    return absl::OkStatus();
+  };
+  // The floor: the same client and web process serving a file from memory,
+  // no gRPC call and no rendering.
+  RETURN_IF_ERROR(
+      fetch("/static/style.css", 1000, "style.css (tilbake-web, floor)"));
+  RETURN_IF_ERROR(
+      fetch(path, 10000, "report page (tilbake-web), department, 12 months"));
+  if (const int code = web.StopWith(SIGTERM); code != 0) {
+    return absl::InternalError(
+        absl::StrCat("tilbake-web exited with ", code, ":\n", web.log()));
+  }
+  std::error_code ignored;
+  std::filesystem::remove(log, ignored);
+  return absl::OkStatus();
+}
+
 absl::Status QueryStage(const TrendOptions& options, const std::string& dir,
                         absl::CivilDay now, TrendStage& stage,
                         std::vector<TrendFigure>& figures) {
@@ -310,6 +375,9 @@ absl::Status QueryStage(const TrendOptions& options, const std::string& dir,
   figures.push_back({stage.ratings, "quality report, department, 12 months",
                      static_cast<int>(ms.size()), 1, Percentile(ms, 0.5),
                      Percentile(ms, 0.99)});
+  if (!options.web_path.empty()) {
+    RETURN_IF_ERROR(ReportPageStage(options, dir, *port, now, stage, figures));
+  }
   std::tie(stage.server_rss_mib, stage.server_peak_rss_mib) =
       ResidentMiB(server.pid());
   client.reset();

@@ -22,6 +22,9 @@ struct TrendOptions {
   std::string work_dir = "/tmp";
   uint32_t memtable_mb = 64;  // The server's --storage_memtable_mb.
   std::string server_path;    // The tilbake-server binary.
+  // The tilbake-web binary: the quality report page is timed through it
+  // (empty: not).
+  std::string web_path;
   // Leave the database in place (its path in TrendRun::data_dir) to
   // profile or inspect it afterwards.
   bool keep_data = false;

@@ -81,6 +81,39 @@ mstch::map SideBySideRow(const WebApp::Page& page, const std::string& name,
   };
 }
 
+// The `tilbake trends` command that gives a section's figures: the
+// section's query (`monthly`'s tenant and org unit, the period) and `rest`.
+std::string TrendsCommand(const v1::QueryTrendsRequest& monthly,
+                          const std::string& cli_period,
+                          const std::string& rest) {
+  return absl::StrCat(
+      "tilbake trends --tenant=", monthly.tenant_id(),
+      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
+      cli_period, rest);
+}
+
+// A side_by_side.mustache table ("team" or "clinician" rows), its charts
+// and the command behind it.
+mstch::map SideBySide(const std::string& row_key,
+                      const std::string& first_column,
+                      const std::string& caption, mstch::array rows,
+                      mstch::array charts, const std::string& cli) {
+  return mstch::map{{"row_key", row_key},
+                    {"table_class", row_key + "s"},
+                    {"first_column", first_column},
+                    {"caption", caption},
+                    {"rows", std::move(rows)},
+                    {"charts", std::move(charts)},
+                    {"cli", cli}};
+}
+
+mstch::map TeamsTable(const WebApp::Page& page, mstch::array rows,
+                      mstch::array charts, const std::string& cli) {
+  return SideBySide("team", page.T("Department or team"),
+                    page.T("Each unit below this one, for the whole period"),
+                    std::move(rows), std::move(charts), cli);
+}
+
 }  // namespace
 
 // The units one level below the one asked for, side by side: a table for
@@ -142,21 +175,13 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
     return t.Month(lang, d.year(), d.month(), /*abbreviated=*/true);
   };
   labels.format_y = [&](double y) { return t.Number(lang, y, 0); };
-  const std::string cli = absl::StrCat(
-      "tilbake trends --tenant=", monthly.tenant_id(),
-      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
-      cli_period,
-      " --bucket=all --group_by=org_unit --depth=", whole.org_unit_depth());
+  const std::string cli =
+      TrendsCommand(monthly, cli_period,
+                    absl::StrCat(" --bucket=all --group_by=org_unit --depth=",
+                                 whole.org_unit_depth()));
   mstch::array charts;
   if (months.size() < 2) {  // A line needs two months.
-    return mstch::map{
-        {"rows", rows},
-        {"charts", charts},
-        {"cli", cli},
-        {"row_key", std::string("team")},
-        {"table_class", std::string("teams")},
-        {"first_column", page.T("Department or team")},
-        {"caption", page.T("Each unit below this one, for the whole period")}};
+    return TeamsTable(page, rows, charts, cli);
   }
   struct Form {
     std::string title;
@@ -181,14 +206,7 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
         {"svg", render::RenderSvg(render::TrendChart(months, labels, lines))},
         {"caption", page.T("Share of sessions each month.")}});
   }
-  return mstch::map{
-      {"rows", rows},
-      {"charts", charts},
-      {"cli", cli},
-      {"row_key", std::string("team")},
-      {"table_class", std::string("teams")},
-      {"first_column", page.T("Department or team")},
-      {"caption", page.T("Each unit below this one, for the whole period")}};
+  return TeamsTable(page, rows, charts, cli);
 }
 
 absl::StatusOr<mstch::map> WebApp::CliniciansSection(
@@ -206,17 +224,11 @@ absl::StatusOr<mstch::map> WebApp::CliniciansSection(
   for (const v1::TrendRow& r : *found) {
     rows.push_back(SideBySideRow(page, r.clinician_id(), r));
   }
-  const std::string cli = absl::StrCat(
-      "tilbake trends --tenant=", monthly.tenant_id(),
-      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
-      cli_period, " --bucket=all --group_by=clinician");
-  return mstch::map{
-      {"rows", rows},
-      {"cli", cli},
-      {"row_key", std::string("clinician")},
-      {"table_class", std::string("clinicians")},
-      {"first_column", page.T("Clinician")},
-      {"caption", page.T("Each clinician in this unit, for the whole period")}};
+  const std::string cli =
+      TrendsCommand(monthly, cli_period, " --bucket=all --group_by=clinician");
+  return SideBySide("clinician", page.T("Clinician"),
+                    page.T("Each clinician in this unit, for the whole period"),
+                    rows, {}, cli);
 }
 
 absl::StatusOr<mstch::map> WebApp::AllianceSection(
@@ -242,10 +254,9 @@ absl::StatusOr<mstch::map> WebApp::AllianceSection(
     by_month.add_instrument_ids(a.instrument_id());
     absl::StrAppend(&ids, ids.empty() ? "" : ",", a.instrument_id());
   }
-  const std::string cli = absl::StrCat(
-      "tilbake trends --tenant=", monthly.tenant_id(),
-      monthly.org_unit().empty() ? "" : " --org_unit=" + monthly.org_unit(),
-      cli_period, " --instrument=", ids, " --group_by=instrument");
+  const std::string cli = TrendsCommand(
+      monthly, cli_period,
+      absl::StrCat(" --instrument=", ids, " --group_by=instrument"));
   mstch::array charts;
   if (months.size() >= 2) {  // A line needs two months.
     auto found = page.client->QueryTrends(by_month);

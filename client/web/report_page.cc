@@ -107,6 +107,23 @@ mstch::map SideBySide(const std::string& row_key,
                     {"cli", cli}};
 }
 
+// The labels of a month-by-month chart of shares: 0–100 %, months named in
+// the page's language.
+render::TrendLabels ShareLabels(const WebApp::Page& page) {
+  const Translator* t = page.translator;
+  const Language lang = page.language;
+  render::TrendLabels labels;
+  labels.width = 900;
+  labels.y_label = "%";
+  labels.y_floor = 0;
+  labels.y_ceiling = 100;
+  labels.bucket = [t, lang](const v1::Date& d) {
+    return t->Month(lang, d.year(), d.month(), /*abbreviated=*/true);
+  };
+  labels.format_y = [t, lang](double y) { return t->Number(lang, y, 0); };
+  return labels;
+}
+
 mstch::map TeamsTable(const WebApp::Page& page, mstch::array rows,
                       mstch::array charts, const std::string& cli) {
   return SideBySide("team", page.T("Department or team"),
@@ -123,8 +140,6 @@ mstch::map TeamsTable(const WebApp::Page& page, mstch::array rows,
 absl::StatusOr<mstch::map> WebApp::TeamsSection(
     Page& page, const v1::QueryTrendsRequest& monthly,
     const std::vector<v1::TrendRow>& months, const std::string& cli_period) {
-  const Translator& t = translator_;
-  const Language lang = page.language;
   v1::QueryTrendsRequest whole = monthly;
   whole.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
   whole.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
@@ -166,15 +181,7 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
       return std::nullopt;
     };
   };
-  render::TrendLabels labels;
-  labels.width = 900;
-  labels.y_label = "%";
-  labels.y_floor = 0;
-  labels.y_ceiling = 100;
-  labels.bucket = [&](const v1::Date& d) {
-    return t.Month(lang, d.year(), d.month(), /*abbreviated=*/true);
-  };
-  labels.format_y = [&](double y) { return t.Number(lang, y, 0); };
+  render::TrendLabels labels = ShareLabels(page);
   const std::string cli =
       TrendsCommand(monthly, cli_period,
                     absl::StrCat(" --bucket=all --group_by=org_unit --depth=",
@@ -280,16 +287,8 @@ absl::StatusOr<mstch::map> WebApp::AllianceSection(
                          return std::nullopt;
                        }});
     }
-    render::TrendLabels labels;
-    labels.width = 900;
+    render::TrendLabels labels = ShareLabels(page);
     labels.title = page.T("SRS below the cutoff, by month");
-    labels.y_label = "%";
-    labels.y_floor = 0;
-    labels.y_ceiling = 100;
-    labels.bucket = [&](const v1::Date& d) {
-      return t.Month(lang, d.year(), d.month(), /*abbreviated=*/true);
-    };
-    labels.format_y = [&](double y) { return t.Number(lang, y, 0); };
     charts.push_back(mstch::map{
         {"svg", render::RenderSvg(render::TrendChart(months, labels, lines))},
         {"caption", page.T("Share of completed SRS forms below the cutoff "

@@ -271,6 +271,19 @@ class Loader {
   size_t at_ = 0;
 };
 
+// Stops `process` (`name`) with SIGTERM; an exit other than 0 is an error
+// with its log, which is kept. Otherwise the log goes.
+absl::Status StopAndRemoveLog(testing::ChildProcess& process,
+                              const std::string& name, const std::string& log) {
+  if (const int code = process.StopWith(SIGTERM); code != 0) {
+    return absl::InternalError(
+        absl::StrCat(name, " exited with ", code, ":\n", process.log()));
+  }
+  std::error_code ignored;
+  std::filesystem::remove(log, ignored);
+  return absl::OkStatus();
+}
+
 // The quality report page as a browser asks for it: tilbake-web, a process
 // of its own as deployed, in front of the same server, over loopback HTTP.
 // The page makes five calls (the report, the months, the teams twice, the
@@ -326,13 +339,7 @@ absl::Status ReportPageStage(const TrendOptions& options,
       fetch("/static/style.css", 1000, "style.css (tilbake-web, floor)"));
   RETURN_IF_ERROR(
       fetch(path, 10000, "report page (tilbake-web), department, 12 months"));
-  if (const int code = web.StopWith(SIGTERM); code != 0) {
-    return absl::InternalError(
-        absl::StrCat("tilbake-web exited with ", code, ":\n", web.log()));
-  }
-  std::error_code ignored;
-  std::filesystem::remove(log, ignored);
-  return absl::OkStatus();
+  return StopAndRemoveLog(web, "tilbake-web", log);
 }
 
 absl::Status QueryStage(const TrendOptions& options, const std::string& dir,
@@ -381,13 +388,7 @@ absl::Status QueryStage(const TrendOptions& options, const std::string& dir,
   std::tie(stage.server_rss_mib, stage.server_peak_rss_mib) =
       ResidentMiB(server.pid());
   client.reset();
-  if (const int code = server.StopWith(SIGTERM); code != 0) {
-    return absl::InternalError(
-        absl::StrCat("tilbake-server exited with ", code, ":\n", server.log()));
-  }
-  std::error_code ignored;
-  std::filesystem::remove(log, ignored);
-  return absl::OkStatus();
+  return StopAndRemoveLog(server, "tilbake-server", log);
 }
 
 }  // namespace

@@ -13,7 +13,6 @@
 #include "common/worker_pool.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -26,6 +25,7 @@
 #include "server/api/refusal_summary.h"
 #include "server/api/rpc_observer.h"
 #include "server/api/trends_service.h"
+#include "server/app/transport.h"
 #include "server/auth/tokens.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
@@ -330,14 +330,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                           .max_queue_wait = options.max_queue_wait,
                           .idle_streams = state->idle_streams.get()});
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, credentials, &state->port);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  grpc::ResourceQuota quota("tilbake-server");
-  quota.Resize(static_cast<size_t>(options.grpc_memory_bytes));
-  builder.SetResourceQuota(quota);
+  ConfigureTransport({.listen = options.listen,
+                      .credentials = credentials,
+                      .max_message_bytes = options.max_message_bytes,
+                      .grpc_memory_bytes = options.grpc_memory_bytes},
+                     builder, &state->port);
   builder.RegisterService(state->feedback.get());
   builder.RegisterService(state->trends_api.get());
   builder.RegisterService(state->admin.get());

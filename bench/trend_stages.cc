@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/percentile.h"
+#include "bench/process_stats.h"
 #include "client/sdk/client.h"
 #include "common/status_macros.h"
 #include "httplib.h"
@@ -121,20 +122,6 @@ class Generator {
 
   std::mt19937 rng_;
 };
-
-// VmRSS (now) and VmHWM (peak) of process `pid`, in MiB.
-std::pair<double, double> ResidentMiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  double rss = 0, peak = 0;
-  for (std::string line; std::getline(status, line);) {
-    double kib = 0;
-    std::istringstream fields(line.substr(line.find(':') + 1));
-    fields >> kib;
-    if (absl::StartsWith(line, "VmRSS:")) rss = kib / 1024;
-    if (absl::StartsWith(line, "VmHWM:")) peak = kib / 1024;
-  }
-  return {rss, peak};
-}
 
 v1::Date ToDate(absl::CivilDay d) {
   v1::Date out;
@@ -270,19 +257,6 @@ class Loader {
   SyntheticEpisode episode_;
   size_t at_ = 0;
 };
-
-// Stops `process` (`name`) with SIGTERM; an exit other than 0 is an error
-// with its log, which is kept. Otherwise the log goes.
-absl::Status StopAndRemoveLog(testing::ChildProcess& process,
-                              const std::string& name, const std::string& log) {
-  if (const int code = process.StopWith(SIGTERM); code != 0) {
-    return absl::InternalError(
-        absl::StrCat(name, " exited with ", code, ":\n", process.log()));
-  }
-  std::error_code ignored;
-  std::filesystem::remove(log, ignored);
-  return absl::OkStatus();
-}
 
 // The quality report page as a browser asks for it: tilbake-web, a process
 // of its own as deployed, in front of the same server, over loopback HTTP.

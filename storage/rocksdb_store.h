@@ -2,7 +2,8 @@
 // this folder includes it (store.h is the interface). One class, declared
 // here once and implemented in files by concern, as RocksDB splits DBImpl:
 //   rocksdb_store_open.cc    opening, the schema mark, health, statistics
-//   rocksdb_store_write.cc   write batches, flushes, compaction after erasure
+//   rocksdb_store_write.cc   the commit queue and its write batches,
+//                            flushes, compaction after erasure
 //   rocksdb_store_read.cc    point reads and prefix scans
 //   rocksdb_backup.cc        backups and restores (RocksDB's BackupEngine)
 #ifndef TILBAKE_STORAGE_ROCKSDB_STORE_H_
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -148,8 +150,27 @@ class RocksStore final : public Store {
                           absl::string_view prefix, absl::string_view what,
                           Visitor visit) const;
 
-  absl::Status Write(const WriteSet& changes,
-                     const rocksdb::WriteOptions& options);
+  // A WriteSet waiting in the commit queue, on the stack of its writer.
+  struct PendingWrite {
+    const WriteSet* changes;
+    bool sync;
+    absl::Status status;
+    bool done = false;
+    absl::CondVar wake;  // Done, or first in the queue (the next leader).
+  };
+  // Writes `changes` as one atomic batch, synced if `sync`. Concurrent
+  // writers queue (as in leveldb's DBImpl::Write): the first in line leads,
+  // writes what queued behind it as one batch with one WAL sync, and folds
+  // merge operands that hit the same aggregate or reference cell into one
+  // (int64 sums add exactly), so a busy team's month takes one memtable
+  // entry per group instead of one per rating.
+  absl::Status Write(const WriteSet& changes, bool sync);
+  // The leader's part: one batch for `group`. Sets the status of each; a
+  // WriteSet that cannot be batched fails alone, the others still go.
+  void WriteGroup(const std::vector<PendingWrite*>& group, bool sync);
+  // Adds the record puts and deletes of `changes` (not its merge operands).
+  absl::Status BatchRecords(const WriteSet& changes,
+                            rocksdb::WriteBatch& batch);
   absl::StatusOr<bool> IsEmpty() const;
 
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
@@ -171,6 +192,8 @@ class RocksStore final : public Store {
   std::shared_ptr<WriteHealth> health_;
   bool unclean_ = false;
   std::atomic<uint64_t> next_audit_sequence_{0};
+  absl::Mutex commit_mu_;
+  std::deque<PendingWrite*> commit_queue_ ABSL_GUARDED_BY(commit_mu_);
   int aggregates_version_ = kAggregatesVersion;  // Set by CheckOrInitSchema.
 };
 

@@ -1,7 +1,10 @@
-// Writes to the RocksDB store: one WriteBatch per WriteSet, so a change
-// is all or nothing; flushes, WAL syncs and compaction after an erasure.
+// Writes to the RocksDB store: a commit queue that writes concurrent
+// WriteSets as one WriteBatch (each still all or nothing), flushes, WAL
+// syncs and compaction after an erasure.
 #include <algorithm>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -14,13 +17,11 @@
 namespace tilbake::storage {
 
 absl::Status RocksStore::Apply(const WriteSet& changes) {
-  return Write(changes, write_options_);
+  return Write(changes, write_options_.sync);
 }
 
 absl::Status RocksStore::ApplyDeferred(const WriteSet& changes) {
-  rocksdb::WriteOptions deferred = write_options_;
-  deferred.sync = false;
-  return Write(changes, deferred);
+  return Write(changes, /*sync=*/false);
 }
 
 absl::Status RocksStore::Flush() {
@@ -34,9 +35,98 @@ absl::Status RocksStore::SyncWal() {
   return FromRocks(db_->SyncWAL(), "syncing the write-ahead log");
 }
 
-absl::Status RocksStore::Write(const WriteSet& changes,
-                               const rocksdb::WriteOptions& options) {
+namespace {
+
+// Adds `delta` to `into` element-wise, as the sum merge operator would
+// (sum_merge.h: a shorter vector ends in zeros).
+void AddSums(const Sums& delta, Sums& into) {
+  if (into.size() < delta.size()) into.resize(delta.size(), 0);
+  for (size_t i = 0; i < delta.size(); ++i) into[i] += delta[i];
+}
+
+// Enough to share one sync among all the in-flight calls the server
+// admits, small enough that one batch stays a few hundred KiB.
+constexpr size_t kMaxGroup = 128;
+
+}  // namespace
+
+absl::Status RocksStore::Write(const WriteSet& changes, bool sync) {
+  PendingWrite self{.changes = &changes, .sync = sync};
+  std::vector<PendingWrite*> group;
+  bool group_sync = false;
+  {
+    absl::MutexLock lock(&commit_mu_);
+    commit_queue_.push_back(&self);
+    while (!self.done && commit_queue_.front() != &self) {
+      self.wake.Wait(&commit_mu_);
+    }
+    if (self.done) return self.status;  // A leader wrote it.
+    for (PendingWrite* w : commit_queue_) {
+      if (group.size() == kMaxGroup) break;
+      group.push_back(w);
+      group_sync = group_sync || w->sync;
+    }
+  }
+  // Leading: the others of the group wait; newcomers queue behind them.
+  WriteGroup(group, group_sync);
+  absl::MutexLock lock(&commit_mu_);
+  for (PendingWrite* w : group) {
+    commit_queue_.pop_front();
+    w->done = true;
+    if (w != &self) w->wake.Signal();
+  }
+  if (!commit_queue_.empty()) commit_queue_.front()->wake.Signal();
+  return self.status;
+}
+
+void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
+                            bool sync) {
   rocksdb::WriteBatch batch;
+  std::map<std::string, Sums> reference_sums;
+  std::map<std::string, Sums> aggregate_sums;
+  std::vector<PendingWrite*> batched;
+  for (PendingWrite* w : group) {
+    const WriteSet& changes = *w->changes;
+    batch.SetSavePoint();
+    w->status = BatchRecords(changes, batch);
+    if (!w->status.ok()) {
+      // Take its records out again; the rest of the group still goes.
+      batch.RollbackToSavePoint().PermitUncheckedError();
+      continue;
+    }
+    batch.PopSavePoint().PermitUncheckedError();
+    for (const ReferenceDelta& d : changes.reference) {
+      AddSums({d.cell.count, d.cell.sum, d.cell.sum_squares},
+              reference_sums[keys::Reference(d.tenant_id, d.instrument_id,
+                                             d.cell.intake, d.cell.session)]);
+    }
+    for (const auto& [key, sums] : changes.aggregates) {
+      AddSums(sums,
+              aggregate_sums[keys::Aggregate(changes.aggregates_tenant, key)]);
+    }
+    batched.push_back(w);
+  }
+  absl::Status status = absl::OkStatus();
+  for (const auto& [key, sums] : reference_sums) {
+    if (!status.ok()) break;
+    status = FromRocks(batch.Merge(reference(), key, EncodeSums(sums)),
+                       "batching reference delta");
+  }
+  for (const auto& [key, sums] : aggregate_sums) {
+    if (!status.ok()) break;
+    status = FromRocks(batch.Merge(aggregates(), key, EncodeSums(sums)),
+                       "batching aggregate delta");
+  }
+  if (status.ok() && !batched.empty()) {
+    rocksdb::WriteOptions options = write_options_;
+    options.sync = sync;
+    status = FromRocks(db_->Write(options, &batch), "writing batch");
+  }
+  for (PendingWrite* w : batched) w->status = status;
+}
+
+absl::Status RocksStore::BatchRecords(const WriteSet& changes,
+                                      rocksdb::WriteBatch& batch) {
   for (const domain::Episode& e : changes.episodes) {
     RETURN_IF_ERROR(FromRocks(
         batch.Put(episodes(), keys::Episode(e.tenant_id, e.episode_id),
@@ -55,21 +145,6 @@ absl::Status RocksStore::Write(const WriteSet& changes,
                   codec::EncodeIdempotency(
                       {entry.episode_id, entry.administration_id})),
         "batching idempotency key"));
-  }
-  for (const ReferenceDelta& d : changes.reference) {
-    RETURN_IF_ERROR(FromRocks(
-        batch.Merge(reference(),
-                    keys::Reference(d.tenant_id, d.instrument_id, d.cell.intake,
-                                    d.cell.session),
-                    EncodeSums({d.cell.count, d.cell.sum, d.cell.sum_squares})),
-        "batching reference delta"));
-  }
-  for (const auto& [key, sums] : changes.aggregates) {
-    RETURN_IF_ERROR(
-        FromRocks(batch.Merge(aggregates(),
-                              keys::Aggregate(changes.aggregates_tenant, key),
-                              EncodeSums(sums)),
-                  "batching aggregate delta"));
   }
   for (domain::AuditEntry entry : changes.audit) {
     entry.sequence = next_audit_sequence_.fetch_add(1);
@@ -113,7 +188,7 @@ absl::Status RocksStore::Write(const WriteSet& changes,
         batch.Delete(idempotency(), keys::Idempotency(k.tenant_id, k.id)),
         "batching idempotency key deletion"));
   }
-  return FromRocks(db_->Write(options, &batch), "writing batch");
+  return absl::OkStatus();
 }
 
 absl::Status RocksStore::CompactErased(const WriteSet& erasure) {

@@ -6,8 +6,6 @@
 //
 // Prints "event=null_server_started port=N" once it listens; SIGTERM or
 // SIGINT stops it.
-#include <pthread.h>
-#include <signal.h>
 
 #include <cstdio>
 #include <memory>
@@ -15,6 +13,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/stop_signals.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -69,13 +68,8 @@ class NullService final : public tilbake::bench::Null::CallbackService {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // SIGTERM and SIGINT are blocked before gRPC starts its threads (they
-  // inherit the mask) and taken by sigwait below: no handler, no race.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before gRPC starts its threads (common/stop_signals.h).
+  const tilbake::StopSignals stop_signals;
   NullService service;
   grpc::ServerBuilder builder;
   int port = 0;
@@ -92,8 +86,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "event=null_server_started port=%d\n", port);
   std::fflush(stderr);
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  stop_signals.Wait();
   server->Shutdown();
   return 0;
 }

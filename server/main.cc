@@ -1,8 +1,6 @@
 // tilbake-server: serves tilbake.v1.Feedback over gRPC on a RocksDB store.
 // `tilbake-server restore …` and `tilbake-server token …` are offline
 // commands (server/tools/) that work on the server's files without serving.
-#include <pthread.h>
-#include <signal.h>
 
 #include <cstdlib>
 #include <string>
@@ -12,6 +10,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "server/app/server.h"
 #include "server/tools/offline_commands.h"
 
@@ -113,13 +112,8 @@ int main(int argc, char** argv) {
       "[--clinician=C --org_unit=U]");
   absl::ParseCommandLine(argc, argv);
 
-  // Block the stop signals before any thread starts, so every gRPC thread
-  // inherits the mask and only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread starts (common/stop_signals.h).
+  const tilbake::StopSignals stop_signals;
 
   tilbake::app::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -183,8 +177,7 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = stop_signals.Wait();
   tilbake::LogEvent(tilbake::LogLevel::kInfo, "signal_received",
                     {{"signal", absl::StrCat(signal_number)}});
   (*server)->Shutdown(

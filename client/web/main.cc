@@ -5,15 +5,14 @@
 // A client of tilbake-server's gRPC API: it holds no data. Users sign in
 // with their own token; with the server's authentication off (development
 // on loopback) the pages open without sign-in.
-#include <pthread.h>
 
-#include <csignal>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
 #include "absl/time/clock.h"
 #include "client/web/http.h"
 #include "client/web/web_app.h"
+#include "common/stop_signals.h"
 
 int main(int argc, char** argv) {
   tilbake::web::HttpOptions http;
@@ -53,13 +52,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   (void)absl::ParseDuration(idle, &app_options.session_idle);  // Checked.
 
-  // SIGINT and SIGTERM are taken by sigwait below, not by a handler: the
-  // worker threads inherit the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before any worker thread starts (common/stop_signals.h).
+  const tilbake::StopSignals stop_signals;
 
   tilbake::web::WebApp web(app_options);
   auto server = tilbake::web::HttpServer::Start(
@@ -76,8 +70,7 @@ int main(int argc, char** argv) {
             << http.listen.substr(0, http.listen.rfind(':')) << ":"
             << (*server)->port() << "/ server=" << app_options.server.target
             << std::endl;
-  int signal = 0;
-  sigwait(&signals, &signal);
+  stop_signals.Wait();
   std::cout << "level=info event=web_stopping" << std::endl;
   return 0;
 }

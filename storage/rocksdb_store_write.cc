@@ -122,7 +122,12 @@ void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
     options.sync = sync;
     status = FromRocks(db_->Write(options, &batch), "writing batch");
   }
-  for (PendingWrite* w : batched) w->status = status;
+  for (PendingWrite* w : batched) {
+    w->status = status;
+    // In commit order: leaders take turns, and this one has not yet let
+    // the next one go.
+    if (status.ok()) episode_cache_.Apply(*w->changes);
+  }
 }
 
 absl::Status RocksStore::BatchRecords(const WriteSet& changes,

@@ -28,7 +28,6 @@
 #include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/statistics.h"
-#include "storage/episode_cache.h"
 #include "storage/store.h"
 
 namespace tilbake::storage {
@@ -166,9 +165,6 @@ class RocksStore final : public Store {
   // (int64 sums add exactly), so a busy team's month takes one memtable
   // entry per group instead of one per rating.
   absl::Status Write(const WriteSet& changes, bool sync);
-  // An episode's administrations from RocksDB, by store key (no cache).
-  absl::StatusOr<EpisodeCache::Administrations> ReadAdministrations(
-      const std::string& prefix) const;
   // The leader's part: one batch for `group`. Sets the status of each; a
   // WriteSet that cannot be batched fails alone, the others still go.
   void WriteGroup(const std::vector<PendingWrite*>& group, bool sync);
@@ -198,8 +194,6 @@ class RocksStore final : public Store {
   std::atomic<uint64_t> next_audit_sequence_{0};
   absl::Mutex commit_mu_;
   std::deque<PendingWrite*> commit_queue_ ABSL_GUARDED_BY(commit_mu_);
-  // Kept exact by WriteGroup; ListAdministrations reads through it.
-  mutable EpisodeCache episode_cache_;
   int aggregates_version_ = kAggregatesVersion;  // Set by CheckOrInitSchema.
 };
 

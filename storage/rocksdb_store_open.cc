@@ -120,8 +120,7 @@ RocksStore::RocksStore(std::unique_ptr<rocksdb::DB> db,
       handles_(std::move(handles)),
       options_(options),
       statistics_(std::move(statistics)),
-      health_(std::move(health)),
-      episode_cache_(options.episode_cache_entries) {
+      health_(std::move(health)) {
   write_options_.sync = options.durability == Durability::kFsync;
   // Above every sequence number RocksDB has handed out, so above every
   // audit sequence of earlier runs too (each audit entry is one Put).

@@ -53,34 +53,20 @@ absl::StatusOr<std::optional<domain::Episode>> RocksStore::GetEpisode(
   return episode;
 }
 
-absl::StatusOr<EpisodeCache::Administrations> RocksStore::ReadAdministrations(
-    const std::string& prefix) const {
-  EpisodeCache::Administrations out;
-  RETURN_IF_ERROR(
-      ScanPrefix(administrations(), prefix, "listing administrations",
-                 [&](absl::string_view key,
-                     absl::string_view value) -> absl::StatusOr<Next> {
-                   ASSIGN_OR_RETURN(domain::Administration a,
-                                    codec::DecodeAdministration(value));
-                   out.emplace_hint(out.end(), std::string(key), std::move(a));
-                   return Next::kContinue;
-                 }));
-  return out;
-}
-
 absl::StatusOr<std::vector<domain::Administration>>
 RocksStore::ListAdministrations(absl::string_view tenant_id,
                                 absl::string_view episode_id) const {
-  const std::string prefix =
-      keys::EpisodeAdministrationsPrefix(tenant_id, episode_id);
-  uint64_t epoch = 0;
-  if (auto cached = episode_cache_.Get(prefix, &epoch)) return *cached;
-  ASSIGN_OR_RETURN(EpisodeCache::Administrations read,
-                   ReadAdministrations(prefix));
   std::vector<domain::Administration> out;
-  out.reserve(read.size());
-  for (const auto& [key, a] : read) out.push_back(a);
-  episode_cache_.Put(prefix, epoch, std::move(read));
+  RETURN_IF_ERROR(ScanPrefix(
+      administrations(),
+      keys::EpisodeAdministrationsPrefix(tenant_id, episode_id),
+      "listing administrations",
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<Next> {
+        ASSIGN_OR_RETURN(domain::Administration a,
+                         codec::DecodeAdministration(value));
+        out.push_back(std::move(a));
+        return Next::kContinue;
+      }));
   return out;
 }
 
@@ -213,14 +199,9 @@ absl::Status RocksStore::ScanEpisodes(
       episodes(), prefix, "scanning episodes",
       [&](absl::string_view, absl::string_view value) -> absl::StatusOr<Next> {
         ASSIGN_OR_RETURN(domain::Episode episode, codec::DecodeEpisode(value));
-        // Not through the cache: a scan of every episode would push out
-        // the ones in use.
-        ASSIGN_OR_RETURN(EpisodeCache::Administrations read,
-                         ReadAdministrations(keys::EpisodeAdministrationsPrefix(
-                             episode.tenant_id, episode.episode_id)));
-        std::vector<domain::Administration> administrations;
-        administrations.reserve(read.size());
-        for (auto& [key, a] : read) administrations.push_back(std::move(a));
+        ASSIGN_OR_RETURN(
+            std::vector<domain::Administration> administrations,
+            ListAdministrations(episode.tenant_id, episode.episode_id));
         RETURN_IF_ERROR(visit(episode, administrations));
         return Next::kContinue;
       });

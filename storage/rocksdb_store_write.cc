@@ -122,12 +122,7 @@ void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
     options.sync = sync;
     status = FromRocks(db_->Write(options, &batch), "writing batch");
   }
-  for (PendingWrite* w : batched) {
-    w->status = status;
-    // In commit order: leaders take turns, and this one has not yet let
-    // the next one go.
-    if (status.ok()) episode_cache_.Apply(*w->changes);
-  }
+  for (PendingWrite* w : batched) w->status = status;
 }
 
 absl::Status RocksStore::BatchRecords(const WriteSet& changes,

@@ -41,9 +41,6 @@ struct StoreOptions {
   // a budget each of the nine families could hold 2 × 64 MiB of memtable.
   size_t memtable_budget_bytes = size_t{64} << 20;
   size_t block_cache_bytes = size_t{32} << 20;
-  // Episodes whose decoded administrations are kept (episode_cache.h); a
-  // 20-session episode is ~20 KiB.
-  size_t episode_cache_entries = 1024;
 };
 
 // Maps an idempotency key to the administration it created.

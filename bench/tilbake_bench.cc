@@ -120,6 +120,33 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// The CPU used during one run: the bench's own (getrusage, precise enough
+// for the shortest raw rows) and, when there is one, the server process's
+// (its /proc/<pid>/stat).
+class CpuMeter {
+ public:
+  explicit CpuMeter(pid_t server = 0)
+      : server_(server),
+        client_start_(ProcessCpuSeconds()),
+        server_start_(server > 0 ? tilbake::bench::CpuSeconds(server) : 0) {}
+
+  // Sets r.cpu_cores (over r.seconds) and r.server_us (per r.calls).
+  void Fill(Result& r) const {
+    if (r.seconds > 0) {
+      r.cpu_cores = (ProcessCpuSeconds() - client_start_) / r.seconds;
+    }
+    if (server_ > 0 && r.calls > 0) {
+      r.server_us =
+          (tilbake::bench::CpuSeconds(server_) - server_start_) * 1e6 / r.calls;
+    }
+  }
+
+ private:
+  const pid_t server_;
+  const double client_start_;
+  const double server_start_;
+};
+
 v1::SubmitRatingRequest Rating(const std::string& run, int worker, int i) {
   v1::SubmitRatingRequest request;
   const int session = i % kSessionsPerEpisode + 1;
@@ -153,7 +180,7 @@ Result Drive(const std::string& name, int in_flight, int total, Call call) {
   std::vector<std::vector<double>> latencies(in_flight);
   std::vector<std::thread> threads;
   const absl::Time start = absl::Now();
-  const double cpu_start = ProcessCpuSeconds();
+  const CpuMeter cpu;
   for (int w = 0; w < in_flight; ++w) {
     threads.emplace_back([&, w] {
       for (int j = 0; next.fetch_add(1) < total && absl::Now() < deadline;
@@ -169,11 +196,11 @@ Result Drive(const std::string& name, int in_flight, int total, Call call) {
   result.name = name;
   result.in_flight = in_flight;
   result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  result.cpu_cores = (ProcessCpuSeconds() - cpu_start) / result.seconds;
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   result.calls = static_cast<int>(all.size());
   result.errors = errors.load();
+  cpu.Fill(result);
   result.p50_ms = Percentile(all, 0.50);
   result.p99_ms = Percentile(all, 0.99);
   return result;
@@ -249,7 +276,7 @@ std::vector<v1::SubmitRatingRequest> Ratings(const std::string& run, int slots,
 
 // A unary call of gRPC's callback API: context, request and response live
 // until it completes.
-template <typename Request, typename Response>
+template <typename Response>
 struct UnaryCall {
   grpc::ClientContext context;
   Response response;
@@ -262,7 +289,7 @@ template <typename Request, typename Response, typename Invoke>
 tilbake::bench::StartCall Unary(
     Invoke invoke, std::function<const Request*(int)> request_for) {
   return [invoke, request_for](int index, std::function<void(bool)> done) {
-    auto* call = new UnaryCall<Request, Response>;
+    auto* call = new UnaryCall<Response>;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(30));
     invoke(index, &call->context, request_for(index), &call->response,
@@ -277,8 +304,7 @@ tilbake::bench::StartCall Unary(
 // around it.
 Result Measure(const std::string& name, int in_flight, int total, pid_t server,
                const tilbake::bench::StartCall& start) {
-  const double server_cpu = tilbake::bench::CpuSeconds(server);
-  const double client_cpu = ProcessCpuSeconds();
+  const CpuMeter cpu(server);
   tilbake::bench::LoadRun run = tilbake::bench::DriveAsync(
       in_flight, total, absl::Seconds(absl::GetFlag(FLAGS_max_seconds)), start);
   Result r;
@@ -289,11 +315,7 @@ Result Measure(const std::string& name, int in_flight, int total, pid_t server,
   r.seconds = run.seconds;
   r.p50_ms = Percentile(run.latencies_ms, 0.50);
   r.p99_ms = Percentile(run.latencies_ms, 0.99);
-  r.cpu_cores = (ProcessCpuSeconds() - client_cpu) / run.seconds;
-  if (run.calls > 0) {
-    r.server_us =
-        (tilbake::bench::CpuSeconds(server) - server_cpu) * 1e6 / run.calls;
-  }
+  cpu.Fill(r);
   return r;
 }
 
@@ -310,8 +332,7 @@ Result StreamRecords(
   const absl::Time deadline =
       absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
   std::atomic<int64_t> accepted{0}, refused{0};
-  const double server_cpu = tilbake::bench::CpuSeconds(server);
-  const double client_cpu = ProcessCpuSeconds();
+  const CpuMeter cpu(server);
   const absl::Time start = absl::Now();
   std::vector<std::thread> threads;
   for (const std::vector<Record>& lane : lanes) {
@@ -340,11 +361,7 @@ Result StreamRecords(
   r.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   r.calls = static_cast<int>(accepted);
   r.errors = static_cast<int>(refused);
-  r.cpu_cores = (ProcessCpuSeconds() - client_cpu) / r.seconds;
-  if (r.calls > 0) {
-    r.server_us =
-        (tilbake::bench::CpuSeconds(server) - server_cpu) * 1e6 / r.calls;
-  }
+  cpu.Fill(r);
   return r;
 }
 

@@ -79,11 +79,6 @@ void ForEveryCell(CellKey key, absl::CivilDay day, Visit visit) {
   }
 }
 
-void AddInto(Sums& cell, const Sums& sums, int sign) {
-  cell.resize(std::max(cell.size(), sums.size()), 0);
-  for (size_t i = 0; i < sums.size(); ++i) cell[i] += sign * sums[i];
-}
-
 // The A cell key of an administration, before granularity and scope.
 CellKey AdministrationKey(const domain::Rating& r) {
   CellKey key;
@@ -105,6 +100,11 @@ bool FallsInto(const domain::Rating& o, const CellKey& key) {
 }
 
 }  // namespace
+
+void AddInto(Sums& cell, const Sums& sums, int sign) {
+  cell.resize(std::max(cell.size(), sums.size()), 0);
+  for (size_t i = 0; i < sums.size(); ++i) cell[i] += sign * sums[i];
+}
 
 void AddToEveryGranularity(Cells& cells, CellKey key, absl::CivilDay day,
                            const Sums& sums, int sign) {

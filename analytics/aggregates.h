@@ -120,6 +120,10 @@ using Cells = std::map<CellKey, Sums>;
 
 size_t FieldCount(CellKind kind);
 
+// Adds `sums` (multiplied by `sign`) into `cell` field by field, growing it
+// as the sum merge operator does (a shorter layout ends in zeros).
+void AddInto(Sums& cell, const Sums& sums, int sign = 1);
+
 // Bucket index of `day`: the year; months since year 0 (year·12 + month −
 // 1); or weeks since 1970-01-05 (a Monday) for ISO weeks.
 int32_t BucketOf(Granularity granularity, absl::CivilDay day);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "analytics/aggregates.h"
 #include "common/status_macros.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
@@ -36,13 +37,6 @@ absl::Status RocksStore::SyncWal() {
 }
 
 namespace {
-
-// Adds `delta` to `into` element-wise, as the sum merge operator would
-// (sum_merge.h: a shorter vector ends in zeros).
-void AddSums(const Sums& delta, Sums& into) {
-  if (into.size() < delta.size()) into.resize(delta.size(), 0);
-  for (size_t i = 0; i < delta.size(); ++i) into[i] += delta[i];
-}
 
 // Enough to share one sync among all the in-flight calls the server
 // admits, small enough that one batch stays a few hundred KiB.
@@ -96,13 +90,15 @@ void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
     }
     batch.PopSavePoint().PermitUncheckedError();
     for (const ReferenceDelta& d : changes.reference) {
-      AddSums({d.cell.count, d.cell.sum, d.cell.sum_squares},
-              reference_sums[keys::Reference(d.tenant_id, d.instrument_id,
-                                             d.cell.intake, d.cell.session)]);
+      analytics::AddInto(
+          reference_sums[keys::Reference(d.tenant_id, d.instrument_id,
+                                         d.cell.intake, d.cell.session)],
+          {d.cell.count, d.cell.sum, d.cell.sum_squares});
     }
     for (const auto& [key, sums] : changes.aggregates) {
-      AddSums(sums,
-              aggregate_sums[keys::Aggregate(changes.aggregates_tenant, key)]);
+      analytics::AddInto(
+          aggregate_sums[keys::Aggregate(changes.aggregates_tenant, key)],
+          sums);
     }
     batched.push_back(w);
   }

@@ -34,6 +34,12 @@ PACKAGES=(
   python3                  # the Python SDK (client/python) and its tests
   python3-grpcio           # gRPC 1.51 for Python
   python3-protobuf         # protobuf 3.21 for Python (matches protoc)
+  python3-venv             # the SDK's package test installs it into a venv
+  python3-setuptools       # builds the SDK package (pip --no-build-isolation)
+  python3-wheel
+  python3-pandas           # the SDK's optional DataFrames (to_frame)
+  python3-openpyxl         # reads the .xlsx exports back in the tests
+  libxlsxwriter-dev        # `tilbake trends|report --format=xlsx`, downloads
   libcpp-httplib-dev       # tilbake-web's HTTP(S) server (links OpenSSL 3)
   libmstch-dev             # tilbake-web's templates (mustache, HTML-escaped)
   libboost-locale-dev      # tilbake-web's gettext catalogs and ICU formats

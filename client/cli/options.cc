@@ -120,6 +120,23 @@ void AddOptions(CLI::App& c, ExportParams& p) {
   c.add_option("--out", p.out, "The file to write (default: stdout)");
 }
 
+void AddOptions(CLI::App& c, FiguresFormat& f) {
+  c.add_option("--format", f.format,
+               "table, json (the API's), csv or xlsx (docs/exports.md)")
+      ->capture_default_str();
+  c.add_option("--out", f.out, "The file to write (default: stdout)");
+  c.add_option("--lang", f.lang,
+               "csv, xlsx: column headers in nb, da or en (default: $LANG)");
+  c.add_option("--separator", f.separator, "csv: ',', ';' or tab")
+      ->capture_default_str();
+  c.add_flag("--decimal_comma", f.decimal_comma,
+             "csv: 12,5 for Norwegian and Danish spreadsheets (with "
+             "--separator=';')");
+  c.add_flag("--bom", f.bom, "csv: a UTF-8 byte order mark first (for Excel)");
+  c.add_flag("--column_keys", f.column_keys,
+             "csv: header of stable column keys (mean_change), not labels");
+}
+
 void AddOptions(CLI::App& c, TrendsParams& p) {
   AddPeriod(c, p.tenant, p.from, p.to, p.org_unit);
   c.add_option("--clinician", p.clinician, "Only this clinician");
@@ -139,6 +156,7 @@ void AddOptions(CLI::App& c, TrendsParams& p) {
 
 void AddOptions(CLI::App& c, ReportParams& p) {
   AddPeriod(c, p.tenant, p.from, p.to, p.org_unit);
+  AddOptions(c, p.output);
 }
 
 void AddOptions(CLI::App& c, AuditParams& p) {

@@ -17,6 +17,8 @@ void AddOptions(CLI::App& command, ExportParams& p);
 void AddOptions(CLI::App& command, TrendsParams& p);
 void AddOptions(CLI::App& command, ReportParams& p);
 void AddOptions(CLI::App& command, AuditParams& p);
+// --format, --out and the CSV options of `trends` and `report`.
+void AddOptions(CLI::App& command, FiguresFormat& f);
 
 }  // namespace tilbake::cli
 

@@ -136,6 +136,40 @@ absl::Status Check(const ExportParams& p) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<exports::CsvOptions> CheckFormat(const FiguresFormat& f) {
+  if (f.format != "table" && f.format != "json" && f.format != "csv" &&
+      f.format != "xlsx") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format: \"", f.format, "\" is not one of table, json, csv, xlsx"));
+  }
+  if (f.format == "xlsx" && f.out.empty()) {
+    return absl::InvalidArgumentError(
+        "--out: name the .xlsx file to write (it is not text for a terminal)");
+  }
+  if (!f.lang.empty() && f.lang != "nb" && f.lang != "da" && f.lang != "en") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lang: \"", f.lang, "\" is not one of nb, da, en"));
+  }
+  exports::CsvOptions csv;
+  csv.decimal_comma = f.decimal_comma;
+  csv.bom = f.bom;
+  csv.keys = f.column_keys;
+  if (f.separator == "tab" || f.separator == "\t") {
+    csv.separator = '\t';
+  } else if (f.separator == "," || f.separator == ";") {
+    csv.separator = f.separator[0];
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--separator: \"", f.separator, "\" is not one of ',', ';', tab"));
+  }
+  if (csv.decimal_comma && csv.separator == ',') {
+    return absl::InvalidArgumentError(
+        "--decimal_comma: give --separator=';' (or tab) too, or every "
+        "number would split in two");
+  }
+  return csv;
+}
+
 absl::StatusOr<v1::QueryTrendsRequest> ToRequest(const TrendsParams& p) {
   v1::QueryTrendsRequest request;
   RETURN_IF_ERROR(ParsePeriod(p.tenant, p.from, p.to, request.mutable_from(),

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client/export/csv_writer.h"
 #include "tilbake/v1/admin.pb.h"
 #include "tilbake/v1/feedback.pb.h"
 #include "tilbake/v1/trends.pb.h"
@@ -59,6 +60,21 @@ struct ExportParams {
 };
 absl::Status Check(const ExportParams& p);
 
+// How `trends` and `report` write their figures: a table on the terminal,
+// the API's JSON, or a file for a spreadsheet (docs/exports.md).
+struct FiguresFormat {
+  std::string format = "table";  // table, json, csv or xlsx.
+  std::string out;               // Empty: stdout (not for xlsx).
+  std::string lang;              // nb, da, en; empty: from $LANG, else en.
+  std::string separator = ",";   // csv: ",", ";" or "tab".
+  bool decimal_comma = false;    // csv: 12,5 (with --separator=';').
+  bool bom = false;              // csv: a UTF-8 byte order mark first.
+  bool column_keys = false;      // csv: header of column keys, not labels.
+};
+// Checks the format (and that xlsx has --out) and returns the CSV options;
+// InvalidArgument naming the option otherwise.
+absl::StatusOr<exports::CsvOptions> CheckFormat(const FiguresFormat& f);
+
 // The filters of `trends` and `plot trend`.
 struct TrendsParams {
   std::string tenant, from, to;
@@ -69,6 +85,7 @@ struct TrendsParams {
   std::string group_by = "instrument";  // Comma-separated.
   int depth = 0;
   bool split = false;
+  FiguresFormat output;
 };
 absl::StatusOr<v1::QueryTrendsRequest> ToRequest(const TrendsParams& p);
 // What was asked, for "no data for …": tenant, period and each filter given.
@@ -76,6 +93,7 @@ std::string Describe(const TrendsParams& p);
 
 struct ReportParams {
   std::string tenant, from, to, org_unit;
+  FiguresFormat output;
 };
 absl::StatusOr<v1::QualityReportRequest> ToRequest(const ReportParams& p);
 

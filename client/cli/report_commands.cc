@@ -1,4 +1,5 @@
 // The commands a quality group reads: trends, report, plot episode|trend.
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -9,7 +10,11 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
 #include "client/cli/options.h"
+#include "client/export/csv_writer.h"
+#include "client/export/figures.h"
+#include "client/export/xlsx_writer.h"
 #include "client/render/charts.h"
+#include "client/web/i18n.h"
 
 namespace tilbake::cli {
 namespace {
@@ -21,30 +26,78 @@ void NoData(const TrendsParams& p) {
   std::cout << "no data for " << Describe(p) << "\n";
 }
 
+// Column headers in --lang, else in $LANG's language (nb_NO.UTF-8 …),
+// else English: the catalogs tilbake-web's pages use.
+exports::Translate HeaderLanguage(const FiguresFormat& f) {
+  const char* env = std::getenv("LANG");
+  const std::string lang = env == nullptr ? "" : std::string(env).substr(0, 2);
+  const web::Language language = web::ChooseLanguage(f.lang, lang);
+  auto translator = std::make_shared<const web::Translator>();
+  return [translator, language](const std::string& english) {
+    return translator->Translate(language, english);
+  };
+}
+
+bool ForAFile(const FiguresFormat& f) {
+  return f.format == "csv" || f.format == "xlsx";
+}
+
+// Writes `text` to --out, or stdout without one.
+int WriteText(const Output& out, const std::string& path,
+              const std::string& text) {
+  if (path.empty()) {
+    std::cout << text;
+    return kExitSuccess;
+  }
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  if (!file) {
+    return out.Fail(
+        absl::UnavailableError(absl::StrCat("cannot write ", path)));
+  }
+  std::cout << "wrote " << path << "\n";
+  return kExitSuccess;
+}
+
+// A workbook as --format asks: xlsx whole; csv its one table, or (a
+// report's several) every figure a line.
+int WriteFigures(const Output& out, const FiguresFormat& f,
+                 const exports::CsvOptions& csv, const exports::Workbook& book,
+                 const exports::Translate& translate) {
+  if (f.format == "xlsx") {
+    if (absl::Status s = exports::WriteXlsx(book, f.out); !s.ok()) {
+      return out.Fail(s);
+    }
+    std::cout << "wrote " << f.out << "\n";
+    return kExitSuccess;
+  }
+  const exports::Sheet sheet = book.tables.size() == 1
+                                   ? book.tables.front()
+                                   : exports::LongSheet(book, translate);
+  return WriteText(out, f.out, exports::WriteCsv(sheet, csv));
+}
+
 int Trends(Client& client, const Output& out, const TrendsParams& p) {
+  auto csv = CheckFormat(p.output);
+  if (!csv.ok()) return out.Fail(csv.status());
   auto request = ToRequest(p);
   if (!request.ok()) return out.Fail(request.status());
   auto rows = client.QueryTrends(*request);
   if (!rows.ok()) return out.Fail(rows.status());
-  if (out.json()) {
+  if (ForAFile(p.output)) {
+    const exports::Translate translate = HeaderLanguage(p.output);
+    return WriteFigures(
+        out, p.output, *csv,
+        exports::TrendsWorkbook(*request, *rows, p.split, translate),
+        translate);
+  }
+  if (out.json() || p.output.format == "json") {
     for (const v1::TrendRow& row : *rows) std::cout << ToJson(row) << "\n";
   } else if (rows->empty()) {
     NoData(p);
   } else {
     std::cout << RenderTrends(*rows, p.split);
   }
-  return kExitSuccess;
-}
-
-int WriteSvg(const Output& out, const std::string& path,
-             const std::string& svg) {
-  std::ofstream file(path);
-  file << svg;
-  if (!file) {
-    return out.Fail(
-        absl::UnavailableError(absl::StrCat("cannot write ", path)));
-  }
-  std::cout << "wrote " << path << "\n";
   return kExitSuccess;
 }
 
@@ -58,8 +111,8 @@ int PlotEpisode(Client& client, const Output& out, const PlotParams& p) {
   if (absl::Status s = Check(p.episode); !s.ok()) return out.Fail(s);
   auto episode = client.GetEpisode(p.episode.tenant, p.episode.episode);
   if (!episode.ok()) return out.Fail(episode.status());
-  return WriteSvg(out, p.out,
-                  render::RenderSvg(render::EpisodeChart(*episode, {})));
+  return WriteText(out, p.out,
+                   render::RenderSvg(render::EpisodeChart(*episode, {})));
 }
 
 int PlotTrend(Client& client, const Output& out, const PlotParams& p) {
@@ -75,7 +128,7 @@ int PlotTrend(Client& client, const Output& out, const PlotParams& p) {
     return kExitSuccess;
   }
   const TrendsParams& t = p.trend;
-  return WriteSvg(
+  return WriteText(
       out, p.out,
       render::RenderSvg(render::MeanChangeChart(
           *rows, absl::StrCat(
@@ -94,6 +147,7 @@ void AddReportCommands(CLI::App& app, Run& chosen) {
       "trends", "Trend figures by period and group, from aggregates");
   c->group(group);
   AddOptions(*c, *trends);
+  AddOptions(*c, trends->output);
   c->callback([&chosen, trends] {
     chosen = [trends](Client& client, const Output& out) {
       return Trends(client, out, *trends);
@@ -107,11 +161,23 @@ void AddReportCommands(CLI::App& app, Run& chosen) {
   AddOptions(*c, *report);
   c->callback([&chosen, report] {
     chosen = [report](Client& client, const Output& out) {
+      auto csv = CheckFormat(report->output);
+      if (!csv.ok()) return out.Fail(csv.status());
       auto request = ToRequest(*report);
       if (!request.ok()) return out.Fail(request.status());
       auto answer = client.GetQualityReport(*request);
       if (!answer.ok()) return out.Fail(answer.status());
-      out.Print(*answer, RenderQualityReport(*answer));
+      if (ForAFile(report->output)) {
+        const exports::Translate translate = HeaderLanguage(report->output);
+        return WriteFigures(out, report->output, *csv,
+                            exports::ReportWorkbook(*answer, translate),
+                            translate);
+      }
+      if (report->output.format == "json") {
+        std::cout << ToJson(*answer) << "\n";
+      } else {
+        out.Print(*answer, RenderQualityReport(*answer));
+      }
       return kExitSuccess;
     };
   });

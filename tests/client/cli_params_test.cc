@@ -125,6 +125,38 @@ TEST(CliParamsTest, ReportAndAuditPeriods) {
                        HasSubstr("--tenant is required")));
 }
 
+TEST(CliParamsTest, FiguresFormatsAndTheirCsvOptions) {
+  auto csv = CheckFormat(
+      Parse<FiguresFormat>({"--format=csv", "--separator=;", "--decimal_comma",
+                            "--bom", "--column_keys", "--lang=nb"}));
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_EQ(csv->separator, ';');
+  EXPECT_TRUE(csv->decimal_comma);
+  EXPECT_TRUE(csv->bom);
+  EXPECT_TRUE(csv->keys);
+  csv = CheckFormat(Parse<FiguresFormat>({"--format=csv", "--separator=tab"}));
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_EQ(csv->separator, '\t');
+  EXPECT_EQ(Parse<FiguresFormat>({}).format, "table");  // The default.
+
+  struct Refused {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Refused& r : std::vector<Refused>{
+           {{"--format=pdf"}, "--format: \"pdf\" is not one of"},
+           {{"--format=xlsx"}, "--out: name the .xlsx file"},
+           {{"--format=csv", "--decimal_comma"}, "--decimal_comma: give"},
+           {{"--format=csv", "--separator=|"}, "--separator: \"|\""},
+           {{"--format=csv", "--lang=sv"}, "--lang: \"sv\""},
+       }) {
+    EXPECT_THAT(
+        CheckFormat(Parse<FiguresFormat>(r.args)),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(r.message)))
+        << r.args[0];
+  }
+}
+
 TEST(CliParamsTest, ImportExportAndCloseChecks) {
   const auto import = Parse<ImportParams>(
       {"ratings.csv", "--format=csv", "--tenant=t", "--streams=2"});

@@ -149,13 +149,13 @@ class ClientTest(unittest.TestCase):
         records = [feedback_pb2.SubmitRatingRequest(
             idempotency_key=f"py-short-{n}", rating=ors(n, [5, 5, 5, 5]))
             for n in range(1, 7)]
-        real = self.client.feedback
-        self.client.feedback = ShortTally()
+        real = self.client.feedback_stub
+        self.client.feedback_stub = ShortTally()
         try:
             with self.assertRaises(TilbakeError) as raised:
                 self.client.import_ratings(records)
         finally:
-            self.client.feedback = real
+            self.client.feedback_stub = real
         self.assertEqual(raised.exception.code, grpc.StatusCode.DATA_LOSS)
         self.assertIn("sent 6 records but the server received 4",
                       str(raised.exception))

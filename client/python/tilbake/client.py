@@ -5,7 +5,7 @@ on UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED (a retried
 submission reuses its idempotency key, so it is never stored twice), and
 errors raised as TilbakeError with the server's gRPC code and message (which
 names the offending field). Anything not wrapped here is reachable through
-the stubs: client.feedback, client.trends, client.admin.
+the stubs: client.feedback_stub, client.trends_stub, client.admin_stub.
 """
 
 import concurrent.futures
@@ -17,6 +17,7 @@ from typing import Iterable, List, Optional, Sequence, Union
 
 import grpc
 
+from tilbake.frames import Report, Trends, trends_request
 from tilbake.v1 import admin_pb2, admin_pb2_grpc
 from tilbake.v1 import feedback_pb2, feedback_pb2_grpc
 from tilbake.v1 import trends_pb2, trends_pb2_grpc
@@ -135,9 +136,9 @@ class Client:
         self.channel = (grpc.secure_channel(target, credentials, options)
                         if credentials else
                         grpc.insecure_channel(target, options))
-        self.feedback = feedback_pb2_grpc.FeedbackStub(self.channel)
-        self.trends = trends_pb2_grpc.TrendsStub(self.channel)
-        self.admin = admin_pb2_grpc.AdminStub(self.channel)
+        self.feedback_stub = feedback_pb2_grpc.FeedbackStub(self.channel)
+        self.trends_stub = trends_pb2_grpc.TrendsStub(self.channel)
+        self.admin_stub = admin_pb2_grpc.AdminStub(self.channel)
         # grpc.health.v1 without generated code: the request is empty and
         # the response's field 1 is the status (1 = SERVING).
         self._health_check = self.channel.unary_unary(
@@ -186,7 +187,7 @@ class Client:
         request = feedback_pb2.SubmitRatingRequest(
             idempotency_key=idempotency_key or self.new_idempotency_key(),
             rating=rating)
-        return self._call(self.feedback.SubmitRating, request)
+        return self._call(self.feedback_stub.SubmitRating, request)
 
     def import_ratings(
             self, records: Iterable[feedback_pb2.SubmitRatingRequest], *,
@@ -213,7 +214,7 @@ class Client:
                     yield request
 
             try:
-                response = self.feedback.ImportRatings(counted(),
+                response = self.feedback_stub.ImportRatings(counted(),
                                                        metadata=self.metadata)
             except grpc.RpcError as error:
                 raise TilbakeError(error.code(), error.details()) from None
@@ -246,7 +247,7 @@ class Client:
     def get_episode(self, tenant: str, episode: str) -> feedback_pb2.Episode:
         request = feedback_pb2.GetEpisodeRequest(tenant_id=tenant,
                                                  episode_id=episode)
-        return self._call(self.feedback.GetEpisode, request).episode
+        return self._call(self.feedback_stub.GetEpisode, request).episode
 
     def close_episode(self, tenant: str, episode: str, *, ending: str,
                       end_date: DateLike) -> feedback_pb2.Episode:
@@ -259,19 +260,19 @@ class Client:
             tenant_id=tenant, episode_id=episode,
             ending=feedback_pb2.Ending(type=types[ending],
                                        end_date=to_date(end_date)))
-        return self._call(self.feedback.CloseEpisode, request).episode
+        return self._call(self.feedback_stub.CloseEpisode, request).episode
 
     def list_instruments(self, family: str = ""
                          ) -> List[feedback_pb2.InstrumentDefinition]:
         request = feedback_pb2.ListInstrumentsRequest(family=family)
-        return list(self._call(self.feedback.ListInstruments,
+        return list(self._call(self.feedback_stub.ListInstruments,
                                request).instruments)
 
     def query_trends(self, request: trends_pb2.QueryTrendsRequest
                      ) -> List[trends_pb2.TrendRow]:
         """Every row of a trend query (the server streams them)."""
         def read(req, timeout, metadata):
-            return list(self.trends.QueryTrends(req, timeout=timeout,
+            return list(self.trends_stub.QueryTrends(req, timeout=timeout,
                                                 metadata=metadata))
         return self._call(read, request)
 
@@ -281,10 +282,33 @@ class Client:
                                                   org_unit=org_unit)
         getattr(request, "from").CopyFrom(to_date(start))
         request.to.CopyFrom(to_date(end))
-        return self._call(self.trends.GetQualityReport, request)
+        return self._call(self.trends_stub.GetQualityReport, request)
+
+    def trends(self, tenant: str, start: DateLike, end: DateLike, *,
+               org_unit: str = "", clinician: str = "",
+               instruments: Sequence[str] = (),
+               age_band: Optional[str] = None, bucket: str = "month",
+               group_by: Sequence[str] = ("instrument",),
+               depth: int = 0) -> Trends:
+        """Trend rows as `tilbake trends` asks for them: `bucket` week,
+        month, quarter, year or all; `group_by` of org_unit, clinician,
+        instrument, age_band; `depth` org-unit levels. .to_frame() gives a
+        DataFrame, one row per group and bucket."""
+        request = trends_request(
+            tenant, to_date(start), to_date(end), org_unit=org_unit,
+            clinician=clinician, instruments=instruments, age_band=age_band,
+            bucket=bucket, group_by=group_by, depth=depth)
+        return Trends(request, self.query_trends(request))
+
+    def report(self, tenant: str, start: DateLike, end: DateLike,
+               org_unit: str = "") -> Report:
+        """The quality report with its tables: .to_frame("outcomes") (the
+        default), "indices", "summary", "age_bands", "alliance",
+        "recovery_support"."""
+        return Report(self.quality_report(tenant, start, end, org_unit))
 
     def create_backup(self, keep: int = 0) -> admin_pb2.CreateBackupResponse:
-        return self._call(self.admin.CreateBackup,
+        return self._call(self.admin_stub.CreateBackup,
                           admin_pb2.CreateBackupRequest(keep=keep))
 
     def query_audit_log(self, tenant: str, client: str = "", *,
@@ -301,7 +325,7 @@ class Client:
             request.to.FromDatetime(end)
         entries: List[admin_pb2.AuditEntry] = []
         while True:
-            page = self._call(self.admin.QueryAuditLog, request)
+            page = self._call(self.admin_stub.QueryAuditLog, request)
             entries.extend(page.entries)
             if not page.next_page_token:
                 return entries
@@ -312,7 +336,7 @@ class Client:
         """Everything about one client pseudonym (admin tokens)."""
         request = admin_pb2.ExportClientRequest(tenant_id=tenant,
                                                 client_id=client)
-        return list(self._call(self.admin.ExportClient, request).episodes)
+        return list(self._call(self.admin_stub.ExportClient, request).episodes)
 
     def _call_once(self, method, request):
         try:
@@ -325,14 +349,14 @@ class Client:
                         ) -> admin_pb2.ErasureRequest:
         """Asks for a client's data to be erased; a second admin decides.
         Sent once: a resent request would be refused as a duplicate."""
-        return self._call_once(self.admin.RequestErasure,
+        return self._call_once(self.admin_stub.RequestErasure,
                                admin_pb2.RequestErasureRequest(
                                    tenant_id=tenant, client_id=client,
                                    reason=reason))
 
     def decide_erasure(self, tenant: str, request_id: str, approve: bool
                        ) -> admin_pb2.ErasureRequest:
-        return self._call_once(self.admin.DecideErasure,
+        return self._call_once(self.admin_stub.DecideErasure,
                                admin_pb2.DecideErasureRequest(
                                    tenant_id=tenant, request_id=request_id,
                                    approve=approve))

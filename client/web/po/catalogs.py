@@ -5,8 +5,9 @@ whether each language's .po translates all of them.
   catalogs.py --check   exit 1 naming each missing or stale msgid
   catalogs.py --list    the msgids, one per line (for a new .po)
 
-Texts are {{#t}}…{{/t}} in client/web/templates and page.T("…") in
-client/web/*.cc.
+Texts are {{#t}}…{{/t}} in client/web/templates, page.T("…") in
+client/web/*.cc, and N_("…") in client/export/*.cc (the column headers of
+the CSV and .xlsx exports, which `tilbake` writes in these languages too).
 """
 import pathlib
 import re
@@ -26,6 +27,9 @@ def msgids():
         found.update(re.findall(r'\.T\(\s*"((?:[^"\\]|\\.|"\s*")*)"', text))
         # A label table's English text, translated where it is shown.
         found.update(re.findall(r'\{"([^"]+)", "[a-z_]+",\s*\n?\s*\[', text))
+    for source in (WEB.parent / "export").glob("*.cc"):
+        found.update(re.findall(r'N_\(\s*"((?:[^"\\]|\\.)*)"\s*\)',
+                                source.read_text()))
     # C++ keeps long texts as adjacent literals; join them.
     return {re.sub(r'"\s*"', "", m) for m in found}
 

@@ -1,5 +1,7 @@
 #include "client/web/page.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace tilbake::web {
@@ -17,6 +19,12 @@ std::string EpisodeQuery(const WebApp::Page& page, const std::string& tenant,
   return absl::StrCat(
       page.NamesTenant() ? "tenant=" + UrlEncode(tenant) + "&" : std::string(),
       "episode=", UrlEncode(episode_id));
+}
+
+int OrgUnitDepth(const std::string& org_unit) {
+  if (org_unit.empty()) return 0;
+  return 1 +
+         static_cast<int>(std::count(org_unit.begin(), org_unit.end(), '/'));
 }
 
 std::string Percent(const WebApp::Page& page, bool has, double value) {

@@ -46,6 +46,8 @@ struct WebApp::Page {
 };
 
 v1::Date ToDate(absl::CivilDay day);
+// "psyk/nord" is at depth 2; the whole tenant ("") at 0.
+int OrgUnitDepth(const std::string& org_unit);
 // "tenant=…&episode=…" (the tenant only where the caller names it): the
 // query of an episode's page.
 std::string EpisodeQuery(const WebApp::Page& page, const std::string& tenant,

@@ -16,13 +16,6 @@
 namespace tilbake::web {
 namespace {
 
-// "psyk/nord" is at depth 2; the whole tenant ("") at 0.
-int Depth(const std::string& org_unit) {
-  if (org_unit.empty()) return 0;
-  return 1 +
-         static_cast<int>(std::count(org_unit.begin(), org_unit.end(), '/'));
-}
-
 // The rows of every month from `from` to `to`: a month with nothing in it
 // gets an empty row (a gap in the charts, not a month left out).
 std::vector<v1::TrendRow> EveryMonth(const std::vector<v1::TrendRow>& rows,
@@ -143,7 +136,7 @@ absl::StatusOr<mstch::map> WebApp::TeamsSection(
   v1::QueryTrendsRequest whole = monthly;
   whole.set_bucket(v1::TREND_BUCKET_WHOLE_PERIOD);
   whole.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
-  whole.set_org_unit_depth(Depth(monthly.org_unit()) + 1);
+  whole.set_org_unit_depth(OrgUnitDepth(monthly.org_unit()) + 1);
   auto found = page.client->QueryTrends(whole);
   if (!found.ok()) return found.status();
   const std::vector<v1::TrendRow>& teams = *found;
@@ -297,27 +290,45 @@ absl::StatusOr<mstch::map> WebApp::AllianceSection(
   return mstch::map{{"rows", rows}, {"charts", charts}, {"cli", cli}};
 }
 
+WebApp::ReportScope WebApp::ScopeOf(const Request& request, Page& page) {
+  ReportScope scope;
+  // The period: whole months; by default the last twelve up to this one.
+  const absl::CivilMonth this_month =
+      absl::CivilMonth(absl::ToCivilDay(now_(), absl::UTCTimeZone()));
+  scope.from = this_month - 11;
+  scope.to = this_month;
+  if (auto m = ParseMonth(request.Query("from"))) scope.from = *m;
+  if (auto m = ParseMonth(request.Query("to"))) scope.to = *m;
+  scope.tenant = page.Tenant();
+  scope.org_unit = request.Query("org_unit");
+  if (!request.query.count("org_unit")) {
+    scope.org_unit = page.caller.org_unit();
+  }
+  scope.last_day = absl::CivilDay(scope.to + 1) - 1;
+  scope.query.set_tenant_id(scope.tenant);
+  scope.query.set_org_unit(scope.org_unit);
+  *scope.query.mutable_from() = ToDate(absl::CivilDay(scope.from));
+  *scope.query.mutable_to() = ToDate(scope.last_day);
+  return scope;
+}
+
+std::string WebApp::ReportScope::Params() const {
+  return absl::StrCat(
+      "tenant=", UrlEncode(tenant), "&org_unit=", UrlEncode(org_unit),
+      "&from=", absl::FormatCivilTime(from), "&to=", absl::FormatCivilTime(to));
+}
+
 Response WebApp::Report(const Request& request, Page& page, bool json) {
   const Translator& t = translator_;
   const Language lang = page.language;
   page.current = "report";
-  // The period: whole months; by default the last twelve up to this one.
-  const absl::CivilMonth this_month =
-      absl::CivilMonth(absl::ToCivilDay(now_(), absl::UTCTimeZone()));
-  absl::CivilMonth from = this_month - 11, to = this_month;
-  if (auto m = ParseMonth(request.Query("from"))) from = *m;
-  if (auto m = ParseMonth(request.Query("to"))) to = *m;
   const bool names_tenant = page.NamesTenant();
-  const std::string tenant = page.Tenant();
-  std::string org_unit = request.Query("org_unit");
-  if (!request.query.count("org_unit")) org_unit = page.caller.org_unit();
-
-  v1::QualityReportRequest query;
-  query.set_tenant_id(tenant);
-  query.set_org_unit(org_unit);
-  const absl::CivilDay last_day = absl::CivilDay(to + 1) - 1;
-  *query.mutable_from() = ToDate(absl::CivilDay(from));
-  *query.mutable_to() = ToDate(last_day);
+  const ReportScope scope = ScopeOf(request, page);
+  const std::string& tenant = scope.tenant;
+  const std::string& org_unit = scope.org_unit;
+  const absl::CivilMonth from = scope.from, to = scope.to;
+  const absl::CivilDay last_day = scope.last_day;
+  const v1::QualityReportRequest& query = scope.query;
   if (tenant.empty()) {
     return ErrorPage(page, absl::InvalidArgumentError(
                                "tenant: name the tenant to report on"));
@@ -487,9 +498,8 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
   if (!alliance.ok()) return ErrorPage(page, alliance.status());
   auto clinicians = CliniciansSection(page, trends, cli_period);
   if (!clinicians.ok()) return ErrorPage(page, clinicians.status());
-  const std::string json_href = absl::StrCat(
-      "/data/report.json?tenant=", UrlEncode(tenant),
-      "&org_unit=", UrlEncode(org_unit), "&from=", from_text, "&to=", to_text);
+  const std::string json_href =
+      absl::StrCat("/data/report.json?", scope.Params());
   const std::string cli = absl::StrCat(
       "tilbake report --tenant=", tenant,
       org_unit.empty() ? "" : absl::StrCat(" --org_unit=", org_unit),
@@ -524,6 +534,7 @@ Response WebApp::Report(const Request& request, Page& page, bool json) {
       {"clinicians",
        clinicians->empty() ? mstch::node(false) : mstch::node(*clinicians)},
       {"json_href", json_href},
+      {"params", scope.Params()},
       {"cli", cli},
   };
   return Render(page, 200, page.T("Quality report"),

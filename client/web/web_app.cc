@@ -123,6 +123,10 @@ Response WebApp::Handle(const Request& request) {
   if (request.path == "/data/report.json") {
     return Report(request, page, /*json=*/true);
   }
+  if (request.path == "/data/report.csv") return Download(request, page, "csv");
+  if (request.path == "/data/report.xlsx") {
+    return Download(request, page, "xlsx");
+  }
   if (request.path == "/episode") {
     return Episode(request, page, /*for_client=*/false);
   }

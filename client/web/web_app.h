@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "client/sdk/client.h"
 #include "client/web/http.h"
@@ -47,8 +48,23 @@ class WebApp {
                       const std::string& error, Notice notice);
   Response SignIn(const Request& request, Page& page);
   Response SignOut(const Request& request, Page& page);
+  // What the report and its downloads are of: tenant, org unit, whole
+  // months (by default the last twelve), from the request's parameters.
+  struct ReportScope {
+    std::string tenant, org_unit;
+    absl::CivilMonth from, to;
+    absl::CivilDay last_day;
+    v1::QualityReportRequest query;
+    // "tenant=…&org_unit=…&from=2026-01&to=2026-12", for links.
+    std::string Params() const;
+  };
+  ReportScope ScopeOf(const Request& request, Page& page);
   // The quality report of a period and org unit (json: the API's answer).
   Response Report(const Request& request, Page& page, bool json);
+  // The report, or a side-by-side table of it (table=teams|clinicians), as
+  // a CSV or .xlsx file in the page's language (download.cc).
+  Response Download(const Request& request, Page& page,
+                    const std::string& format);
   // The report's units one level down, side by side (empty: none).
   absl::StatusOr<mstch::map> TeamsSection(
       Page& page, const v1::QueryTrendsRequest& monthly,

@@ -18,6 +18,7 @@
 namespace tilbake::web {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -269,6 +270,60 @@ TEST_F(WebAppTest, TheQualityReportShowsTheHandComputedFigures) {
   EXPECT_THAT(json.body, HasSubstr("\"sessions\": \"10\""));
   // Field names as `tilbake report --json` prints them.
   EXPECT_THAT(json.body, HasSubstr("\"mean_change\": 10"));
+}
+
+TEST_F(WebAppTest, TheReportAndItsTablesDownloadAsCsvAndXlsx) {
+  SeedFiveRecoveredClients();
+  ASSERT_EQ(SignIn("t-lise").status, 303);
+  const std::string period = "from=2026-02&to=2026-03";
+  Response page = app_->Handle(Get("/report", period + "&lang=nb"));
+  EXPECT_THAT(page.body,
+              HasSubstr("href=\"/data/report.xlsx?tenant=tenant-a&amp;org_unit="
+                        "psykisk-helse&amp;from=2026-02&amp;to=2026-03\""));
+  EXPECT_THAT(page.body, HasSubstr("Last ned rapporten"));
+
+  // Norwegian: ';', decimal comma, a BOM for Excel; one figure a line.
+  Request nb = Get("/data/report.csv", period);
+  nb.accept_language = "nb";
+  Response csv = app_->Handle(nb);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_THAT(csv.headers,
+              Contains(std::pair<std::string, std::string>(
+                  "Content-Disposition",
+                  "attachment; filename=\"tilbake-report-2026-02-2026-03.csv"
+                  "\"")));
+  EXPECT_EQ(csv.body.substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_THAT(csv.body, HasSubstr("Tabell;Instrument;Gruppe;Tall;Betegnelse;"
+                                  "Verdi\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr("outcomes;ors;Alle;mean_change;"
+                                  "Gjennomsnittlig endring;10\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr("outcomes;ors;Alle;effect_size;"
+                                  "Effektstørrelse;1,4285714285714286\r\n"));
+
+  // English: ',' and '.'.
+  Response en = app_->Handle(Get("/data/report.csv", period + "&lang=en"));
+  EXPECT_THAT(en.body, HasSubstr("outcomes,ors,All,effect_size,Effect size,"
+                                 "1.4285714285714286\r\n"));
+
+  // The teams table: a row per unit below, the whole period.
+  Response teams = app_->Handle(
+      Get("/data/report.csv",
+          period + "&lang=en&table=teams&org_unit=" + "psykisk-helse"));
+  ASSERT_EQ(teams.status, 200) << teams.body;
+  EXPECT_THAT(teams.body, HasSubstr("2026-02-01,2026-03-31,"
+                                    "psykisk-helse/team-nord,10,"));
+
+  Response xlsx = app_->Handle(Get("/data/report.xlsx", period));
+  ASSERT_EQ(xlsx.status, 200) << xlsx.body;
+  EXPECT_EQ(xlsx.content_type,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml."
+            "sheet");
+  EXPECT_EQ(xlsx.body.substr(0, 2), "PK");
+
+  Response bad = app_->Handle(Get("/data/report.csv", period + "&table=x"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("table: &quot;x&quot; is not one of teams"));
 }
 
 TEST_F(WebAppTest, OutsideTheirOrgUnitAQualityLeadGetsTheNoAccessPage) {

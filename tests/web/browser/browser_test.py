@@ -232,15 +232,19 @@ class Stack:
         self.server.stop()
 
 
-def browser(accept_language="en"):
+def browser(accept_language="en", downloads=None):
+    """Headless Chromium; with `downloads`, files it downloads go there."""
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--window-size=1280,1000",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"):
         options.add_argument(arg)
-    options.add_experimental_option(
-        "prefs", {"intl.accept_languages": accept_language})
+    prefs = {"intl.accept_languages": accept_language}
+    if downloads:
+        prefs.update({"download.default_directory": str(downloads),
+                      "download.prompt_for_download": False})
+    options.add_experimental_option("prefs", prefs)
     binary = shutil.which("chromium")
     if binary:
         options.binary_location = binary
@@ -249,7 +253,27 @@ def browser(accept_language="en"):
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(60)
+    if downloads:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior",
+                               {"behavior": "allow",
+                                "downloadPath": str(downloads)})
     return driver
+
+
+def downloaded(folder, suffix, limit=30.0):
+    """The one file ending in `suffix` once Chromium has finished it
+    (bounded: `limit` seconds of polling, then a clear failure)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        done = [p for p in pathlib.Path(folder).iterdir()
+                if p.name.endswith(suffix)]
+        partial = [p for p in pathlib.Path(folder).iterdir()
+                   if p.name.endswith(".crdownload")]
+        if done and not partial:
+            return done[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {suffix} download in {folder}: "
+                         f"{[p.name for p in pathlib.Path(folder).iterdir()]}")
 
 
 class BrowserTest(unittest.TestCase):
@@ -395,6 +419,46 @@ class BrowserTest(unittest.TestCase):
         self.assertEqual(report["outcomes"][0]["all"]["mean_change"], 6.0)
         self.assertEqual(report["alliance"][0]["below_cutoff"], "1")
         self.assertEqual(report["alliance"][0]["completed"], "14")
+
+    def test_the_report_and_the_teams_table_download_for_spreadsheets(self):
+        import openpyxl  # pylint: disable=import-outside-toplevel
+        folder = pathlib.Path(self.tmp.name) / "downloads"
+        folder.mkdir(exist_ok=True)
+        driver = browser(accept_language="nb", downloads=folder)
+        try:
+            self.sign_in("t-lise", driver)
+            self.open(f"/report?org_unit=psyk&{PERIOD}&lang=nb", driver)
+            # The report as a workbook: a sheet per table, numbers as numbers.
+            # A download leaves the page as it is: a plain click.
+            driver.find_element(
+                By.CSS_SELECTOR, 'p.downloads a[href^="/data/report.xlsx"]').click()
+            path = downloaded(folder, ".xlsx")
+            self.assertEqual(path.name, "tilbake-report-2026-02-2026-03.xlsx")
+            book = openpyxl.load_workbook(path)
+            self.assertEqual(book.sheetnames[:4], ["Om tallene", "Sammendrag",
+                                                   "Indikatorer", "Resultater"])
+            sheet = book["Resultater"]
+            header = [c.value for c in sheet[1]]
+            every = next(dict(zip(header, r)) for r in sheet.iter_rows(
+                min_row=2, values_only=True) if r[:2] == ("ors", "Alle"))
+            self.assertEqual(every["Klientforløp"], 10)
+            self.assertEqual(every["Gjennomsnittlig endring"], 6.0)
+            summary = book["Sammendrag"]
+            self.assertEqual(summary["B2"].value, 24)  # Client sessions.
+            # The teams table as CSV for a Norwegian spreadsheet.
+            driver.find_element(
+                By.CSS_SELECTOR,
+                'p.downloads a[href^="/data/report.csv"][href$="table=teams"]'
+            ).click()
+            csv_path = downloaded(folder, ".csv")
+            text = csv_path.read_bytes().decode("utf-8-sig")
+            lines = text.split("\r\n")
+            self.assertTrue(lines[0].startswith("Fra;Til;Avdeling eller team;"),
+                            lines[0])
+            nord = next(line for line in lines if ";psyk/nord;" in line)
+            self.assertIn(";" + TEAMS["psyk/nord"]["sessions"] + ";", nord)
+        finally:
+            driver.quit()
 
     def test_figures_per_clinician_only_for_a_token_granted_them(self):
         # Lise's token has no clinician_figures: the page does not ask.

@@ -13,6 +13,7 @@ import math
 import os
 import secrets
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -202,6 +203,7 @@ class ExportsTest(unittest.TestCase):
             value[("outcomes", "ors", "Intake below cutoff", "series")], "")
 
     def test_frames_have_the_csv_columns_and_the_same_figures(self):
+        import pandas  # pylint: disable=import-outside-toplevel
         with Client(self.server.address, max_attempts=1,
                     token="t-lise") as lise:
             trends = lise.trends("tenant-x", "2026-01-01", "2026-06-30",
@@ -227,7 +229,9 @@ class ExportsTest(unittest.TestCase):
         self.assertTrue(math.isnan(below.mean_change))
         sor = frame[frame.org_unit == "psyk/sor"].iloc[0]
         self.assertTrue(sor.activity_suppressed)
-        self.assertTrue(math.isnan(sor.administrations))
+        # Counts stay integers beside the ones left out (<NA>).
+        self.assertEqual(str(frame.series.dtype), "Int64")
+        self.assertTrue(sor.administrations is pandas.NA)
 
         outcomes = report.to_frame()
         self.assertEqual(list(outcomes.columns)[:3],
@@ -241,6 +245,26 @@ class ExportsTest(unittest.TestCase):
         self.assertEqual(report.sessions, 10)  # The message reads through.
         with self.assertRaises(ValueError):
             report.to_frame("nonsense")
+
+    def test_the_notebook_example_prints_the_frames(self):
+        example = os.path.join(os.path.dirname(__file__), "..", "examples",
+                               "quality_frames.py")
+        result = subprocess.run(
+            [sys.executable, example, "--server", self.server.address,
+             "--tenant", "tenant-x", "--org_unit", "psyk",
+             "--from", "2026-01-01", "--to", "2026-06-30", "--bucket", "all"],
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, TILBAKE_TOKEN="t-lise"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        # The pivot: psyk/nord's 4.4 / 7 = 0.63; psyk/sor left out.
+        row = next(line for line in lines if line.startswith("2026-01-01"))
+        self.assertEqual(row.split()[1:], ["0.63", "NaN"])
+        # The report was asked for the whole of psyk: seven series.
+        every = next(line for line in lines if line.split()[:2] ==
+                     ["ors", "all"])
+        self.assertEqual(every.split()[2], "7")
+        self.assertIn("fewer than 5 clients are left out", result.stdout)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Client.trends() and Client.report(), and pandas DataFrames from them.
 The columns are those of `tilbake trends|report --format=csv --column_keys`
 (docs/exports.md), so a notebook and a spreadsheet show the same figures:
 percentages 0-100, measures in full precision, and a figure the server left
-out for small cells (docs/security.md) empty (None, NaN in a frame), also
-where the API's count reads 0. pandas is optional: `pip install
+out for small cells (docs/security.md) empty (None; in a frame NaN, or <NA>
+in a count column, which stays an integer), also where the API's count
+reads 0. pandas is optional: `pip install
 ./client/python[frames]`, or Debian's python3-pandas.
 """
 
@@ -109,6 +110,15 @@ def _frame(records: List[Dict[str, Any]], columns: Sequence[str],
     frame = pandas.DataFrame.from_records(records, columns=list(columns))
     for column in dates:
         frame[column] = pandas.to_datetime(frame[column])
+    # Counts stay integers where some are left out (pandas' nullable Int64,
+    # <NA>), rather than turning into floats beside NaN.
+    for column in columns:
+        values = [r.get(column) for r in records]
+        present = [v for v in values if v is not None]
+        if (present and None in values and
+                all(isinstance(v, int) and not isinstance(v, bool)
+                    for v in present)):
+            frame[column] = frame[column].astype("Int64")
     return frame
 
 

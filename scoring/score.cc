@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace tilbake::scoring {
 namespace {
@@ -210,10 +211,19 @@ absl::StatusOr<Score> ScoreItems(const InstrumentDefinition& definition,
   Score score;
   score.items = *std::move(items);
   if (answered != definition.items.size()) {
-    // Some answered, some blank: the vendors' spec calls this invalid.
+    // Some answered, some blank: the vendors' spec calls this invalid. Name
+    // the blanks, as the form shows them (key and place, from 1), so the
+    // clinician can ask the client for exactly those.
+    std::vector<std::string> blank;
+    for (size_t i = 0; i < score.items.size(); ++i) {
+      if (score.items[i].value.has_value()) continue;
+      blank.push_back(
+          absl::StrCat(definition.items[i].key, " (item ", i + 1, ")"));
+    }
     return absl::InvalidArgumentError(absl::StrCat(
-        "items: ", answered, " of ", definition.items.size(),
-        " answered; give every item, or the total only, or mark it skipped"));
+        "items: ", absl::StrJoin(blank, ", "), " not answered (", answered,
+        " of ", definition.items.size(),
+        "); give every item, or the total only, or mark it skipped"));
   }
   if (!definition.scored()) {
     score.status = ScoreStatus::kUnscored;

@@ -181,22 +181,21 @@ absl::StatusOr<std::optional<v1::Rating>> FormAnswers(const Columns& columns,
     return rating;
   }
   if (given == 0 && total.empty()) return std::nullopt;
-  if (given > 0 && given < 4) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(form.name, ": ", given,
-                     " of 4 items given; give all four (format A) or only ",
-                     form.total, " (format B)"));
-  }
-  if (given == 4 && !total.empty()) {
+  if (given > 0 && !total.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(form.name, ": items together with ", form.total,
                      "; give the items (format A) or the total (format B)"));
   }
-  if (given == 4) {
+  if (given > 0) {
+    // A blank item goes as unanswered: the server refuses the form naming
+    // each one ("rating.items: social (item 3) not answered"), as it does
+    // for every other client, and the row's other form with it.
     for (int i = 0; i < 4; ++i) {
+      v1::ItemAnswer* answer = rating.mutable_items()->add_items();
+      if (items[i].empty()) continue;
       auto value = ParseScore(form.items[i], items[i], delimiter);
       if (!value.ok()) return value.status();
-      rating.mutable_items()->add_items()->set_value(*value);
+      answer->set_value(*value);
     }
     return rating;
   }
@@ -454,7 +453,12 @@ absl::StatusOr<VendorImport> ConvertVendorCsv(
           "no ORS or SRS: give items, a total or a skip flag"));
       continue;
     }
-    for (auto& record : row_records) out.records.push_back(std::move(record));
+    // The ORS and the SRS of a row are stored together or not at all.
+    for (auto& record : row_records) {
+      if (row_records.size() > 1)
+        record.set_row(absl::StrCat("line ", row.line));
+      out.records.push_back(std::move(record));
+    }
   }
   if (rows_with_names > 0) {
     out.warnings.push_back(absl::StrCat(

@@ -81,8 +81,20 @@ int64_t RecordNumberOf(const std::string& bytes, int64_t fallback) {
   return fallback;
 }
 
+// A stored rating in the service's metrics: the instrument, and each alert
+// it raised.
+void RecordStoredMetrics(metrics::ServiceMetrics* metrics,
+                         const core::SubmitResult& result) {
+  if (metrics == nullptr) return;
+  metrics->RatingStored(result.administration.rating.instrument_id);
+  for (const scoring::Alert& alert : result.evaluation.alerts) {
+    metrics->AlertRaised(AlertKindName(alert.kind), ZoneName(alert.colour));
+  }
+}
+
 // Reads an import stream record by record. Each record is submitted on its
-// own, so a bad one is reported and the good ones are stored.
+// own, so a bad one is reported and the good ones are stored; the records
+// of a row (`row`) are stored together, when the row ends.
 //
 // The stream is read as raw bytes and each record parsed here: with the
 // generated (parsing) handler, a record that does not parse (a string
@@ -206,29 +218,96 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
     ticket_ = AdmissionControl::Ticket();
   }
 
-  // Parses, checks and stores the record just read, tallying it.
+  // Parses, checks and stores the record just read, tallying it; a record
+  // of a row waits for the rest of its row.
   void AddRecordLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     tally_.set_received(tally_.received() + 1);
     std::string bytes;
     absl::Status status = ReadRecordLocked(bytes);
+    const int64_t number =
+        request_.record_number() != 0
+            ? request_.record_number()
+            : RecordNumberOf(bytes, /*fallback=*/tally_.received());
+    // A record that is not of the pending row ends it.
+    if (!status.ok() || request_.row().empty() ||
+        (!row_.empty() && request_.row() != row_.front().row())) {
+      FlushRowLocked();
+    }
+    if (status.ok() && !request_.row().empty()) {
+      request_.set_record_number(number);
+      row_.push_back(std::move(request_));
+      return;
+    }
     if (status.ok()) status = StoreLocked();
+    TallyLocked(number, status);
+  }
+
+  void TallyLocked(int64_t record_number, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (limits_.metrics != nullptr) limits_.metrics->ImportRecord(status.ok());
     if (status.ok()) return;
     tally_.set_rejected(tally_.rejected() + 1);
     v1::ImportError* error = tally_.add_errors();
-    error->set_record_number(
-        request_.record_number() != 0
-            ? request_.record_number()
-            : RecordNumberOf(bytes, /*fallback=*/tally_.received()));
+    error->set_record_number(record_number);
     const grpc::Status mapped = ToGrpcStatus(status);
     error->set_code(mapped.error_code());
     error->set_message(mapped.error_message());
+  }
+
+  // Stores the pending row whole or refuses it whole, tallying each record.
+  void FlushRowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (row_.empty()) return;
+    std::vector<absl::Status> statuses(row_.size());
+    std::vector<core::RatingService::RowRating> ratings;
+    std::vector<size_t> submitted;  // Index in row_ of each of `ratings`.
+    for (size_t i = 0; i < row_.size(); ++i) {
+      statuses[i] = CheckRecordLocked(row_[i]);
+      if (statuses[i].ok()) {
+        absl::StatusOr<domain::Rating> rating =
+            FromProto(row_[i].record().rating());
+        if (rating.ok()) {
+          ratings.push_back(
+              {*std::move(rating), row_[i].record().idempotency_key()});
+          submitted.push_back(i);
+        } else {
+          statuses[i] = rating.status();
+        }
+      }
+    }
+    const bool all_valid = submitted.size() == row_.size();
+    if (all_valid) {
+      std::vector<absl::StatusOr<core::SubmitResult>> results =
+          core_->SubmitRowDeferred(actor_, std::move(ratings));
+      for (size_t k = 0; k < results.size(); ++k) {
+        statuses[submitted[k]] = results[k].status();
+        if (results[k].ok()) Stored(*results[k]);
+      }
+    } else {
+      // One could not even be read or was not the caller's to write: the
+      // row goes as a whole, as it would have in the core.
+      size_t culprit = 0;
+      while (statuses[culprit].ok()) ++culprit;
+      for (absl::Status& status : statuses) {
+        if (status.ok()) {
+          status = absl::FailedPreconditionError(absl::StrCat(
+              "row: not stored, as its record ", row_[culprit].record_number(),
+              " was refused (", statuses[culprit].message(),
+              "); a row is stored whole or not at all"));
+        }
+      }
+    }
+    for (size_t i = 0; i < row_.size(); ++i) {
+      TallyLocked(row_[i].record_number(), statuses[i]);
+    }
+    row_.clear();
   }
 
   // The client has finished sending, or the call broke (cancelled, deadline,
   // connection lost): only the first is answered with the tally. Returns
   // the status to finish with.
   grpc::Status EndOfStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // The last row ends with the stream (a broken stream stores no more).
+    if (!context_->IsCancelled()) FlushRowLocked();
     MarkFinishedLocked();
     if (context_->IsCancelled()) {
       // Nothing is acknowledged: the records written so far are in the log
@@ -272,19 +351,25 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
     return absl::OkStatus();
   }
 
-  // Checks access to the record's tenant and submits it, counting it.
-  absl::Status StoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // The stream's size limit and access to the record's tenant.
+  absl::Status CheckRecordLocked(const v1::ImportRatingsRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (tally_.received() > limits_.max_import_records) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "record: a stream takes at most ", limits_.max_import_records,
           " records; send the rest in another stream"));
     }
-    const v1::Rating& rating = request_.record().rating();
-    RETURN_IF_ERROR(CheckAccess(principal_, actor_, limits_.gate,
-                                auth::Rpc::kImportRatings,
-                                {.tenant_id = rating.tenant_id(),
-                                 .episode_id = rating.episode_id(),
-                                 .client_id = rating.client_id()}));
+    const v1::Rating& rating = request.record().rating();
+    return CheckAccess(principal_, actor_, limits_.gate,
+                       auth::Rpc::kImportRatings,
+                       {.tenant_id = rating.tenant_id(),
+                        .episode_id = rating.episode_id(),
+                        .client_id = rating.client_id()});
+  }
+
+  // Submits the record just read, counting it.
+  absl::Status StoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    RETURN_IF_ERROR(CheckRecordLocked(request_));
     v1::SubmitRatingResponse result;
     // Written to the WAL now, made durable once for the whole stream.
     RETURN_IF_ERROR(SubmitOne(*core_, actor_, request_.record(), &result,
@@ -295,6 +380,17 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
       tally_.set_stored(tally_.stored() + 1);
     }
     return absl::OkStatus();
+  }
+
+  // A row's record stored (or replayed): counted, and its metrics.
+  void Stored(const core::SubmitResult& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (result.replayed) {
+      tally_.set_replayed(tally_.replayed() + 1);
+      return;
+    }
+    tally_.set_stored(tally_.stored() + 1);
+    RecordStoredMetrics(limits_.metrics, result);
   }
 
   grpc::CallbackServerContext* const context_;
@@ -310,6 +406,8 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
   // OnReadDone, read by OnReadDone under mu_.
   grpc::ByteBuffer buffer_;
   v1::ImportRatingsRequest request_ ABSL_GUARDED_BY(mu_);
+  // The records of the row being read, stored together when it ends.
+  std::vector<v1::ImportRatingsRequest> row_ ABSL_GUARDED_BY(mu_);
   v1::ImportRatingsResponse tally_ ABSL_GUARDED_BY(mu_);
   AdmissionControl::Ticket ticket_ ABSL_GUARDED_BY(mu_);
   std::optional<auth::Principal> principal_;  // nullopt: auth is off.
@@ -330,12 +428,7 @@ absl::Status SubmitOne(core::RatingService& core, const domain::Actor& actor,
                                           request.idempotency_key()));
   *response->mutable_administration() = ToProto(result);
   response->set_replayed(result.replayed);
-  if (metrics != nullptr && !result.replayed) {
-    metrics->RatingStored(result.administration.rating.instrument_id);
-    for (const scoring::Alert& alert : result.evaluation.alerts) {
-      metrics->AlertRaised(AlertKindName(alert.kind), ZoneName(alert.colour));
-    }
-  }
+  if (!result.replayed) RecordStoredMetrics(metrics, result);
   return absl::OkStatus();
 }
 

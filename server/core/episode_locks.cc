@@ -6,14 +6,6 @@
 #include "absl/hash/hash.h"
 
 namespace tilbake::core {
-namespace {
-
-std::pair<absl::Mutex*, absl::Mutex*> InAddressOrder(absl::Mutex* a,
-                                                     absl::Mutex* b) {
-  return b < a ? std::make_pair(b, a) : std::make_pair(a, b);
-}
-
-}  // namespace
 
 absl::Mutex& EpisodeLocks::ForRecord(absl::string_view tenant,
                                      absl::string_view id) {
@@ -25,18 +17,18 @@ absl::Mutex& EpisodeLocks::ForClient(absl::string_view tenant,
   return clients_[absl::HashOf(tenant, client) % kClientStripes];
 }
 
-SubmissionGuard::SubmissionGuard(EpisodeLocks& locks, absl::string_view tenant,
-                                 absl::string_view client,
-                                 absl::string_view episode,
-                                 absl::string_view idempotency_key)
-    : client_(&locks.ForClient(tenant, client)),
-      first_(InAddressOrder(&locks.ForRecord(tenant, episode),
-                            &locks.ForRecord(tenant, idempotency_key))
-                 .first) {
-  const auto [first, second] =
-      InAddressOrder(&locks.ForRecord(tenant, episode),
-                     &locks.ForRecord(tenant, idempotency_key));
-  if (second != first) second_.emplace(second);
+SubmissionGuard::SubmissionGuard(
+    EpisodeLocks& locks, absl::string_view tenant, absl::string_view client,
+    absl::string_view episode,
+    const std::vector<absl::string_view>& idempotency_keys)
+    : client_(&locks.ForClient(tenant, client)) {
+  std::vector<absl::Mutex*> stripes = {&locks.ForRecord(tenant, episode)};
+  for (absl::string_view key : idempotency_keys) {
+    stripes.push_back(&locks.ForRecord(tenant, key));
+  }
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (absl::Mutex* stripe : stripes) records_.emplace_back(stripe);
 }
 
 ErasureGuard::ErasureGuard(EpisodeLocks& locks, absl::string_view tenant,

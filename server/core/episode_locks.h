@@ -44,19 +44,19 @@ class EpisodeLocks {
 };
 
 // What a submission holds: its client's stripe shared, then its episode's
-// and its idempotency key's (two stripes at most, in address order).
+// and its idempotency keys' (a row of an import stores several ratings of
+// one episode in one write), each stripe once, in address order.
 class SubmissionGuard {
  public:
   SubmissionGuard(EpisodeLocks& locks, absl::string_view tenant,
                   absl::string_view client, absl::string_view episode,
-                  absl::string_view idempotency_key);
+                  const std::vector<absl::string_view>& idempotency_keys);
   SubmissionGuard(const SubmissionGuard&) = delete;
   SubmissionGuard& operator=(const SubmissionGuard&) = delete;
 
  private:
   absl::ReaderMutexLock client_;
-  absl::MutexLock first_;
-  std::optional<absl::MutexLock> second_;
+  std::deque<absl::MutexLock> records_;
 };
 
 // What an erasure holds: its client's stripe exclusively (taken first), then

@@ -117,19 +117,27 @@ absl::StatusOr<SubmitResult> RatingService::Submit(
                      return SubmitChecked(actor, std::move(rating),
                                           idempotency_key, deferred);
                    }));
-  if (result.replayed) {  // A read of what is stored: logged on its own.
-    RETURN_IF_ERROR(records_->audit().Record(
-        {records_->audit().Entry(actor, subject.action, subject.tenant_id,
-                                 subject.episode_id, subject.client_id,
-                                 absl::OkStatus(), "replayed")},
-        deferred));
-  }
+  RETURN_IF_ERROR(LogReplays(actor, {result}, deferred));
   return result;
 }
 
-absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
-    const domain::Actor& actor, domain::Rating rating,
-    const std::string& idempotency_key, bool deferred) {
+absl::Status RatingService::LogReplays(const domain::Actor& actor,
+                                       const std::vector<SubmitResult>& results,
+                                       bool deferred) {
+  std::vector<domain::AuditEntry> entries;
+  for (const SubmitResult& result : results) {
+    if (!result.replayed) continue;
+    const Rating& r = result.administration.rating;
+    entries.push_back(records_->audit().Entry(
+        actor, SubmitAction(deferred), r.tenant_id, r.episode_id, r.client_id,
+        absl::OkStatus(), "replayed"));
+  }
+  if (entries.empty()) return absl::OkStatus();
+  return records_->audit().Record(std::move(entries), deferred);
+}
+
+absl::StatusOr<RatingService::Checked> RatingService::Check(
+    domain::Rating rating, const std::string& idempotency_key) const {
   RETURN_IF_ERROR(CheckIdentifier("idempotency_key", idempotency_key));
   RETURN_IF_ERROR(CheckRatingFields(rating, records_->Today()));
   absl::StatusOr<const scoring::InstrumentDefinition*> definition =
@@ -155,83 +163,194 @@ absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
   if (rating.answers.format == scoring::AnswerFormat::kItems) {
     rating.answers.items = score->items;
   }
-  // An erasure of the client waits for this submission, and it for the
-  // erasure; two submissions never wait on each other crosswise.
-  const SubmissionGuard held(records_->locks(), rating.tenant_id,
-                             rating.client_id, rating.episode_id,
-                             idempotency_key);
-  return SubmitLocked(held, actor, rating, *score, idempotency_key, deferred);
+  return Checked{std::move(rating), *std::move(score), idempotency_key};
 }
 
-absl::StatusOr<SubmitResult> RatingService::SubmitLocked(
-    const SubmissionGuard& held, const domain::Actor& actor,
-    const Rating& rating, const scoring::Score& score,
+absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
+    const domain::Actor& actor, domain::Rating rating,
     const std::string& idempotency_key, bool deferred) {
-  const std::string id = domain::AdministrationId(rating);
+  ASSIGN_OR_RETURN(Checked checked, Check(std::move(rating), idempotency_key));
+  const Rating& r = checked.rating;
+  // An erasure of the client waits for this submission, and it for the
+  // erasure; two submissions never wait on each other crosswise.
+  const SubmissionGuard held(records_->locks(), r.tenant_id, r.client_id,
+                             r.episode_id, {idempotency_key});
+  size_t failed = 0;
   ASSIGN_OR_RETURN(
-      std::optional<storage::IdempotencyEntry> known,
-      records_->store().GetIdempotency(rating.tenant_id, idempotency_key));
-  if (known.has_value()) {
-    ASSIGN_OR_RETURN(std::vector<Administration> stored,
-                     records_->store().ListAdministrations(rating.tenant_id,
-                                                           known->episode_id));
-    const Administration* original = FindById(stored, known->administration_id);
-    if (original == nullptr) {
-      return absl::DataLossError(absl::StrCat(
-          "idempotency entry points at a missing administration of episode ",
-          known->episode_id));
-    }
-    if (original->rating != rating) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "idempotency_key: already used for a different rating (episode ",
-          known->episode_id, ", administration ", known->administration_id,
-          "); use a new key for a new rating"));
-    }
-    ASSIGN_OR_RETURN(EpisodeView view,
-                     records_->Read(rating.tenant_id, known->episode_id));
-    RETURN_IF_ERROR(records_->Evaluate(view));
-    return ResultFor(view, known->administration_id, /*replayed=*/true);
-  }
+      std::vector<SubmitResult> results,
+      SubmitLocked(held, actor, {std::move(checked)}, deferred, &failed));
+  return std::move(results.front());
+}
 
+std::vector<absl::StatusOr<SubmitResult>> RatingService::SubmitRowDeferred(
+    const domain::Actor& actor, std::vector<RowRating> row) {
+  std::vector<absl::StatusOr<SubmitResult>> out(
+      row.size(), absl::InternalError("not submitted"));
+  if (row.empty()) return out;
+  const Rating& first = row.front().rating;
+  const AuditSubject subject{SubmitAction(/*deferred=*/true), first.tenant_id,
+                             first.episode_id, first.client_id,
+                             /*deferred=*/true};
+  // Each rating's own refusal; the first one refused is the row's.
+  std::vector<absl::Status> refused(row.size());
+  std::optional<size_t> first_refused;
+  auto refuse = [&](size_t i, absl::Status status) {
+    refused[i] = std::move(status);
+    if (!first_refused.has_value()) first_refused = i;
+  };
+  std::vector<Checked> checked;
+  auto stored = RunAudited(
+      records_->audit(), actor, subject,
+      [&]() -> absl::StatusOr<std::vector<SubmitResult>> {
+        for (size_t i = 0; i < row.size(); ++i) {
+          const Rating& r = row[i].rating;
+          if (i >= kMaxRowRatings) {
+            refuse(i, absl::InvalidArgumentError(absl::StrCat(
+                          "row: at most ", kMaxRowRatings, " ratings a row")));
+          } else if (r.tenant_id != first.tenant_id ||
+                     r.episode_id != first.episode_id ||
+                     r.client_id != first.client_id) {
+            refuse(i, absl::InvalidArgumentError(
+                          "row: the ratings of a row are of one tenant, "
+                          "episode and client"));
+          } else if (auto c = Check(r, row[i].idempotency_key); !c.ok()) {
+            refuse(i, c.status());
+          } else {
+            checked.push_back(*std::move(c));
+          }
+        }
+        if (first_refused.has_value()) return refused[*first_refused];
+        std::vector<absl::string_view> keys;
+        for (const Checked& c : checked) keys.push_back(c.idempotency_key);
+        const SubmissionGuard held(records_->locks(), first.tenant_id,
+                                   first.client_id, first.episode_id, keys);
+        size_t failed = checked.size();
+        auto results =
+            SubmitLocked(held, actor, checked, /*deferred=*/true, &failed);
+        if (!results.ok() && failed < row.size()) {
+          refuse(failed, results.status());
+        }
+        return results;
+      });
+  if (stored.ok()) {
+    absl::Status logged = LogReplays(actor, *stored, /*deferred=*/true);
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (logged.ok()) {
+        out[i] = std::move((*stored)[i]);
+      } else {
+        out[i] = logged;
+      }
+    }
+    return out;
+  }
+  if (!first_refused.has_value()) {  // Refused as a whole (the write).
+    for (auto& result : out) result = stored.status();
+    return out;
+  }
+  const Rating& culprit = row[*first_refused].rating;
+  for (size_t i = 0; i < row.size(); ++i) {
+    out[i] = !refused[i].ok()
+                 ? refused[i]
+                 : absl::FailedPreconditionError(absl::StrCat(
+                       "row: not stored, as its ", culprit.instrument_id,
+                       " was refused (", refused[*first_refused].message(),
+                       "); a row is stored whole or not at all"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<SubmitResult>> RatingService::SubmitLocked(
+    const SubmissionGuard& /*held*/, const domain::Actor& actor,
+    const std::vector<Checked>& ratings, bool deferred, size_t* failed) {
+  const Rating& first = ratings.front().rating;
+  // The episode as stored, grown by each rating planned into the write.
   ASSIGN_OR_RETURN(
       std::optional<Episode> episode,
-      records_->store().GetEpisode(rating.tenant_id, rating.episode_id));
+      records_->store().GetEpisode(first.tenant_id, first.episode_id));
   std::vector<Administration> stored;
   if (episode.has_value()) {
     ASSIGN_OR_RETURN(stored, records_->store().ListAdministrations(
-                                 rating.tenant_id, rating.episode_id));
-    if (FindById(stored, id) != nullptr) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "rating: session ", rating.session_number, " already has ",
-          rating.instrument_id, " from this rater (administration ", id,
-          ", stored under another idempotency key)"));
-    }
-    RETURN_IF_ERROR(CheckFitsEpisode(*episode, stored, rating));
+                                 first.tenant_id, first.episode_id));
   }
-
-  Administration administration{rating, score, records_->Now(),
-                                idempotency_key};
-  std::optional<absl::CivilDay> old_first;
-  if (episode.has_value()) old_first = episode->first_session_date;
   storage::WriteSet changes;
-  changes.episodes.push_back(UpdatedEpisode(std::move(episode), rating));
-  changes.administrations.push_back(administration);
-  changes.idempotency.push_back(
-      {rating.tenant_id, idempotency_key, rating.episode_id, id});
-  // Trend aggregates change in the same write as the rating.
-  changes.aggregates_tenant = rating.tenant_id;
-  AddSubmission(changes.episodes.front(), old_first, stored, administration,
-                records_->catalog(), records_->rule_sets(), changes.aggregates);
-  changes.audit.push_back(records_->audit().Entry(
-      actor, deferred ? "ImportRatings" : "SubmitRating", rating.tenant_id,
-      rating.episode_id, rating.client_id, absl::OkStatus(), "stored"));
-  RETURN_IF_ERROR(deferred ? records_->store().ApplyDeferred(changes)
-                           : records_->store().Apply(changes));
-
-  EpisodeView view{changes.episodes.front(), std::move(stored)};
-  view.administrations.push_back(std::move(administration));
+  std::vector<std::pair<std::string, bool>> planned;  // id, replayed
+  for (size_t i = 0; i < ratings.size(); ++i) {
+    *failed = i;
+    const Rating& rating = ratings[i].rating;
+    const std::string& key = ratings[i].idempotency_key;
+    const std::string id = domain::AdministrationId(rating);
+    ASSIGN_OR_RETURN(std::optional<storage::IdempotencyEntry> known,
+                     records_->store().GetIdempotency(rating.tenant_id, key));
+    if (known.has_value()) {
+      // Same content means the same episode (the rating names it).
+      const Administration* original =
+          known->episode_id == rating.episode_id
+              ? FindById(stored, known->administration_id)
+              : nullptr;
+      if (known->episode_id == rating.episode_id && original == nullptr) {
+        return absl::DataLossError(absl::StrCat(
+            "idempotency entry points at a missing administration of "
+            "episode ",
+            known->episode_id));
+      }
+      if (original == nullptr || original->rating != rating) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "idempotency_key: already used for a different rating (episode ",
+            known->episode_id, ", administration ", known->administration_id,
+            "); use a new key for a new rating"));
+      }
+      planned.push_back({known->administration_id, /*replayed=*/true});
+      continue;
+    }
+    for (const storage::IdempotencyEntry& earlier : changes.idempotency) {
+      if (earlier.key == key) {
+        return absl::InvalidArgumentError(
+            "idempotency_key: given to two ratings of one row");
+      }
+    }
+    if (episode.has_value()) {
+      if (FindById(stored, id) != nullptr) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "rating: session ", rating.session_number, " already has ",
+            rating.instrument_id, " from this rater (administration ", id,
+            ", stored under another idempotency key)"));
+      }
+      RETURN_IF_ERROR(CheckFitsEpisode(*episode, stored, rating));
+    }
+    Administration administration{rating, ratings[i].score, records_->Now(),
+                                  key};
+    std::optional<absl::CivilDay> old_first;
+    if (episode.has_value()) old_first = episode->first_session_date;
+    Episode updated = UpdatedEpisode(std::move(episode), rating);
+    // Trend aggregates change in the same write as the rating.
+    AddSubmission(updated, old_first, stored, administration,
+                  records_->catalog(), records_->rule_sets(),
+                  changes.aggregates);
+    changes.administrations.push_back(administration);
+    changes.idempotency.push_back(
+        {rating.tenant_id, key, rating.episode_id, id});
+    changes.audit.push_back(records_->audit().Entry(
+        actor, SubmitAction(deferred), rating.tenant_id, rating.episode_id,
+        rating.client_id, absl::OkStatus(), "stored"));
+    episode = std::move(updated);
+    stored.push_back(std::move(administration));
+    planned.push_back({id, /*replayed=*/false});
+  }
+  *failed = ratings.size();
+  if (!changes.administrations.empty()) {
+    changes.episodes.push_back(*episode);
+    changes.aggregates_tenant = first.tenant_id;
+    RETURN_IF_ERROR(deferred ? records_->store().ApplyDeferred(changes)
+                             : records_->store().Apply(changes));
+  }
+  EpisodeView view{*std::move(episode), std::move(stored)};
   RETURN_IF_ERROR(records_->Evaluate(view));
-  return ResultFor(view, id, /*replayed=*/false);
+  std::vector<SubmitResult> results;
+  for (const auto& [id, replayed] : planned) {
+    ASSIGN_OR_RETURN(SubmitResult result, ResultFor(view, id, replayed));
+    results.push_back(std::move(result));
+  }
+  return results;
 }
 
 absl::StatusOr<EpisodeView> RatingService::GetEpisode(

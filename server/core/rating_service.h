@@ -2,6 +2,7 @@
 #define TILBAKE_SERVER_CORE_RATING_SERVICE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -60,6 +61,21 @@ class RatingService {
       const std::string& idempotency_key);
   absl::Status SyncDeferred();
 
+  // One rating of a row (RowSubmission): what it is and its key.
+  struct RowRating {
+    domain::Rating rating;
+    std::string idempotency_key;
+  };
+  static constexpr size_t kMaxRowRatings = 8;
+  // Stores the ratings of one row of an import (the ORS and the SRS of one
+  // session in a vendor's CSV) together or not at all, in one deferred
+  // write (durable with SyncDeferred, as SubmitDeferred). They must share
+  // tenant, episode and client. Returns one result per rating, in order:
+  // all OK (stored or replayed), or, if any is refused, its error and for
+  // every other FailedPrecondition naming it.
+  std::vector<absl::StatusOr<SubmitResult>> SubmitRowDeferred(
+      const domain::Actor& actor, std::vector<RowRating> row);
+
   // NotFound if the tenant has no such episode.
   absl::StatusOr<EpisodeView> GetEpisode(const domain::Actor& actor,
                                          absl::string_view tenant_id,
@@ -85,19 +101,31 @@ class RatingService {
   const EpisodeRecords& records() const { return *records_; }
 
  private:
+  // A rating that passed the checks that need nothing stored, scored.
+  struct Checked {
+    domain::Rating rating;
+    scoring::Score score;
+    std::string idempotency_key;
+  };
+  absl::StatusOr<Checked> Check(domain::Rating rating,
+                                const std::string& idempotency_key) const;
   // Checks and scores `rating`, then stores it under its locks. Its log
   // entry is in its write when stored, written by the caller otherwise.
   absl::StatusOr<SubmitResult> SubmitChecked(const domain::Actor& actor,
                                              domain::Rating rating,
                                              const std::string& idempotency_key,
                                              bool deferred);
-  // With the submission's stripes held (`held` is the proof).
-  absl::StatusOr<SubmitResult> SubmitLocked(const SubmissionGuard& held,
-                                            const domain::Actor& actor,
-                                            const domain::Rating& rating,
-                                            const scoring::Score& score,
-                                            const std::string& idempotency_key,
-                                            bool deferred);
+  // With the submission's stripes held (`held` is the proof): stores every
+  // one of `ratings` (one episode's) in one write, or none; `failed` is the
+  // index of the one refused.
+  absl::StatusOr<std::vector<SubmitResult>> SubmitLocked(
+      const SubmissionGuard& held, const domain::Actor& actor,
+      const std::vector<Checked>& ratings, bool deferred, size_t* failed);
+  // Records the log entry of each replayed result (a read of what is
+  // stored), after the write.
+  absl::Status LogReplays(const domain::Actor& actor,
+                          const std::vector<SubmitResult>& results,
+                          bool deferred);
   absl::StatusOr<SubmitResult> Submit(const domain::Actor& actor,
                                       domain::Rating rating,
                                       const std::string& idempotency_key,

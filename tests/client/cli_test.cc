@@ -177,15 +177,41 @@ TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
   CliRun partial = Tilbake(absl::StrCat(
       "import --format=csv --tenant=tenant-a ", Server(), " ", path));
   EXPECT_EQ(partial.exit_code, 3) << partial.output;
-  EXPECT_THAT(partial.output, HasSubstr("3 rows, 1 refused before sending"));
+  EXPECT_THAT(partial.output, HasSubstr("3 rows, 0 refused before sending"));
   // One tally of every row read: received = stored + already + rejected.
   EXPECT_THAT(partial.output,
               HasSubstr("received 3, stored 1, already stored 0, rejected 2"));
-  EXPECT_THAT(partial.output, HasSubstr("line 3: ORS: 3 of 4 items given"));
+  // The server names the blank item, as for any client of the API.
+  EXPECT_THAT(partial.output, HasSubstr("line 3: rating.items: social (item "
+                                        "3) not answered (3 of 4)"));
   EXPECT_THAT(partial.output,
               HasSubstr("line 4: rating.items[2] (social): 11.0 is above"));
   EXPECT_THAT(partial.output,
               HasSubstr("warning: 3 row(s) carried client names"));
+  // A row's ORS and SRS are stored together or not at all: the ORS of
+  // line 3 is off the scale, so its good SRS is refused with it.
+  const std::string both = dir_.Sub("both.csv");
+  std::ofstream(both)
+      << "Service_Location,Provider_Email,Client_ID,Case_ID,Session_ID,"
+         "Session_Date,ORSQ1,ORSQ2,ORSQ3,ORSQ4,SRSQ1,SRSQ2,SRSQ3,SRSQ4\n"
+         "Team Vest,k@x.example,p-8,case-8,1,2026-04-01,5,5,5,5,9,9,9,9\n"
+         "Team Vest,k@x.example,p-8,case-8,2,2026-04-08,5,5,11,5,9,9,9,9\n";
+  CliRun row = Tilbake(absl::StrCat("import --format=csv --tenant=tenant-a ",
+                                    Server(), " ", both));
+  EXPECT_EQ(row.exit_code, 3) << row.output;
+  EXPECT_THAT(row.output,
+              HasSubstr("received 4, stored 2, already stored 0, rejected 2"));
+  EXPECT_THAT(row.output,
+              HasSubstr("line 3: rating.items[2] (social): 11.0 is above"));
+  EXPECT_THAT(row.output,
+              HasSubstr("line 3: row: not stored, as its ors was refused"));
+  CliRun stored = Tilbake(absl::StrCat(
+      "episode ", Server(), " --tenant=tenant-a --episode=case-8 --json"));
+  EXPECT_EQ(stored.exit_code, 0) << stored.output;
+  EXPECT_THAT(stored.output, HasSubstr("\"session_number\": 1"));
+  EXPECT_THAT(stored.output, Not(HasSubstr("\"session_number\": 2")));
+  EXPECT_THAT(stored.output, HasSubstr("\"instrument_id\": \"srs\""));
+
   CliRun wrong =
       Tilbake(absl::StrCat("import --format=xml ", Server(), " ", path));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.output;

@@ -114,6 +114,21 @@ TEST(ConvertVendorCsvTest, FormatAItemsBecomeOneRecordPerForm) {
   EXPECT_EQ(srs.idempotency_key(), "csv:case-1:s1:srs");
   EXPECT_EQ(srs.rating().instrument_id(), "srs");
   EXPECT_DOUBLE_EQ(srs.rating().items().items(2).value(), 8.8);
+  // The row's two forms are stored together or not at all.
+  EXPECT_EQ(out.records[0].row(), "line 2");
+  EXPECT_EQ(out.records[1].row(), "line 2");
+}
+
+TEST(ConvertVendorCsvTest, BlankItemsGoAsUnansweredForTheServerToName) {
+  VendorImport out =
+      ConvertOrDie("T,k@x.example,p-1,,,case-1,1,2026-03-02,N,4,5,,6,,N,,,,,,");
+  EXPECT_THAT(out.errors, IsEmpty());
+  ASSERT_THAT(out.records, SizeIs(1));
+  const v1::Rating& ors = out.records[0].record().rating();
+  ASSERT_EQ(ors.items().items_size(), 4);
+  EXPECT_TRUE(ors.items().items(1).has_value());
+  EXPECT_FALSE(ors.items().items(2).has_value());  // ORSQ3 was blank.
+  EXPECT_EQ(out.records[0].row(), "");  // One form: a row of its own.
 }
 
 TEST(ConvertVendorCsvTest, FormatBTotalsAndSkipFlags) {
@@ -132,9 +147,6 @@ TEST(ConvertVendorCsvTest, InvalidRowsAreRefusedByLineAndTheRestKept) {
     std::string name, row, message;
   };
   const std::vector<Row> rows = {
-      {"SomeItemsBlank",
-       "T,k@x.example,p-1,,,case-1,1,2026-03-02,N,4,5,,6,,N,,,,,,",
-       "ORS: 3 of 4 items given"},
       {"ItemsAndTotal",
        "T,k@x.example,p-1,,,case-1,1,2026-03-02,N,4,5,5,6,20,N,,,,,,",
        "ORS: items together with Total_ORS"},

@@ -482,3 +482,97 @@ TEST_F(RatingServiceTest, ConcurrentRetriesOfOneKeyStoreOnce) {
 
 }  // namespace
 }  // namespace tilbake::core
+
+namespace tilbake::core {
+namespace {
+
+domain::Rating SrsRating(int session = 1) {
+  domain::Rating r = testing::OrsRating(session);
+  r.instrument_id = "srs";
+  for (auto& item : r.answers.items) item.value = 90;
+  return r;
+}
+
+class RowTest : public testing::CoreTestBase {
+ protected:
+  std::vector<absl::StatusOr<SubmitResult>> SubmitRow(
+      std::vector<RatingService::RowRating> row) {
+    return service_->SubmitRowDeferred(testing::TestActor(), std::move(row));
+  }
+  size_t Stored() {
+    auto view = service_->GetEpisode(testing::TestActor(), "tenant-a", "e-1");
+    return view.ok() ? view->administrations.size() : 0;
+  }
+};
+
+TEST_F(RowTest, AWholeRowIsStoredInOneWriteAndReplayedWhole) {
+  auto results =
+      SubmitRow({{testing::OrsRating(), "row-ors"}, {SrsRating(), "row-srs"}});
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_THAT(results[0], IsOk());
+  ASSERT_THAT(results[1], IsOk());
+  EXPECT_FALSE(results[0]->replayed);
+  EXPECT_EQ(results[1]->administration.rating.instrument_id, "srs");
+  EXPECT_EQ(results[1]->administration.score.total, 360);
+  ASSERT_THAT(service_->SyncDeferred(), IsOk());
+  EXPECT_EQ(Stored(), 2u);
+  auto again =
+      SubmitRow({{testing::OrsRating(), "row-ors"}, {SrsRating(), "row-srs"}});
+  ASSERT_THAT(again[0], IsOk());
+  ASSERT_THAT(again[1], IsOk());
+  EXPECT_TRUE(again[0]->replayed);
+  EXPECT_TRUE(again[1]->replayed);
+  EXPECT_EQ(Stored(), 2u);
+}
+
+TEST_F(RowTest, ABadFormRefusesItsWholeRowAndLeavesNothing) {
+  domain::Rating bad = testing::OrsRating();
+  bad.answers.items[2].value = 105;  // 10.5: above the scale.
+  auto results = SubmitRow({{bad, "row-ors"}, {SrsRating(), "row-srs"}});
+  EXPECT_THAT(results[0], StatusIs(absl::StatusCode::kInvalidArgument,
+                                   HasSubstr("rating.items[2] (social)")));
+  EXPECT_THAT(results[1],
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("row: not stored, as its ors was refused "
+                                 "(rating.items[2] (social)")));
+  EXPECT_EQ(Stored(), 0u);
+  // Neither key was taken: the corrected row goes in under the same keys.
+  auto fixed =
+      SubmitRow({{testing::OrsRating(), "row-ors"}, {SrsRating(), "row-srs"}});
+  EXPECT_THAT(fixed[0], IsOk());
+  EXPECT_THAT(fixed[1], IsOk());
+  EXPECT_EQ(Stored(), 2u);
+}
+
+TEST_F(RowTest, AConflictWithWhatIsStoredRefusesTheRowWhole) {
+  // The session's SRS is already stored, under another key: the row's SRS
+  // is refused by the episode's state, after its ORS was planned.
+  ASSERT_THAT(service_->Submit(testing::TestActor(), SrsRating(), "earlier"),
+              IsOk());
+  auto results =
+      SubmitRow({{testing::OrsRating(), "row-ors"}, {SrsRating(), "row-srs"}});
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kAlreadyExists,
+                                   HasSubstr("already has srs")));
+  EXPECT_THAT(results[0], StatusIs(absl::StatusCode::kFailedPrecondition,
+                                   HasSubstr("as its srs was refused")));
+  EXPECT_EQ(Stored(), 1u);  // Only the earlier SRS.
+}
+
+TEST_F(RowTest, ARowIsOneEpisodesSession) {
+  domain::Rating other = SrsRating();
+  other.episode_id = "e-2";
+  auto results =
+      SubmitRow({{testing::OrsRating(), "row-ors"}, {other, "row-srs"}});
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kInvalidArgument,
+                                   HasSubstr("row: the ratings of a row")));
+  EXPECT_THAT(results[0], StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(Stored(), 0u);
+  auto twice =
+      SubmitRow({{testing::OrsRating(), "same"}, {SrsRating(), "same"}});
+  EXPECT_THAT(twice[1], StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr("given to two ratings of one row")));
+  EXPECT_EQ(Stored(), 0u);
+}
+
+}  // namespace
+}  // namespace tilbake::core

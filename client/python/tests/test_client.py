@@ -137,6 +137,33 @@ class ClientTest(unittest.TestCase):
         again = self.client.import_ratings(records)
         self.assertEqual((again.stored, again.replayed), (0, 2))
 
+    def test_a_row_is_stored_whole_or_refused_whole(self):
+        def form(instrument, items, key):
+            return feedback_pb2.SubmitRatingRequest(
+                idempotency_key=key,
+                rating=rating(tenant="tenant-a", episode="e-row",
+                              client="c-17", clinician="k-4",
+                              org_unit="psykisk-helse/team-nord", session=1,
+                              date="2026-03-02", instrument=instrument,
+                              items=items))
+        refused = self.client.import_ratings([
+            (form("ors", [5, 5, 12, 5], "py-row-ors"),
+             form("srs", [9, 9, 9, 9], "py-row-srs"))])
+        self.assertEqual((refused.received, refused.stored, refused.rejected),
+                         (2, 0, 2))
+        self.assertEqual([e.record_number for e in refused.errors], [1, 1])
+        self.assertIn("rating.items[2] (social)", refused.errors[0].message)
+        self.assertIn("row: not stored, as its ors was refused",
+                      refused.errors[1].message)
+        with self.assertRaises(TilbakeError):
+            self.client.get_episode("tenant-a", "e-row")
+        stored = self.client.import_ratings([
+            (form("ors", [5, 5, 5, 5], "py-row-ors"),
+             form("srs", [9, 9, 9, 9], "py-row-srs"))])
+        self.assertEqual((stored.received, stored.stored), (2, 2))
+        self.assertEqual(len(self.client.get_episode(
+            "tenant-a", "e-row").administrations), 2)
+
     def test_import_fails_when_the_server_received_fewer_than_sent(self):
         # A server that takes the stream as ended early answers with a short
         # tally; the SDK raises DATA_LOSS rather than return it.

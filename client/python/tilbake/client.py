@@ -190,18 +190,31 @@ class Client:
         return self._call(self.feedback_stub.SubmitRating, request)
 
     def import_ratings(
-            self, records: Iterable[feedback_pb2.SubmitRatingRequest], *,
+            self, records: Iterable[Union[
+                feedback_pb2.SubmitRatingRequest,
+                Sequence[feedback_pb2.SubmitRatingRequest]]], *,
             streams: int = 1) -> feedback_pb2.ImportRatingsResponse:
-        """ImportRatings; record numbers count from 1. With `streams` > 1
-        the records go over that many streams at once (the server works each
-        on its own thread), every episode's records in one stream and in
-        their order; the tallies are added up and the errors sorted by record
-        number. Not retried: a stream is acknowledged whole, so send it again
-        (same keys) if it fails; stored records then come back as
-        replayed."""
-        numbered = (feedback_pb2.ImportRatingsRequest(record_number=number,
-                                                      record=record)
-                    for number, record in enumerate(records, start=1))
+        """ImportRatings; record numbers count from 1. An element that is a
+        list or tuple of records is a row: stored together or not at all
+        (one session's ORS and SRS; its records share the row's number).
+        With `streams` > 1 the records go over that many streams at once
+        (the server works each on its own thread), every episode's records
+        in one stream and in their order; the tallies are added up and the
+        errors sorted by record number. Not retried: a stream is
+        acknowledged whole, so send it again (same keys) if it fails; stored
+        records then come back as replayed."""
+        def numbered_records():
+            for number, record in enumerate(records, start=1):
+                if isinstance(record, feedback_pb2.SubmitRatingRequest):
+                    yield feedback_pb2.ImportRatingsRequest(
+                        record_number=number, record=record)
+                    continue
+                for part in record:
+                    yield feedback_pb2.ImportRatingsRequest(
+                        record_number=number, record=part,
+                        row=f"row {number}" if len(record) > 1 else "")
+
+        numbered = numbered_records()
 
         def send(requests):
             sent = 0

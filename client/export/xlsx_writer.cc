@@ -105,7 +105,12 @@ absl::Status WriteSheet(lxw_workbook* book, Formats& formats,
 }  // namespace
 
 absl::Status WriteXlsx(const Workbook& book, const std::string& path) {
-  lxw_workbook* xlsx = workbook_new(path.c_str());
+  // Rows go to the file as they are written (libxlsxwriter's
+  // constant_memory): a large export does not hold every cell in memory,
+  // and strings are written inline rather than in a shared table.
+  lxw_workbook_options options = {};
+  options.constant_memory = LXW_TRUE;
+  lxw_workbook* xlsx = workbook_new_opt(path.c_str(), &options);
   if (xlsx == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot write ", path));
   }

@@ -71,10 +71,8 @@ int WriteFigures(const Output& out, const FiguresFormat& f,
     std::cout << "wrote " << f.out << "\n";
     return kExitSuccess;
   }
-  const exports::Sheet sheet = book.tables.size() == 1
-                                   ? book.tables.front()
-                                   : exports::LongSheet(book, translate);
-  return WriteText(out, f.out, exports::WriteCsv(sheet, csv));
+  return WriteText(out, f.out,
+                   exports::WriteCsv(exports::CsvSheet(book, translate), csv));
 }
 
 int Trends(Client& client, const Output& out, const TrendsParams& p) {

@@ -539,4 +539,9 @@ Sheet LongSheet(const Workbook& book, const Translate& translate) {
   return sheet;
 }
 
+Sheet CsvSheet(const Workbook& book, const Translate& translate) {
+  return book.tables.size() == 1 ? book.tables.front()
+                                 : LongSheet(book, translate);
+}
+
 }  // namespace tilbake::exports

@@ -37,6 +37,9 @@ Workbook ReportWorkbook(const v1::QualityReport& report,
 // whose tables have different columns: RFC 4180 wants one header a file.
 Sheet LongSheet(const Workbook& book, const Translate& translate);
 
+// What a CSV of `book` holds: its one table, or (several) the long sheet.
+Sheet CsvSheet(const Workbook& book, const Translate& translate);
+
 }  // namespace tilbake::exports
 
 #endif  // TILBAKE_CLIENT_EXPORT_FIGURES_H_

@@ -95,11 +95,9 @@ Response WebApp::Download(const Request& request, Page& page,
                   "table: \"", table, "\" is not one of teams, clinicians")));
   }
   if (format == "csv") {
-    const exports::Sheet sheet = book.tables.size() == 1
-                                     ? book.tables.front()
-                                     : exports::LongSheet(book, translate);
     return File(FileName(what, scope.from, scope.to), format,
-                exports::WriteCsv(sheet, CsvFor(language)));
+                exports::WriteCsv(exports::CsvSheet(book, translate),
+                                  CsvFor(language)));
   }
   auto bytes = exports::XlsxBytes(book);
   if (!bytes.ok()) return ErrorPage(page, bytes.status());

@@ -218,8 +218,11 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
     ticket_ = AdmissionControl::Ticket();
   }
 
-  // Parses, checks and stores the record just read, tallying it; a record
-  // of a row waits for the rest of its row.
+  // Parses and checks the record just read and adds it to the pending
+  // records, which are stored when the next record is not one of them: a
+  // row (the same `row`) is stored whole or not at all; a run of records
+  // of one episode and client (no `row`) in one write, each record stored
+  // or refused on its own.
   void AddRecordLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     tally_.set_received(tally_.received() + 1);
     std::string bytes;
@@ -228,18 +231,35 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
         request_.record_number() != 0
             ? request_.record_number()
             : RecordNumberOf(bytes, /*fallback=*/tally_.received());
-    // A record that is not of the pending row ends it.
-    if (!status.ok() || request_.row().empty() ||
-        (!row_.empty() && request_.row() != row_.front().row())) {
-      FlushRowLocked();
+    if (status.ok() && tally_.received() > limits_.max_import_records) {
+      status = absl::ResourceExhaustedError(absl::StrCat(
+          "record: a stream takes at most ", limits_.max_import_records,
+          " records; send the rest in another stream"));
     }
-    if (status.ok() && !request_.row().empty()) {
-      request_.set_record_number(number);
-      row_.push_back(std::move(request_));
+    if (!status.ok()) {
+      FlushPendingLocked();
+      TallyLocked(number, status);
       return;
     }
-    if (status.ok()) status = StoreLocked();
-    TallyLocked(number, status);
+    request_.set_record_number(number);
+    if (!JoinsPendingLocked(request_)) FlushPendingLocked();
+    pending_.push_back(std::move(request_));
+    if (pending_.front().row().empty() &&
+        pending_.size() >= core::RatingService::kMaxRunRatings) {
+      FlushPendingLocked();
+    }
+  }
+
+  bool JoinsPendingLocked(const v1::ImportRatingsRequest& request) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (pending_.empty()) return false;
+    const v1::ImportRatingsRequest& first = pending_.front();
+    if (request.row() != first.row()) return false;
+    if (!request.row().empty()) return true;  // The core checks the row.
+    const v1::Rating& a = request.record().rating();
+    const v1::Rating& b = first.record().rating();
+    return a.tenant_id() == b.tenant_id() && a.episode_id() == b.episode_id() &&
+           a.client_id() == b.client_id();
   }
 
   void TallyLocked(int64_t record_number, const absl::Status& status)
@@ -254,60 +274,62 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
     error->set_message(mapped.error_message());
   }
 
-  // Stores the pending row whole or refuses it whole, tallying each record.
-  void FlushRowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (row_.empty()) return;
-    std::vector<absl::Status> statuses(row_.size());
+  // Stores the pending records (a row whole or not at all; a run each on
+  // its own, in one write), tallying each.
+  void FlushPendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (pending_.empty()) return;
+    const bool row = !pending_.front().row().empty();
+    std::vector<absl::Status> statuses(pending_.size());
     std::vector<core::RatingService::RowRating> ratings;
-    std::vector<size_t> submitted;  // Index in row_ of each of `ratings`.
-    for (size_t i = 0; i < row_.size(); ++i) {
-      statuses[i] = CheckRecordLocked(row_[i]);
-      if (statuses[i].ok()) {
-        absl::StatusOr<domain::Rating> rating =
-            FromProto(row_[i].record().rating());
-        if (rating.ok()) {
-          ratings.push_back(
-              {*std::move(rating), row_[i].record().idempotency_key()});
-          submitted.push_back(i);
-        } else {
-          statuses[i] = rating.status();
-        }
+    std::vector<size_t> submitted;  // Index in pending_ of each of `ratings`.
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      statuses[i] = CheckRecordLocked(pending_[i]);
+      if (!statuses[i].ok()) continue;
+      absl::StatusOr<domain::Rating> rating =
+          FromProto(pending_[i].record().rating());
+      if (!rating.ok()) {
+        statuses[i] = rating.status();
+        continue;
       }
+      ratings.push_back(
+          {*std::move(rating), pending_[i].record().idempotency_key()});
+      submitted.push_back(i);
     }
-    const bool all_valid = submitted.size() == row_.size();
-    if (all_valid) {
-      std::vector<absl::StatusOr<core::SubmitResult>> results =
-          core_->SubmitRowDeferred(actor_, std::move(ratings));
-      for (size_t k = 0; k < results.size(); ++k) {
-        statuses[submitted[k]] = results[k].status();
-        if (results[k].ok()) Stored(*results[k]);
-      }
-    } else {
+    if (row && submitted.size() != pending_.size()) {
       // One could not even be read or was not the caller's to write: the
       // row goes as a whole, as it would have in the core.
       size_t culprit = 0;
       while (statuses[culprit].ok()) ++culprit;
       for (absl::Status& status : statuses) {
         if (status.ok()) {
-          status = absl::FailedPreconditionError(absl::StrCat(
-              "row: not stored, as its record ", row_[culprit].record_number(),
-              " was refused (", statuses[culprit].message(),
-              "); a row is stored whole or not at all"));
+          status = absl::FailedPreconditionError(
+              absl::StrCat("row: not stored, as its record ",
+                           pending_[culprit].record_number(), " was refused (",
+                           statuses[culprit].message(),
+                           "); a row is stored whole or not at all"));
         }
       }
+    } else if (!ratings.empty()) {
+      std::vector<absl::StatusOr<core::SubmitResult>> results =
+          row ? core_->SubmitRowDeferred(actor_, std::move(ratings))
+              : core_->SubmitRunDeferred(actor_, std::move(ratings));
+      for (size_t k = 0; k < results.size(); ++k) {
+        statuses[submitted[k]] = results[k].status();
+        if (results[k].ok()) Stored(*results[k]);
+      }
     }
-    for (size_t i = 0; i < row_.size(); ++i) {
-      TallyLocked(row_[i].record_number(), statuses[i]);
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      TallyLocked(pending_[i].record_number(), statuses[i]);
     }
-    row_.clear();
+    pending_.clear();
   }
 
   // The client has finished sending, or the call broke (cancelled, deadline,
   // connection lost): only the first is answered with the tally. Returns
   // the status to finish with.
   grpc::Status EndOfStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    // The last row ends with the stream (a broken stream stores no more).
-    if (!context_->IsCancelled()) FlushRowLocked();
+    // The last records end with the stream (a broken one stores no more).
+    if (!context_->IsCancelled()) FlushPendingLocked();
     MarkFinishedLocked();
     if (context_->IsCancelled()) {
       // Nothing is acknowledged: the records written so far are in the log
@@ -351,14 +373,9 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
     return absl::OkStatus();
   }
 
-  // The stream's size limit and access to the record's tenant.
+  // Access to the record's tenant, episode and client.
   absl::Status CheckRecordLocked(const v1::ImportRatingsRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (tally_.received() > limits_.max_import_records) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "record: a stream takes at most ", limits_.max_import_records,
-          " records; send the rest in another stream"));
-    }
     const v1::Rating& rating = request.record().rating();
     return CheckAccess(principal_, actor_, limits_.gate,
                        auth::Rpc::kImportRatings,
@@ -367,22 +384,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
                         .client_id = rating.client_id()});
   }
 
-  // Submits the record just read, counting it.
-  absl::Status StoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    RETURN_IF_ERROR(CheckRecordLocked(request_));
-    v1::SubmitRatingResponse result;
-    // Written to the WAL now, made durable once for the whole stream.
-    RETURN_IF_ERROR(SubmitOne(*core_, actor_, request_.record(), &result,
-                              limits_.metrics, /*deferred=*/true));
-    if (result.replayed()) {
-      tally_.set_replayed(tally_.replayed() + 1);
-    } else {
-      tally_.set_stored(tally_.stored() + 1);
-    }
-    return absl::OkStatus();
-  }
-
-  // A row's record stored (or replayed): counted, and its metrics.
+  // A record stored (or replayed): counted, and its metrics.
   void Stored(const core::SubmitResult& result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (result.replayed) {
@@ -406,8 +408,9 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer>,
   // OnReadDone, read by OnReadDone under mu_.
   grpc::ByteBuffer buffer_;
   v1::ImportRatingsRequest request_ ABSL_GUARDED_BY(mu_);
-  // The records of the row being read, stored together when it ends.
-  std::vector<v1::ImportRatingsRequest> row_ ABSL_GUARDED_BY(mu_);
+  // The records read but not yet stored: a row, or a run of one
+  // episode's (AddRecordLocked).
+  std::vector<v1::ImportRatingsRequest> pending_ ABSL_GUARDED_BY(mu_);
   v1::ImportRatingsResponse tally_ ABSL_GUARDED_BY(mu_);
   AdmissionControl::Ticket ticket_ ABSL_GUARDED_BY(mu_);
   std::optional<auth::Principal> principal_;  // nullopt: auth is off.

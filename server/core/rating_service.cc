@@ -87,6 +87,17 @@ const char* SubmitAction(bool deferred) {
   return deferred ? "ImportRatings" : "SubmitRating";
 }
 
+// What the other ratings of a row get when `culprit` is refused.
+absl::Status RowRefused(const Rating& culprit, const absl::Status& cause) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "row: not stored, as its ", culprit.instrument_id, " was refused (",
+      cause.message(), "); a row is stored whole or not at all"));
+}
+
+bool IsIn(const std::vector<size_t>& indices, size_t i) {
+  return std::find(indices.begin(), indices.end(), i) != indices.end();
+}
+
 }  // namespace
 
 RatingService::RatingService(EpisodeRecords* records) : records_(records) {}
@@ -175,112 +186,136 @@ absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
   // erasure; two submissions never wait on each other crosswise.
   const SubmissionGuard held(records_->locks(), r.tenant_id, r.client_id,
                              r.episode_id, {idempotency_key});
-  size_t failed = 0;
-  ASSIGN_OR_RETURN(
-      std::vector<SubmitResult> results,
-      SubmitLocked(held, actor, {std::move(checked)}, deferred, &failed));
+  std::vector<absl::StatusOr<SubmitResult>> results;
+  RETURN_IF_ERROR(SubmitLocked(held, actor, {std::move(checked)}, deferred,
+                               /*whole=*/true, results));
   return std::move(results.front());
 }
 
 std::vector<absl::StatusOr<SubmitResult>> RatingService::SubmitRowDeferred(
     const domain::Actor& actor, std::vector<RowRating> row) {
+  return SubmitManyDeferred(actor, std::move(row), /*whole=*/true);
+}
+
+std::vector<absl::StatusOr<SubmitResult>> RatingService::SubmitRunDeferred(
+    const domain::Actor& actor, std::vector<RowRating> run) {
+  return SubmitManyDeferred(actor, std::move(run), /*whole=*/false);
+}
+
+std::vector<absl::StatusOr<SubmitResult>> RatingService::SubmitManyDeferred(
+    const domain::Actor& actor, std::vector<RowRating> ratings, bool whole) {
   std::vector<absl::StatusOr<SubmitResult>> out(
-      row.size(), absl::InternalError("not submitted"));
-  if (row.empty()) return out;
-  const Rating& first = row.front().rating;
+      ratings.size(), absl::InternalError("not submitted"));
+  if (ratings.empty()) return out;
+  const Rating& first = ratings.front().rating;
+  const size_t limit = whole ? kMaxRowRatings : kMaxRunRatings;
+  // The checks that need nothing stored, each on its own.
+  std::vector<Checked> checked;
+  std::vector<size_t> index;  // Of each of `checked` in `ratings`.
+  for (size_t i = 0; i < ratings.size(); ++i) {
+    const Rating& r = ratings[i].rating;
+    if (i >= limit) {
+      out[i] = absl::InvalidArgumentError(
+          absl::StrCat("row: at most ", limit, " ratings in one write"));
+    } else if (r.tenant_id != first.tenant_id ||
+               r.episode_id != first.episode_id ||
+               r.client_id != first.client_id) {
+      out[i] = absl::InvalidArgumentError(
+          "row: the ratings of a row are of one tenant, episode and client");
+    } else if (auto c = Check(r, ratings[i].idempotency_key); !c.ok()) {
+      out[i] = c.status();
+    } else {
+      checked.push_back(*std::move(c));
+      index.push_back(i);
+      continue;
+    }
+  }
+  const bool all_checked = checked.size() == ratings.size();
+  if (all_checked || !whole) {
+    std::vector<absl::string_view> keys;
+    for (const Checked& c : checked) keys.push_back(c.idempotency_key);
+    std::vector<absl::StatusOr<SubmitResult>> results;
+    if (!checked.empty()) {
+      const SubmissionGuard held(records_->locks(), first.tenant_id,
+                                 first.client_id, first.episode_id, keys);
+      (void)SubmitLocked(held, actor, checked, /*deferred=*/true, whole,
+                         results);
+    }
+    for (size_t k = 0; k < results.size(); ++k) {
+      out[index[k]] = std::move(results[k]);
+    }
+  }
+  if (whole && !all_checked) {
+    // Refused before any lock: the first refused is the row's, and the
+    // ratings that passed are refused with it.
+    size_t culprit = 0;
+    while (out[culprit].ok() || IsIn(index, culprit)) ++culprit;
+    for (size_t i : index) {
+      out[i] = RowRefused(ratings[culprit].rating, out[culprit].status());
+    }
+  }
+  // Every refusal is in the access log; every replay too (a read).
   const AuditSubject subject{SubmitAction(/*deferred=*/true), first.tenant_id,
                              first.episode_id, first.client_id,
                              /*deferred=*/true};
-  // Each rating's own refusal; the first one refused is the row's.
-  std::vector<absl::Status> refused(row.size());
-  std::optional<size_t> first_refused;
-  auto refuse = [&](size_t i, absl::Status status) {
-    refused[i] = std::move(status);
-    if (!first_refused.has_value()) first_refused = i;
-  };
-  std::vector<Checked> checked;
-  auto stored = RunAudited(
-      records_->audit(), actor, subject,
-      [&]() -> absl::StatusOr<std::vector<SubmitResult>> {
-        for (size_t i = 0; i < row.size(); ++i) {
-          const Rating& r = row[i].rating;
-          if (i >= kMaxRowRatings) {
-            refuse(i, absl::InvalidArgumentError(absl::StrCat(
-                          "row: at most ", kMaxRowRatings, " ratings a row")));
-          } else if (r.tenant_id != first.tenant_id ||
-                     r.episode_id != first.episode_id ||
-                     r.client_id != first.client_id) {
-            refuse(i, absl::InvalidArgumentError(
-                          "row: the ratings of a row are of one tenant, "
-                          "episode and client"));
-          } else if (auto c = Check(r, row[i].idempotency_key); !c.ok()) {
-            refuse(i, c.status());
-          } else {
-            checked.push_back(*std::move(c));
-          }
-        }
-        if (first_refused.has_value()) return refused[*first_refused];
-        std::vector<absl::string_view> keys;
-        for (const Checked& c : checked) keys.push_back(c.idempotency_key);
-        const SubmissionGuard held(records_->locks(), first.tenant_id,
-                                   first.client_id, first.episode_id, keys);
-        size_t failed = checked.size();
-        auto results =
-            SubmitLocked(held, actor, checked, /*deferred=*/true, &failed);
-        if (!results.ok() && failed < row.size()) {
-          refuse(failed, results.status());
-        }
-        return results;
-      });
-  if (stored.ok()) {
-    absl::Status logged = LogReplays(actor, *stored, /*deferred=*/true);
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (logged.ok()) {
-        out[i] = std::move((*stored)[i]);
-      } else {
-        out[i] = logged;
-      }
+  std::vector<SubmitResult> replays;
+  for (absl::StatusOr<SubmitResult>& result : out) {
+    if (result.ok()) {
+      if (result->replayed) replays.push_back(*result);
+      continue;
     }
-    return out;
+    result = records_->audit().RecordFailure(
+        records_->audit().Entry(actor, subject.action, subject.tenant_id,
+                                subject.episode_id, subject.client_id,
+                                result.status()),
+        result.status(), /*deferred=*/true);
   }
-  if (!first_refused.has_value()) {  // Refused as a whole (the write).
-    for (auto& result : out) result = stored.status();
-    return out;
-  }
-  const Rating& culprit = row[*first_refused].rating;
-  for (size_t i = 0; i < row.size(); ++i) {
-    out[i] = !refused[i].ok()
-                 ? refused[i]
-                 : absl::FailedPreconditionError(absl::StrCat(
-                       "row: not stored, as its ", culprit.instrument_id,
-                       " was refused (", refused[*first_refused].message(),
-                       "); a row is stored whole or not at all"));
+  if (absl::Status logged = LogReplays(actor, replays, /*deferred=*/true);
+      !logged.ok()) {
+    for (auto& result : out) {
+      if (result.ok() && result->replayed) result = logged;
+    }
   }
   return out;
 }
 
-absl::StatusOr<std::vector<SubmitResult>> RatingService::SubmitLocked(
+absl::Status RatingService::SubmitLocked(
     const SubmissionGuard& /*held*/, const domain::Actor& actor,
-    const std::vector<Checked>& ratings, bool deferred, size_t* failed) {
+    const std::vector<Checked>& ratings, bool deferred, bool whole,
+    std::vector<absl::StatusOr<SubmitResult>>& results) {
+  results.assign(ratings.size(), absl::InternalError("not planned"));
   const Rating& first = ratings.front().rating;
   // The episode as stored, grown by each rating planned into the write.
-  ASSIGN_OR_RETURN(
-      std::optional<Episode> episode,
-      records_->store().GetEpisode(first.tenant_id, first.episode_id));
+  absl::StatusOr<std::optional<Episode>> read =
+      records_->store().GetEpisode(first.tenant_id, first.episode_id);
   std::vector<Administration> stored;
-  if (episode.has_value()) {
-    ASSIGN_OR_RETURN(stored, records_->store().ListAdministrations(
-                                 first.tenant_id, first.episode_id));
+  if (read.ok() && read->has_value()) {
+    absl::StatusOr<std::vector<Administration>> listed =
+        records_->store().ListAdministrations(first.tenant_id,
+                                              first.episode_id);
+    if (listed.ok()) {
+      stored = *std::move(listed);
+    } else {
+      read = listed.status();
+    }
   }
+  if (!read.ok()) {
+    for (auto& result : results) result = read.status();
+    return read.status();
+  }
+  std::optional<Episode> episode = *std::move(read);
   storage::WriteSet changes;
-  std::vector<std::pair<std::string, bool>> planned;  // id, replayed
-  for (size_t i = 0; i < ratings.size(); ++i) {
-    *failed = i;
+  std::vector<std::pair<std::string, bool>> planned(ratings.size());
+  // Plans rating `i`, or says why not; nothing is changed when it cannot.
+  auto plan = [&](size_t i) -> absl::Status {
     const Rating& rating = ratings[i].rating;
     const std::string& key = ratings[i].idempotency_key;
     const std::string id = domain::AdministrationId(rating);
     ASSIGN_OR_RETURN(std::optional<storage::IdempotencyEntry> known,
                      records_->store().GetIdempotency(rating.tenant_id, key));
+    for (const storage::IdempotencyEntry& earlier : changes.idempotency) {
+      if (earlier.key == key) known = earlier;  // Planned in this write.
+    }
     if (known.has_value()) {
       // Same content means the same episode (the rating names it).
       const Administration* original =
@@ -299,14 +334,8 @@ absl::StatusOr<std::vector<SubmitResult>> RatingService::SubmitLocked(
             known->episode_id, ", administration ", known->administration_id,
             "); use a new key for a new rating"));
       }
-      planned.push_back({known->administration_id, /*replayed=*/true});
-      continue;
-    }
-    for (const storage::IdempotencyEntry& earlier : changes.idempotency) {
-      if (earlier.key == key) {
-        return absl::InvalidArgumentError(
-            "idempotency_key: given to two ratings of one row");
-      }
+      planned[i] = {known->administration_id, /*replayed=*/true};
+      return absl::OkStatus();
     }
     if (episode.has_value()) {
       if (FindById(stored, id) != nullptr) {
@@ -334,23 +363,43 @@ absl::StatusOr<std::vector<SubmitResult>> RatingService::SubmitLocked(
         rating.client_id, absl::OkStatus(), "stored"));
     episode = std::move(updated);
     stored.push_back(std::move(administration));
-    planned.push_back({id, /*replayed=*/false});
+    planned[i] = {id, /*replayed=*/false};
+    return absl::OkStatus();
+  };
+  std::vector<bool> ok(ratings.size(), false);
+  for (size_t i = 0; i < ratings.size(); ++i) {
+    absl::Status status = plan(i);
+    if (status.ok()) {
+      ok[i] = true;
+      continue;
+    }
+    results[i] = status;
+    if (whole) {  // Nothing of the row is written.
+      for (size_t j = 0; j < ratings.size(); ++j) {
+        if (j != i) results[j] = RowRefused(ratings[i].rating, status);
+      }
+      return status;
+    }
   }
-  *failed = ratings.size();
+  absl::Status done = absl::OkStatus();
   if (!changes.administrations.empty()) {
     changes.episodes.push_back(*episode);
     changes.aggregates_tenant = first.tenant_id;
-    RETURN_IF_ERROR(deferred ? records_->store().ApplyDeferred(changes)
-                             : records_->store().Apply(changes));
+    done = deferred ? records_->store().ApplyDeferred(changes)
+                    : records_->store().Apply(changes);
   }
-  EpisodeView view{*std::move(episode), std::move(stored)};
-  RETURN_IF_ERROR(records_->Evaluate(view));
-  std::vector<SubmitResult> results;
-  for (const auto& [id, replayed] : planned) {
-    ASSIGN_OR_RETURN(SubmitResult result, ResultFor(view, id, replayed));
-    results.push_back(std::move(result));
+  std::optional<EpisodeView> view;
+  if (done.ok() && episode.has_value()) {
+    view = EpisodeView{*std::move(episode), std::move(stored)};
+    done = records_->Evaluate(*view);
   }
-  return results;
+  for (size_t i = 0; i < ratings.size(); ++i) {
+    if (!ok[i]) continue;
+    results[i] = done.ok()
+                     ? ResultFor(*view, planned[i].first, planned[i].second)
+                     : absl::StatusOr<SubmitResult>(done);
+  }
+  return done;
 }
 
 absl::StatusOr<EpisodeView> RatingService::GetEpisode(

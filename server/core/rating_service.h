@@ -76,6 +76,14 @@ class RatingService {
   std::vector<absl::StatusOr<SubmitResult>> SubmitRowDeferred(
       const domain::Actor& actor, std::vector<RowRating> row);
 
+  // A run of an import's records of one episode and client, one after
+  // another in the stream: each stored or refused on its own, as by
+  // SubmitDeferred, but the stored ones in one write (one read of the
+  // episode, one evaluation, the aggregate cells added up first).
+  static constexpr size_t kMaxRunRatings = 64;
+  std::vector<absl::StatusOr<SubmitResult>> SubmitRunDeferred(
+      const domain::Actor& actor, std::vector<RowRating> run);
+
   // NotFound if the tenant has no such episode.
   absl::StatusOr<EpisodeView> GetEpisode(const domain::Actor& actor,
                                          absl::string_view tenant_id,
@@ -115,12 +123,19 @@ class RatingService {
                                              domain::Rating rating,
                                              const std::string& idempotency_key,
                                              bool deferred);
-  // With the submission's stripes held (`held` is the proof): stores every
-  // one of `ratings` (one episode's) in one write, or none; `failed` is the
-  // index of the one refused.
-  absl::StatusOr<std::vector<SubmitResult>> SubmitLocked(
-      const SubmissionGuard& held, const domain::Actor& actor,
-      const std::vector<Checked>& ratings, bool deferred, size_t* failed);
+  // A row (`whole`) or a run of one episode's ratings; every refusal and
+  // replay in the access log.
+  std::vector<absl::StatusOr<SubmitResult>> SubmitManyDeferred(
+      const domain::Actor& actor, std::vector<RowRating> ratings, bool whole);
+  // With the submission's stripes held (`held` is the proof): stores
+  // `ratings` (one episode's) in one write, a result each in `results`.
+  // With `whole`, all or none: the first refused stops it and is returned.
+  // Otherwise each refused one is left out; the status is the write's.
+  absl::Status SubmitLocked(const SubmissionGuard& held,
+                            const domain::Actor& actor,
+                            const std::vector<Checked>& ratings, bool deferred,
+                            bool whole,
+                            std::vector<absl::StatusOr<SubmitResult>>& results);
   // Records the log entry of each replayed result (a read of what is
   // stored), after the write.
   absl::Status LogReplays(const domain::Actor& actor,

@@ -6,10 +6,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
+#include "server/core/aggregation.h"
 #include "tests/testing/builders.h"
 #include "tests/testing/core_test_base.h"
 #include "tests/testing/status_matchers.h"
@@ -567,11 +569,68 @@ TEST_F(RowTest, ARowIsOneEpisodesSession) {
                                    HasSubstr("row: the ratings of a row")));
   EXPECT_THAT(results[0], StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(Stored(), 0u);
+  // One key for two different ratings: as if submitted one after another.
   auto twice =
       SubmitRow({{testing::OrsRating(), "same"}, {SrsRating(), "same"}});
-  EXPECT_THAT(twice[1], StatusIs(absl::StatusCode::kInvalidArgument,
-                                 HasSubstr("given to two ratings of one row")));
+  EXPECT_THAT(twice[1],
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("already used for a different rating")));
+  EXPECT_THAT(twice[0], StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(Stored(), 0u);
+}
+
+// A run: one episode's records one after another in an import stream.
+TEST_F(RowTest, ARunStoresEachOnItsOwnInOneWriteWithTheSameAggregates) {
+  std::vector<RatingService::RowRating> run;
+  std::vector<domain::Rating> forms;
+  for (int session = 1; session <= 4; ++session) {
+    domain::Rating ors = testing::OrsRating(session);
+    ors.answers.items[0].value = 30 + 10 * session;  // Scores that move.
+    forms.push_back(ors);
+    forms.push_back(SrsRating(session));
+  }
+  forms[4].answers.items[2].value = 105;  // Session 3's ORS: off the scale.
+  for (size_t i = 0; i < forms.size(); ++i) {
+    run.push_back({forms[i], absl::StrCat("run-", i)});
+  }
+  auto results = service_->SubmitRunDeferred(testing::TestActor(), run);
+  ASSERT_EQ(results.size(), 8u);
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (i == 4) {
+      EXPECT_THAT(results[i], StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("rating.items[2] (social)")));
+    } else {
+      ASSERT_THAT(results[i], IsOk()) << i;
+      EXPECT_FALSE(results[i]->replayed);
+    }
+  }
+  ASSERT_THAT(service_->SyncDeferred(), IsOk());
+  EXPECT_EQ(Stored(), 7u);
+  // The aggregates are those of the rebuild from the stored records...
+  auto incremental = store_->ReadAllAggregates("tenant-a");
+  ASSERT_THAT(incremental, IsOk());
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
+  ASSERT_THAT(rebuilt, IsOk());
+  EXPECT_TRUE(NonZeroCells(*incremental) == (*rebuilt)["tenant-a"]);
+  // ...and of submitting the same records one by one, in another tenant.
+  for (size_t i = 0; i < forms.size(); ++i) {
+    if (i == 4) continue;
+    domain::Rating r = forms[i];
+    r.tenant_id = "tenant-b";
+    ASSERT_THAT(
+        service_->Submit(testing::TestActor(), r, absl::StrCat("one-", i)),
+        IsOk());
+  }
+  auto one_by_one = store_->ReadAllAggregates("tenant-b");
+  ASSERT_THAT(one_by_one, IsOk());
+  EXPECT_TRUE(NonZeroCells(*one_by_one) == NonZeroCells(*incremental));
+  EXPECT_FALSE(incremental->empty());
+  // Again: every stored one replays, the bad one is refused again.
+  auto again = service_->SubmitRunDeferred(testing::TestActor(), run);
+  EXPECT_TRUE(again[0].ok() && again[0]->replayed);
+  EXPECT_TRUE(again[7].ok() && again[7]->replayed);
+  EXPECT_THAT(again[4], StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(Stored(), 7u);
 }
 
 }  // namespace

@@ -90,13 +90,17 @@ int Trends(Client& client, const Output& out, const TrendsParams& p) {
         translate);
   }
   if (out.json() || p.output.format == "json") {
-    for (const v1::TrendRow& row : *rows) std::cout << ToJson(row) << "\n";
-  } else if (rows->empty()) {
-    NoData(p);
-  } else {
-    std::cout << RenderTrends(*rows, p.split);
+    std::string lines;
+    for (const v1::TrendRow& row : *rows) {
+      absl::StrAppend(&lines, ToJson(row), "\n");
+    }
+    return WriteText(out, p.output.out, lines);
   }
-  return kExitSuccess;
+  if (rows->empty()) {
+    NoData(p);
+    return kExitSuccess;
+  }
+  return WriteText(out, p.output.out, RenderTrends(*rows, p.split));
 }
 
 absl::Status RequireOut(const PlotParams& p) {
@@ -171,12 +175,10 @@ void AddReportCommands(CLI::App& app, Run& chosen) {
                             exports::ReportWorkbook(*answer, translate),
                             translate);
       }
-      if (report->output.format == "json") {
-        std::cout << ToJson(*answer) << "\n";
-      } else {
-        out.Print(*answer, RenderQualityReport(*answer));
-      }
-      return kExitSuccess;
+      const bool json = out.json() || report->output.format == "json";
+      return WriteText(
+          out, report->output.out,
+          json ? ToJson(*answer) + "\n" : RenderQualityReport(*answer));
     };
   });
 

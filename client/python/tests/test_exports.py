@@ -187,6 +187,17 @@ class ExportsTest(unittest.TestCase):
         self.assertEqual(figures["Klientsamtaler"], 10)
         self.assertEqual(figures["Forløb startet"], 5)
 
+    def test_every_format_goes_to_out(self):
+        for fmt, expected in (("table", "Quality report: tenant-x / psyk/nord"),
+                              ("json", '"rule_set": "jt-5"')):
+            path = os.path.join(self.dir.name, f"report.{fmt}")
+            out = self.tilbake("report", "--tenant=tenant-x", *PERIOD,
+                               "--org_unit=psyk/nord", f"--format={fmt}",
+                               f"--out={path}")
+            self.assertEqual(out.decode(), f"wrote {path}\n")
+            with open(path, encoding="utf-8") as written:
+                self.assertIn(expected, written.read())
+
     def test_report_csv_is_one_figure_a_line(self):
         rows = list(csv.DictReader(io.StringIO(self.tilbake(
             "report", "--tenant=tenant-x", *PERIOD, "--org_unit=psyk/nord",

@@ -218,14 +218,24 @@ class Loader {
         episode_ = generator_.Next(episodes_++);
         at_ = 0;
       }
-      const Rating& r = episode_.ratings[at_++];
-      RETURN_IF_ERROR(
-          core.Submit(kBenchActor, r,
-                      absl::StrCat(r.episode_id, "-", r.session_number, "-",
-                                   r.instrument_id))
-              .status());
-      ++stored_;
+      // The episode's next ratings of one client (up to the target), as an
+      // import stream sends them: one run, one write (SubmitRunDeferred).
+      std::vector<core::RatingService::RowRating> run;
+      while (at_ < episode_.ratings.size() &&
+             stored_ + static_cast<int64_t>(run.size()) < target &&
+             run.size() < core::RatingService::kMaxRunRatings) {
+        const Rating& r = episode_.ratings[at_];
+        if (!run.empty() && r.client_id != run.front().rating.client_id) break;
+        run.push_back({r, absl::StrCat(r.episode_id, "-", r.session_number, "-",
+                                       r.instrument_id)});
+        ++at_;
+      }
+      for (const auto& result : core.SubmitRunDeferred(kBenchActor, run)) {
+        RETURN_IF_ERROR(result.status());
+      }
+      stored_ += static_cast<int64_t>(run.size());
     }
+    RETURN_IF_ERROR(core.SyncDeferred());
     stage.ratings = stored_;
     stage.episodes = episodes_;
     stage.load_seconds = absl::ToDoubleSeconds(absl::Now() - start);

@@ -3,7 +3,7 @@
 # placeholder missing from a translation fails the configure step) and
 # writes <output.cc> defining
 #   std::vector<std::pair<std::string_view, std::string_view>> <function>();
-# returning (language, compiled .mo bytes), so tilbake-web carries its
+# returning (language, compiled .mo bytes), so tilbake-web and tilbake carry their
 # translations and runs without an install tree. Re-runs when a .po changes.
 find_program(MSGFMT msgfmt REQUIRED)
 function(tilbake_embed_catalogs output function)
@@ -28,13 +28,13 @@ function(tilbake_embed_catalogs output function)
 #include <utility>
 #include <vector>
 
-namespace tilbake::web {
+namespace tilbake::i18n {
 
 std::vector<std::pair<std::string_view, std::string_view>> ${function}() {
   return {
 ${entries}  };
 }
 
-}  // namespace tilbake::web
+}  // namespace tilbake::i18n
 " @ONLY)
 endfunction()

@@ -43,7 +43,7 @@ PACKAGES=(
   libcpp-httplib-dev       # tilbake-web's HTTP(S) server (links OpenSSL 3)
   libmstch-dev             # tilbake-web's templates (mustache, HTML-escaped)
   libboost-locale-dev      # tilbake-web's gettext catalogs and ICU formats
-  gettext                  # msgfmt compiles the catalogs (client/web/po)
+  gettext                  # msgfmt compiles the catalogs (client/i18n/po)
   chromium                 # the pages' browser tests (headless)
   chromium-driver          # WebDriver for chromium
   python3-selenium         # drives it from tests/web/browser/browser_test.py

@@ -13,8 +13,8 @@
 #include "client/export/csv_writer.h"
 #include "client/export/figures.h"
 #include "client/export/xlsx_writer.h"
+#include "client/i18n/i18n.h"
 #include "client/render/charts.h"
-#include "client/web/i18n.h"
 
 namespace tilbake::cli {
 namespace {
@@ -27,12 +27,12 @@ void NoData(const TrendsParams& p) {
 }
 
 // Column headers in --lang, else in $LANG's language (nb_NO.UTF-8 …),
-// else English: the catalogs tilbake-web's pages use.
+// else English: the catalogs tilbake-web's pages use (client/i18n).
 exports::Translate HeaderLanguage(const FiguresFormat& f) {
   const char* env = std::getenv("LANG");
   const std::string lang = env == nullptr ? "" : std::string(env).substr(0, 2);
-  const web::Language language = web::ChooseLanguage(f.lang, lang);
-  auto translator = std::make_shared<const web::Translator>();
+  const i18n::Language language = i18n::ChooseLanguage(f.lang, lang);
+  auto translator = std::make_shared<const i18n::Translator>();
   return [translator, language](const std::string& english) {
     return translator->Translate(language, english);
   };

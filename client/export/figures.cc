@@ -11,7 +11,7 @@
 namespace tilbake::exports {
 namespace {
 
-// Marks an English text for the catalogs (client/web/po/catalogs.py finds
+// Marks an English text for the catalogs (client/i18n/po/catalogs.py finds
 // each N_ call here); it is translated where the sheet is built.
 constexpr const char* N_(const char* english) { return english; }
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "client/i18n/i18n.h"
 #include "client/sdk/client.h"
 #include "client/web/http.h"
-#include "client/web/i18n.h"
 #include "client/web/sessions.h"
 #include "client/web/web_app.h"
 #include "tilbake/v1/feedback.pb.h"

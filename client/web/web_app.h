@@ -10,9 +10,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "client/i18n/i18n.h"
 #include "client/sdk/client.h"
 #include "client/web/http.h"
-#include "client/web/i18n.h"
 #include "client/web/sessions.h"
 #include "mstch/mstch.hpp"
 
@@ -20,6 +20,16 @@
 // each page's figures come from the gRPC API through the signed-in user's
 // own SDK client.
 namespace tilbake::web {
+
+// The pages' languages and their words (client/i18n).
+using i18n::ChooseLanguage;
+using i18n::InfoOf;
+using i18n::kLanguages;
+using i18n::Language;
+using i18n::LanguageCode;
+using i18n::LanguageInfo;
+using i18n::ParseLanguage;
+using i18n::Translator;
 
 struct WebAppOptions {
   client::ClientOptions server;  // Where tilbake-server is; no token here.

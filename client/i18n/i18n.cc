@@ -1,4 +1,4 @@
-#include "client/web/i18n.h"
+#include "client/i18n/i18n.h"
 
 #include <algorithm>
 #include <iomanip>
@@ -15,14 +15,14 @@
 #include "absl/time/time.h"
 #include "boost/locale.hpp"
 
-namespace tilbake::web {
+namespace tilbake::i18n {
 
 // The compiled catalogs, embedded by cmake/EmbedCatalogs.cmake.
 std::vector<std::pair<std::string_view, std::string_view>> EmbeddedCatalogs();
 
 namespace {
 
-constexpr const char* kDomain = "tilbake-web";
+constexpr const char* kDomain = "tilbake";
 
 // Boost.Locale asks for "<path>/<locale>/LC_MESSAGES/<domain>.mo"; the
 // embedded catalog of that language answers, so nothing is read from disk.
@@ -146,4 +146,4 @@ std::string Translator::Month(Language language, int year, int month,
   return out.str();
 }
 
-}  // namespace tilbake::web
+}  // namespace tilbake::i18n

@@ -1,8 +1,8 @@
-#include "client/web/i18n.h"
+#include "client/i18n/i18n.h"
 
 #include "gtest/gtest.h"
 
-namespace tilbake::web {
+namespace tilbake::i18n {
 namespace {
 
 TEST(ChooseLanguageTest, ChoiceThenAcceptLanguageByQualityThenEnglish) {
@@ -57,4 +57,4 @@ TEST(TranslatorTest, MessagesFromTheEmbeddedCatalogs) {
 }
 
 }  // namespace
-}  // namespace tilbake::web
+}  // namespace tilbake::i18n

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""tilbake-web's message catalogs: every English text the pages show, and
-whether each language's .po translates all of them.
+"""Tilbake's message catalogs: every English text the pages and the exports
+show, and whether each language's .po translates all of them.
 
   catalogs.py --check   exit 1 naming each missing or stale msgid
   catalogs.py --list    the msgids, one per line (for a new .po)
@@ -13,7 +13,9 @@ import pathlib
 import re
 import sys
 
-WEB = pathlib.Path(__file__).resolve().parent.parent
+PO = pathlib.Path(__file__).resolve().parent
+CLIENT = PO.parent.parent
+WEB = CLIENT / "web"
 
 
 def msgids():
@@ -27,7 +29,7 @@ def msgids():
         found.update(re.findall(r'\.T\(\s*"((?:[^"\\]|\\.|"\s*")*)"', text))
         # A label table's English text, translated where it is shown.
         found.update(re.findall(r'\{"([^"]+)", "[a-z_]+",\s*\n?\s*\[', text))
-    for source in (WEB.parent / "export").glob("*.cc"):
+    for source in (CLIENT / "export").glob("*.cc"):
         found.update(re.findall(r'N_\(\s*"((?:[^"\\]|\\.)*)"\s*\)',
                                 source.read_text()))
     # C++ keeps long texts as adjacent literals; join them.
@@ -59,7 +61,7 @@ def main():
         print("\n".join(sorted(wanted)))
         return 0
     failed = False
-    for po in sorted((WEB / "po").glob("*.po")):
+    for po in sorted(PO.glob("*.po")):
         have = catalog(po)
         for m in sorted(wanted - {k for k, v in have.items() if v}):
             print(f"{po.name}: not translated: {m!r}")

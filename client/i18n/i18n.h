@@ -1,5 +1,5 @@
-#ifndef TILBAKE_CLIENT_WEB_I18N_H_
-#define TILBAKE_CLIENT_WEB_I18N_H_
+#ifndef TILBAKE_CLIENT_I18N_I18N_H_
+#define TILBAKE_CLIENT_I18N_I18N_H_
 
 #include <locale>
 #include <map>
@@ -10,10 +10,10 @@
 #include "tilbake/v1/feedback.pb.h"
 
 // The pages' languages: Norwegian bokmål, Danish and English. Messages come
-// from gettext catalogs (client/web/po/*.po, English msgids) through
+// from gettext catalogs (client/i18n/po/*.po, English msgids) through
 // Boost.Locale, numbers and dates are formatted by ICU in the language's
 // own way (decimal comma in nb and da). No system locale is needed.
-namespace tilbake::web {
+namespace tilbake::i18n {
 
 enum class Language { kNb, kDa, kEn };
 
@@ -67,6 +67,6 @@ class Translator {
   std::map<Language, std::locale> locales_;
 };
 
-}  // namespace tilbake::web
+}  // namespace tilbake::i18n
 
-#endif  // TILBAKE_CLIENT_WEB_I18N_H_
+#endif  // TILBAKE_CLIENT_I18N_I18N_H_

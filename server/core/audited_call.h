@@ -21,6 +21,18 @@ struct AuditSubject {
   bool deferred = false;
 };
 
+// Writes `failure` to the access log under `subject`; returns `failure`
+// (or why it could not be logged).
+inline absl::Status RecordRefusal(const AuditTrail& audit,
+                                  const domain::Actor& actor,
+                                  const AuditSubject& subject,
+                                  const absl::Status& failure) {
+  return audit.RecordFailure(
+      audit.Entry(actor, subject.action, subject.tenant_id, subject.episode_id,
+                  subject.client_id, failure),
+      failure, subject.deferred);
+}
+
 // Runs `call` (returning absl::Status or absl::StatusOr<T>). A failure is
 // written to the access log under `subject` before it is returned, so every
 // refused or failed call is logged, in one place. A success is the call's
@@ -31,13 +43,8 @@ auto RunAudited(const AuditTrail& audit, const domain::Actor& actor,
                 const AuditSubject& subject, Call&& call)
     -> decltype(std::forward<Call>(call)()) {
   auto result = std::forward<Call>(call)();
-  if (!result.ok()) {
-    const absl::Status failure = AsStatus(result);
-    return audit.RecordFailure(
-        audit.Entry(actor, subject.action, subject.tenant_id,
-                    subject.episode_id, subject.client_id, failure),
-        failure, subject.deferred);
-  }
+  if (!result.ok())
+    return RecordRefusal(audit, actor, subject, AsStatus(result));
   return result;
 }
 

@@ -128,20 +128,21 @@ absl::StatusOr<SubmitResult> RatingService::Submit(
                      return SubmitChecked(actor, std::move(rating),
                                           idempotency_key, deferred);
                    }));
-  RETURN_IF_ERROR(LogReplays(actor, {result}, deferred));
+  if (result.replayed) {
+    RETURN_IF_ERROR(
+        LogReplays(actor, {&result.administration.rating}, deferred));
+  }
   return result;
 }
 
-absl::Status RatingService::LogReplays(const domain::Actor& actor,
-                                       const std::vector<SubmitResult>& results,
-                                       bool deferred) {
+absl::Status RatingService::LogReplays(
+    const domain::Actor& actor, const std::vector<const Rating*>& replayed,
+    bool deferred) {
   std::vector<domain::AuditEntry> entries;
-  for (const SubmitResult& result : results) {
-    if (!result.replayed) continue;
-    const Rating& r = result.administration.rating;
+  for (const Rating* r : replayed) {
     entries.push_back(records_->audit().Entry(
-        actor, SubmitAction(deferred), r.tenant_id, r.episode_id, r.client_id,
-        absl::OkStatus(), "replayed"));
+        actor, SubmitAction(deferred), r->tenant_id, r->episode_id,
+        r->client_id, absl::OkStatus(), "replayed"));
   }
   if (entries.empty()) return absl::OkStatus();
   return records_->audit().Record(std::move(entries), deferred);
@@ -258,17 +259,13 @@ std::vector<absl::StatusOr<SubmitResult>> RatingService::SubmitManyDeferred(
   const AuditSubject subject{SubmitAction(/*deferred=*/true), first.tenant_id,
                              first.episode_id, first.client_id,
                              /*deferred=*/true};
-  std::vector<SubmitResult> replays;
+  std::vector<const Rating*> replays;
   for (absl::StatusOr<SubmitResult>& result : out) {
     if (result.ok()) {
-      if (result->replayed) replays.push_back(*result);
+      if (result->replayed) replays.push_back(&result->administration.rating);
       continue;
     }
-    result = records_->audit().RecordFailure(
-        records_->audit().Entry(actor, subject.action, subject.tenant_id,
-                                subject.episode_id, subject.client_id,
-                                result.status()),
-        result.status(), /*deferred=*/true);
+    result = RecordRefusal(records_->audit(), actor, subject, result.status());
   }
   if (absl::Status logged = LogReplays(actor, replays, /*deferred=*/true);
       !logged.ok()) {
@@ -366,13 +363,9 @@ absl::Status RatingService::SubmitLocked(
     planned[i] = {id, /*replayed=*/false};
     return absl::OkStatus();
   };
-  std::vector<bool> ok(ratings.size(), false);
   for (size_t i = 0; i < ratings.size(); ++i) {
     absl::Status status = plan(i);
-    if (status.ok()) {
-      ok[i] = true;
-      continue;
-    }
+    if (status.ok()) continue;
     results[i] = status;
     if (whole) {  // Nothing of the row is written.
       for (size_t j = 0; j < ratings.size(); ++j) {
@@ -394,7 +387,7 @@ absl::Status RatingService::SubmitLocked(
     done = records_->Evaluate(*view);
   }
   for (size_t i = 0; i < ratings.size(); ++i) {
-    if (!ok[i]) continue;
+    if (planned[i].first.empty()) continue;  // Refused (ids never are "").
     results[i] = done.ok()
                      ? ResultFor(*view, planned[i].first, planned[i].second)
                      : absl::StatusOr<SubmitResult>(done);

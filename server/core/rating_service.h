@@ -136,10 +136,10 @@ class RatingService {
                             const std::vector<Checked>& ratings, bool deferred,
                             bool whole,
                             std::vector<absl::StatusOr<SubmitResult>>& results);
-  // Records the log entry of each replayed result (a read of what is
+  // Records the log entry of each replayed rating (a read of what is
   // stored), after the write.
   absl::Status LogReplays(const domain::Actor& actor,
-                          const std::vector<SubmitResult>& results,
+                          const std::vector<const domain::Rating*>& replayed,
                           bool deferred);
   absl::StatusOr<SubmitResult> Submit(const domain::Actor& actor,
                                       domain::Rating rating,

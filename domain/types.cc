@@ -42,4 +42,14 @@ std::string AdministrationId(const Rating& rating) {
                       rating.client_id, "/", RaterSeries(rating.rater));
 }
 
+std::string ClientOfAdministrationId(const std::string& id) {
+  // session/instrument/client/series, where only the client may hold '/'.
+  const size_t first = id.find('/');
+  if (first == std::string::npos) return "";
+  const size_t second = id.find('/', first + 1);
+  const size_t last = id.rfind('/');
+  if (second == std::string::npos || last <= second + 1) return "";
+  return id.substr(second + 1, last - second - 1);
+}
+
 }  // namespace tilbake::domain

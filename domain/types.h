@@ -74,8 +74,29 @@ struct Rating {
 struct Administration {
   Rating rating;
   scoring::Score score;
-  absl::Time recorded_at;
-  std::string idempotency_key;
+  absl::Time recorded_at;       // When this version was stored.
+  std::string idempotency_key;  // Of the submission that first stored it.
+  // 0 as submitted; each correction stores the next version (FHIR's
+  // "amended" when > 0). The versions before are Revisions.
+  int32_t revision = 0;
+};
+
+// What ended a version of an administration.
+enum class RevisionChange {
+  kCorrected = 1,       // Replaced by the next version (CorrectRating).
+  kEnteredInError = 2,  // Voided: it counts nowhere any more (VoidRating).
+};
+
+// A version of an administration that is no longer current, and who ended
+// it, when and why: the trail of a correction or a void. Kept beside the
+// episode until the client is erased or the episode retires.
+struct Revision {
+  Administration version;  // As it was; version.revision is its number.
+  RevisionChange change = RevisionChange::kCorrected;
+  absl::Time changed_at;
+  std::string changed_by;  // The actor's name and role: "kari (clinician)".
+  std::string reason;      // Required; at most 500 characters.
+  std::string change_key;  // The correction's or void's idempotency key.
 };
 
 // The administration's stable id within its episode: one administration per
@@ -83,6 +104,10 @@ struct Administration {
 // Unambiguous because only the client id may hold '/': instrument ids and
 // rater ids are refused with one (so the client id ends at the last '/').
 std::string AdministrationId(const Rating& rating);
+
+// The client id inside an administration id (between the instrument and the
+// rater series), or "" when `id` has not that form.
+std::string ClientOfAdministrationId(const std::string& id);
 
 enum class EndingType { kPlanned = 1, kUnilateral = 2 };
 

@@ -104,6 +104,54 @@ absl::StatusOr<Record> Parse(absl::string_view bytes, const char* what) {
   return record;
 }
 
+void ToRecord(const domain::Administration& a, AdministrationRecord* out) {
+  AdministrationRecord& r = *out;
+  ToRecord(a.rating, r.mutable_rating());
+  ScoreRecord* score = r.mutable_score();
+  score->set_status(static_cast<int32_t>(a.score.status));
+  if (a.score.total.has_value()) score->set_total_tenths(*a.score.total);
+  for (const scoring::ItemAnswer& item : a.score.items) {
+    ToRecord(item, score->add_items());
+  }
+  for (const scoring::SubScore& sub : a.score.subscores) {
+    SubScoreRecord* out = score->add_subscores();
+    out->set_key(sub.key);
+    if (sub.value.has_value()) out->set_value_tenths(*sub.value);
+    out->set_answered(sub.answered);
+    out->set_eligible(sub.eligible);
+    out->set_withheld_reason(sub.withheld_reason);
+  }
+  score->set_withheld_reason(a.score.withheld_reason);
+  r.set_recorded_at_unix_micros(absl::ToUnixMicros(a.recorded_at));
+  r.set_idempotency_key(a.idempotency_key);
+  r.set_revision(a.revision);
+}
+
+domain::Administration FromRecord(const AdministrationRecord& record) {
+  const AdministrationRecord* r = &record;
+  domain::Administration a;
+  a.rating = FromRecord(r->rating());
+  a.score.status = static_cast<scoring::ScoreStatus>(r->score().status());
+  if (r->score().has_total_tenths()) a.score.total = r->score().total_tenths();
+  for (const ItemRecord& item : r->score().items()) {
+    a.score.items.push_back(FromRecord(item));
+  }
+  for (const SubScoreRecord& sub : r->score().subscores()) {
+    scoring::SubScore out;
+    out.key = sub.key();
+    if (sub.has_value_tenths()) out.value = sub.value_tenths();
+    out.answered = sub.answered();
+    out.eligible = sub.eligible();
+    out.withheld_reason = sub.withheld_reason();
+    a.score.subscores.push_back(std::move(out));
+  }
+  a.score.withheld_reason = r->score().withheld_reason();
+  a.recorded_at = absl::FromUnixMicros(r->recorded_at_unix_micros());
+  a.idempotency_key = r->idempotency_key();
+  a.revision = r->revision();
+  return a;
+}
+
 }  // namespace
 
 std::string EncodeEpisode(const domain::Episode& episode) {
@@ -193,24 +241,18 @@ absl::StatusOr<domain::Episode> DecodeEpisode(absl::string_view bytes) {
 
 std::string EncodeAdministration(const domain::Administration& a) {
   AdministrationRecord r;
-  ToRecord(a.rating, r.mutable_rating());
-  ScoreRecord* score = r.mutable_score();
-  score->set_status(static_cast<int32_t>(a.score.status));
-  if (a.score.total.has_value()) score->set_total_tenths(*a.score.total);
-  for (const scoring::ItemAnswer& item : a.score.items) {
-    ToRecord(item, score->add_items());
-  }
-  for (const scoring::SubScore& sub : a.score.subscores) {
-    SubScoreRecord* out = score->add_subscores();
-    out->set_key(sub.key);
-    if (sub.value.has_value()) out->set_value_tenths(*sub.value);
-    out->set_answered(sub.answered);
-    out->set_eligible(sub.eligible);
-    out->set_withheld_reason(sub.withheld_reason);
-  }
-  score->set_withheld_reason(a.score.withheld_reason);
-  r.set_recorded_at_unix_micros(absl::ToUnixMicros(a.recorded_at));
-  r.set_idempotency_key(a.idempotency_key);
+  ToRecord(a, &r);
+  return r.SerializeAsString();
+}
+
+std::string EncodeRevision(const domain::Revision& revision) {
+  RevisionRecord r;
+  ToRecord(revision.version, r.mutable_version());
+  r.set_change(static_cast<int32_t>(revision.change));
+  r.set_changed_at_unix_micros(absl::ToUnixMicros(revision.changed_at));
+  r.set_changed_by(revision.changed_by);
+  r.set_reason(revision.reason);
+  r.set_change_key(revision.change_key);
   return r.SerializeAsString();
 }
 
@@ -219,26 +261,20 @@ absl::StatusOr<domain::Administration> DecodeAdministration(
   absl::StatusOr<AdministrationRecord> r =
       Parse<AdministrationRecord>(bytes, "administration");
   if (!r.ok()) return r.status();
-  domain::Administration a;
-  a.rating = FromRecord(r->rating());
-  a.score.status = static_cast<scoring::ScoreStatus>(r->score().status());
-  if (r->score().has_total_tenths()) a.score.total = r->score().total_tenths();
-  for (const ItemRecord& item : r->score().items()) {
-    a.score.items.push_back(FromRecord(item));
-  }
-  for (const SubScoreRecord& sub : r->score().subscores()) {
-    scoring::SubScore out;
-    out.key = sub.key();
-    if (sub.has_value_tenths()) out.value = sub.value_tenths();
-    out.answered = sub.answered();
-    out.eligible = sub.eligible();
-    out.withheld_reason = sub.withheld_reason();
-    a.score.subscores.push_back(std::move(out));
-  }
-  a.score.withheld_reason = r->score().withheld_reason();
-  a.recorded_at = absl::FromUnixMicros(r->recorded_at_unix_micros());
-  a.idempotency_key = r->idempotency_key();
-  return a;
+  return FromRecord(*r);
+}
+
+absl::StatusOr<domain::Revision> DecodeRevision(absl::string_view bytes) {
+  absl::StatusOr<RevisionRecord> r = Parse<RevisionRecord>(bytes, "revision");
+  if (!r.ok()) return r.status();
+  domain::Revision revision;
+  revision.version = FromRecord(r->version());
+  revision.change = static_cast<domain::RevisionChange>(r->change());
+  revision.changed_at = absl::FromUnixMicros(r->changed_at_unix_micros());
+  revision.changed_by = r->changed_by();
+  revision.reason = r->reason();
+  revision.change_key = r->change_key();
+  return revision;
 }
 
 std::string EncodeIdempotency(const IdempotencyTarget& target) {

@@ -19,6 +19,9 @@ std::string EncodeAdministration(const domain::Administration& a);
 absl::StatusOr<domain::Administration> DecodeAdministration(
     absl::string_view bytes);
 
+std::string EncodeRevision(const domain::Revision& revision);
+absl::StatusOr<domain::Revision> DecodeRevision(absl::string_view bytes);
+
 // Where an idempotency key points.
 struct IdempotencyTarget {
   std::string episode_id;

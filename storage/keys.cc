@@ -1,6 +1,9 @@
 #include "storage/keys.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace tilbake::storage::keys {
 namespace {
@@ -50,6 +53,15 @@ std::string Administration(const domain::Rating& rating) {
   absl::StrAppend(&key, rating.client_id);
   key.push_back(kSep);
   absl::StrAppend(&key, domain::RaterSeries(rating.rater));
+  return key;
+}
+
+std::string Revision(const domain::Revision& revision) {
+  std::string key = Administration(revision.version.rating);
+  key.push_back(kSep);
+  AppendBigEndian64(&key, static_cast<uint64_t>(std::max<int64_t>(
+                              0, absl::ToUnixMicros(revision.changed_at))));
+  absl::StrAppend(&key, revision.change_key);
   return key;
 }
 

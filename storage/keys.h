@@ -44,6 +44,12 @@ inline constexpr char kAuditFamily[] = "audit";
 inline constexpr char kAuditByClientFamily[] = "audit_by_client";
 // tenant \0 request id -> ErasureRequestRecord
 inline constexpr char kErasureRequestsFamily[] = "erasure_requests";
+// The Administration key of the version \0 be64(changed at µs) change key
+//   -> RevisionRecord: the versions an administration had before a
+//   correction or a void, under its episode's prefix (one range per
+//   episode, one per administration id, oldest first). The change's
+//   idempotency key, unique in the tenant, keeps two changes apart.
+inline constexpr char kRevisionsFamily[] = "revisions";
 
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
 // The layout of the aggregate cells ("2": week, month and year cells).
@@ -58,6 +64,8 @@ std::string EpisodeAdministrationsPrefix(absl::string_view tenant,
                                          absl::string_view episode);
 
 std::string Administration(const domain::Rating& rating);
+
+std::string Revision(const domain::Revision& revision);
 
 std::string Idempotency(absl::string_view tenant, absl::string_view key);
 

@@ -95,6 +95,8 @@ class RocksStore final : public Store {
       absl::string_view tenant_id, absl::string_view episode_id) const override;
   absl::StatusOr<std::vector<domain::Administration>> ListAdministrations(
       absl::string_view tenant_id, absl::string_view episode_id) const override;
+  absl::StatusOr<std::vector<domain::Revision>> ListRevisions(
+      absl::string_view tenant_id, absl::string_view episode_id) const override;
   absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
       absl::string_view tenant_id, absl::string_view key) const override;
   absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
@@ -182,6 +184,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* audit() const { return handles_[6]; }
   rocksdb::ColumnFamilyHandle* audit_by_client() const { return handles_[7]; }
   rocksdb::ColumnFamilyHandle* erasure_requests() const { return handles_[8]; }
+  rocksdb::ColumnFamilyHandle* revisions() const { return handles_[9]; }
 
   std::unique_ptr<rocksdb::DB> db_;
   // Known families first (KnownFamilies order), then any unknown ones.

@@ -34,7 +34,8 @@ const std::vector<std::string>& KnownFamilies() {
                                    keys::kAggregatesFamily,
                                    keys::kAuditFamily,
                                    keys::kAuditByClientFamily,
-                                   keys::kErasureRequestsFamily};
+                                   keys::kErasureRequestsFamily,
+                                   keys::kRevisionsFamily};
   return *families;
 }
 

@@ -70,6 +70,20 @@ RocksStore::ListAdministrations(absl::string_view tenant_id,
   return out;
 }
 
+absl::StatusOr<std::vector<domain::Revision>> RocksStore::ListRevisions(
+    absl::string_view tenant_id, absl::string_view episode_id) const {
+  std::vector<domain::Revision> out;
+  RETURN_IF_ERROR(ScanPrefix(
+      revisions(), keys::EpisodeAdministrationsPrefix(tenant_id, episode_id),
+      "listing revisions",
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<Next> {
+        ASSIGN_OR_RETURN(domain::Revision r, codec::DecodeRevision(value));
+        out.push_back(std::move(r));
+        return Next::kContinue;
+      }));
+  return out;
+}
+
 absl::StatusOr<std::optional<IdempotencyEntry>> RocksStore::GetIdempotency(
     absl::string_view tenant_id, absl::string_view key) const {
   std::string value;

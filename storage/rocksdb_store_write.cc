@@ -135,6 +135,11 @@ absl::Status RocksStore::BatchRecords(const WriteSet& changes,
                             codec::EncodeAdministration(a)),
                   "batching administration"));
   }
+  for (const domain::Revision& r : changes.revisions) {
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(revisions(), keys::Revision(r), codec::EncodeRevision(r)),
+        "batching revision"));
+  }
   for (const IdempotencyEntry& entry : changes.idempotency) {
     RETURN_IF_ERROR(FromRocks(
         batch.Put(idempotency(), keys::Idempotency(entry.tenant_id, entry.key),
@@ -179,6 +184,10 @@ absl::Status RocksStore::BatchRecords(const WriteSet& changes,
         FromRocks(batch.Delete(administrations(), keys::Administration(r)),
                   "batching administration deletion"));
   }
+  for (const domain::Revision& r : changes.deleted_revisions) {
+    RETURN_IF_ERROR(FromRocks(batch.Delete(revisions(), keys::Revision(r)),
+                              "batching revision deletion"));
+  }
   for (const RecordKey& k : changes.deleted_idempotency) {
     RETURN_IF_ERROR(FromRocks(
         batch.Delete(idempotency(), keys::Idempotency(k.tenant_id, k.id)),
@@ -204,6 +213,9 @@ absl::Status RocksStore::CompactErased(const WriteSet& erasure) {
   }
   for (const domain::Rating& r : erasure.deleted_administrations) {
     RETURN_IF_ERROR(compact(administrations(), keys::Administration(r)));
+  }
+  for (const domain::Revision& r : erasure.deleted_revisions) {
+    RETURN_IF_ERROR(compact(revisions(), keys::Revision(r)));
   }
   for (const RecordKey& k : erasure.deleted_idempotency) {
     RETURN_IF_ERROR(

@@ -110,11 +110,15 @@ struct WriteSet {
   std::vector<domain::AuditEntry> audit;
   // Erasure requests, replacing the stored one with the same id.
   std::vector<domain::ErasureRequest> erasure_requests;
-  // Removed (an approved erasure): episodes, the administrations keyed by
-  // their rating, idempotency keys.
+  // Removed (an approved erasure; a correction that changes the rater):
+  // episodes, the administrations keyed by their rating, idempotency keys.
   std::vector<RecordKey> deleted_episodes;
   std::vector<domain::Rating> deleted_administrations;
   std::vector<RecordKey> deleted_idempotency;
+  // Versions ended by a correction or a void (the trail), and removed ones.
+  // Last, so the positional initialisers above keep their meaning.
+  std::vector<domain::Revision> revisions;
+  std::vector<domain::Revision> deleted_revisions;
 };
 
 // The persistent store: a RocksDB database with one column family per record
@@ -151,6 +155,11 @@ class Store {
   virtual absl::StatusOr<std::vector<domain::Administration>>
   ListAdministrations(absl::string_view tenant_id,
                       absl::string_view episode_id) const = 0;
+
+  // The superseded and voided versions of the episode's administrations
+  // (see domain::Revision), by administration key, then oldest first.
+  virtual absl::StatusOr<std::vector<domain::Revision>> ListRevisions(
+      absl::string_view tenant_id, absl::string_view episode_id) const = 0;
 
   virtual absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
       absl::string_view tenant_id, absl::string_view key) const = 0;

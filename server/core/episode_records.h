@@ -31,7 +31,23 @@ struct EpisodeView {
   std::vector<scoring::Evaluation> evaluations;  // One per administration.
   std::vector<scoring::SeriesOutcome> outcomes;  // Closed episodes only.
   const scoring::RuleSet* rules = nullptr;       // Owned by the registry.
+  // The versions corrections and voids ended, when asked for (oldest first
+  // per administration).
+  std::vector<domain::Revision> history;
 };
+
+// A rating that passed the checks that need nothing stored, with its
+// instrument version resolved, its age band derived, and scored.
+struct ScoredRating {
+  domain::Rating rating;
+  scoring::Score score;
+};
+
+// A clinician's token reads (and corrects) the episodes they work in: the
+// first administration's clinician, or one who has submitted to it since (a
+// handover). Other roles are decided by the policy before the core.
+absl::Status CheckReadsEpisode(const domain::Actor& actor,
+                               const EpisodeView& view);
 
 // What the core's services share about stored episodes: the store and the
 // configuration, the locks that serialize changes, the trajectory reference
@@ -64,8 +80,18 @@ class EpisodeRecords {
   // no such episode.
   absl::StatusOr<EpisodeView> Read(absl::string_view tenant_id,
                                    absl::string_view episode_id) const;
-  // Fills view.evaluations, outcomes and rules.
-  absl::Status Evaluate(EpisodeView& view) const;
+  // Fills view.evaluations, outcomes and rules. A closed episode is in the
+  // reference, and what it added is taken out again: its own contributions,
+  // or `in_reference` when given (a correction evaluates the new version of
+  // an episode whose old one is in the reference). A closed episode with
+  // no frozen outcomes gets them computed.
+  absl::Status Evaluate(
+      EpisodeView& view,
+      const std::vector<ReferenceCache::Delta>* in_reference = nullptr) const;
+
+  // The checks of `rating` that need nothing stored, and its score: the
+  // field at fault in every error ("rating.items: …").
+  absl::StatusOr<ScoredRating> Score(domain::Rating rating) const;
   // The engine's view of administrations (series, measures, scores).
   std::vector<scoring::AdministrationInput> Inputs(
       const std::vector<domain::Administration>& administrations) const;

@@ -71,6 +71,11 @@ EpisodeView OnlyClient(EpisodeView view, absl::string_view client_id) {
   for (scoring::SeriesOutcome& o : view.outcomes) {
     if (IsClientSeries(o.series, client_id)) out.outcomes.push_back(o);
   }
+  for (domain::Revision& r : view.history) {
+    if (r.version.rating.client_id == client_id) {
+      out.history.push_back(std::move(r));
+    }
+  }
   return out;
 }
 
@@ -99,6 +104,9 @@ absl::StatusOr<std::vector<EpisodeView>> PrivacyService::ExportClient(
                     const std::vector<Administration>& all) -> absl::Status {
                   EpisodeView view{episode, all};
                   RETURN_IF_ERROR(records_->Evaluate(view));
+                  ASSIGN_OR_RETURN(
+                      view.history,
+                      store_.ListRevisions(tenant_id, episode.episode_id));
                   out.push_back(OnlyClient(std::move(view), client_id));
                   return absl::OkStatus();
                 });
@@ -322,6 +330,17 @@ absl::StatusOr<domain::ErasureRequest> PrivacyService::EraseClient(
       changes.deleted_administrations.push_back(a.rating);
       changes.deleted_idempotency.push_back({tenant, a.idempotency_key});
       ++approved.administrations_erased;
+    }
+    // The client's corrected and voided versions go too, with the keys of
+    // those changes; all of a deleted episode's trail goes with it.
+    ASSIGN_OR_RETURN(std::vector<domain::Revision> trail,
+                     store_.ListRevisions(tenant, id));
+    for (const domain::Revision& r : trail) {
+      if (!kept.empty() && r.version.rating.client_id != client) continue;
+      changes.deleted_revisions.push_back(r);
+      changes.deleted_idempotency.push_back({tenant, r.change_key});
+      changes.deleted_idempotency.push_back(
+          {tenant, r.version.idempotency_key});
     }
     // Out with everything the episode added, in with what the rest adds.
     analytics::Cells before;

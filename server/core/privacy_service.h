@@ -60,7 +60,8 @@ class PrivacyService {
 
  private:
   // Carries out an approved erasure: removes every administration of
-  // `approved.client_id` in its tenant, with its idempotency key; deletes
+  // `approved.client_id` in its tenant, with its idempotency key and its
+  // trail of corrections and voids; deletes
   // the client's episodes, and takes the client out of group episodes;
   // subtracts exactly what they added to the trend aggregates and the
   // trajectory reference. One write, which also stores `approved` (with the

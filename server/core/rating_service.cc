@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/identifiers.h"
 #include "common/status_macros.h"
-#include "scoring/age_band.h"
 #include "server/core/aggregation.h"
 #include "server/core/audited_call.h"
 #include "server/core/rating_checks.h"
@@ -43,23 +42,6 @@ Episode UpdatedEpisode(std::optional<Episode> stored, const Rating& r) {
   return e;
 }
 
-// A clinician's token reads the episodes they work in: the first
-// administration's clinician, or one who has submitted to it since (a
-// handover). Integrations and development callers read any episode.
-absl::Status CheckReadsEpisode(const domain::Actor& actor,
-                               const EpisodeView& view) {
-  if (actor.clinician_id.empty() ||
-      view.episode.clinician_id == actor.clinician_id) {
-    return absl::OkStatus();
-  }
-  for (const Administration& a : view.administrations) {
-    if (a.rating.clinician_id == actor.clinician_id) return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("episode_id: ", view.episode.episode_id,
-                   " is another clinician's episode"));
-}
-
 const Administration* FindById(const std::vector<Administration>& stored,
                                const std::string& id) {
   for (const Administration& a : stored) {
@@ -92,6 +74,28 @@ absl::Status RowRefused(const Rating& culprit, const absl::Status& cause) {
   return absl::FailedPreconditionError(absl::StrCat(
       "row: not stored, as its ", culprit.instrument_id, " was refused (",
       cause.message(), "); a row is stored whole or not at all"));
+}
+
+// What became of the rating first stored under `key`, as `rating`.
+enum class Trail { kNone, kCorrected, kVoided };
+absl::StatusOr<Trail> TrailOf(const storage::Store& store,
+                              const std::string& tenant,
+                              const std::string& episode,
+                              const std::string& key, const Rating& rating) {
+  ASSIGN_OR_RETURN(std::vector<domain::Revision> history,
+                   store.ListRevisions(tenant, episode));
+  Trail trail = Trail::kNone;
+  bool was_this = false;
+  for (const domain::Revision& r : history) {
+    if (r.version.idempotency_key != key) continue;
+    was_this |= r.version.revision == 0 && r.version.rating == rating;
+    if (r.change == domain::RevisionChange::kEnteredInError) {
+      trail = Trail::kVoided;
+    } else if (trail == Trail::kNone) {
+      trail = Trail::kCorrected;
+    }
+  }
+  return was_this || trail == Trail::kVoided ? trail : Trail::kNone;
 }
 
 bool IsIn(const std::vector<size_t>& indices, size_t i) {
@@ -151,31 +155,9 @@ absl::Status RatingService::LogReplays(
 absl::StatusOr<RatingService::Checked> RatingService::Check(
     domain::Rating rating, const std::string& idempotency_key) const {
   RETURN_IF_ERROR(CheckIdentifier("idempotency_key", idempotency_key));
-  RETURN_IF_ERROR(CheckRatingFields(rating, records_->Today()));
-  absl::StatusOr<const scoring::InstrumentDefinition*> definition =
-      records_->catalog().Find(rating.instrument_id, rating.instrument_version);
-  if (!definition.ok()) {
-    return Prefixed(definition.status(), rating.instrument_version.empty()
-                                             ? "rating.instrument_id"
-                                             : "rating.instrument_version");
-  }
-  rating.instrument_version = (*definition)->version;
-  if (rating.age_band == scoring::AgeBand::kUnspecified &&
-      rating.client_age_years.has_value()) {
-    rating.age_band = scoring::AgeBandForAge(*rating.client_age_years);
-  }
-  absl::StatusOr<scoring::Score> score =
-      scoring::ScoreAnswers(**definition, rating.answers);
-  if (!score.ok()) {
-    // The engine names the part ("items[2] (goals): …"); say whose part.
-    return absl::Status(score.status().code(),
-                        absl::StrCat("rating.", score.status().message()));
-  }
-  // Store the answers as scored: items in definition order, keys filled in.
-  if (rating.answers.format == scoring::AnswerFormat::kItems) {
-    rating.answers.items = score->items;
-  }
-  return Checked{std::move(rating), *std::move(score), idempotency_key};
+  ASSIGN_OR_RETURN(ScoredRating scored, records_->Score(std::move(rating)));
+  return Checked{std::move(scored.rating), std::move(scored.score),
+                 idempotency_key};
 }
 
 absl::StatusOr<SubmitResult> RatingService::SubmitChecked(
@@ -319,11 +301,28 @@ absl::Status RatingService::SubmitLocked(
           known->episode_id == rating.episode_id
               ? FindById(stored, known->administration_id)
               : nullptr;
-      if (known->episode_id == rating.episode_id && original == nullptr) {
-        return absl::DataLossError(absl::StrCat(
-            "idempotency entry points at a missing administration of "
-            "episode ",
-            known->episode_id));
+      if (known->episode_id == rating.episode_id &&
+          (original == nullptr || original->rating != rating)) {
+        // Corrected or voided since: the key's rating is in the trail.
+        ASSIGN_OR_RETURN(const Trail trail,
+                         TrailOf(records_->store(), rating.tenant_id,
+                                 rating.episode_id, key, rating));
+        if (trail == Trail::kVoided) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "idempotency_key: the rating stored under it (administration ",
+              known->administration_id,
+              ") was voided as entered in error; submit it under a new key"));
+        }
+        if (trail == Trail::kCorrected && original != nullptr) {
+          planned[i] = {known->administration_id, /*replayed=*/true};
+          return absl::OkStatus();
+        }
+        if (original == nullptr) {
+          return absl::DataLossError(absl::StrCat(
+              "idempotency entry points at a missing administration of "
+              "episode ",
+              known->episode_id));
+        }
       }
       if (original == nullptr || original->rating != rating) {
         return absl::AlreadyExistsError(absl::StrCat(
@@ -397,7 +396,7 @@ absl::Status RatingService::SubmitLocked(
 
 absl::StatusOr<EpisodeView> RatingService::GetEpisode(
     const domain::Actor& actor, absl::string_view tenant_id,
-    absl::string_view episode_id) const {
+    absl::string_view episode_id, bool with_history) const {
   ASSIGN_OR_RETURN(
       EpisodeView view,
       RunAudited(
@@ -410,11 +409,15 @@ absl::StatusOr<EpisodeView> RatingService::GetEpisode(
                              records_->Read(tenant_id, episode_id));
             RETURN_IF_ERROR(CheckReadsEpisode(actor, read));
             RETURN_IF_ERROR(records_->Evaluate(read));
+            if (with_history) {
+              ASSIGN_OR_RETURN(read.history, records_->store().ListRevisions(
+                                                 tenant_id, episode_id));
+            }
             return read;
           }));
   // Durable before the episode leaves: no read goes unlogged.
-  RETURN_IF_ERROR(records_->audit().Record(
-      records_->EntriesFor(actor, "GetEpisode", view.episode, "")));
+  RETURN_IF_ERROR(records_->audit().Record(records_->EntriesFor(
+      actor, "GetEpisode", view.episode, with_history ? "with history" : "")));
   return view;
 }
 

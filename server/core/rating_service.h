@@ -84,10 +84,12 @@ class RatingService {
   std::vector<absl::StatusOr<SubmitResult>> SubmitRunDeferred(
       const domain::Actor& actor, std::vector<RowRating> run);
 
-  // NotFound if the tenant has no such episode.
+  // NotFound if the tenant has no such episode. With `with_history`, the
+  // view holds the versions corrections and voids ended (view.history).
   absl::StatusOr<EpisodeView> GetEpisode(const domain::Actor& actor,
                                          absl::string_view tenant_id,
-                                         absl::string_view episode_id) const;
+                                         absl::string_view episode_id,
+                                         bool with_history = false) const;
 
   // `clinician_id`'s episodes (by their first session), open ones only
   // unless `include_closed`, most recent last session first, at most

@@ -38,6 +38,12 @@ size_t DisplayWidth(absl::string_view text) {
 
 namespace {
 
+std::string Utc(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
 // Left-aligned columns separated by two spaces, aligned by display width
 // (an en dash or "ø" is one column, a colour code none), not by bytes.
 class Table {
@@ -405,6 +411,38 @@ std::string RenderEpisode(const v1::Episode& e, bool colour) {
     }
     absl::StrAppend(&out, "\nOutcome:\n", outcomes.Render());
   }
+  std::vector<std::string> amended;
+  for (const v1::Administration& a : e.administrations()) {
+    if (a.revision() > 0) {
+      amended.push_back(
+          absl::StrCat(a.administration_id(), " (version ", a.revision(), ")"));
+    }
+  }
+  if (!amended.empty()) {
+    absl::StrAppend(
+        &out, "\nCorrected: ", absl::StrJoin(amended, ", "),
+        e.history_size() == 0 ? " (--history shows the versions before)" : "",
+        "\n");
+  }
+  if (e.history_size() > 0) {
+    Table history({"administration", "version", "date", "status", "total",
+                   "items", "ended", "when", "by", "reason"});
+    for (const v1::Revision& r : e.history()) {
+      const v1::Administration& v = r.version();
+      history.Add({v.administration_id(), absl::StrCat(v.revision()),
+                   FormatDate(v.rating().session_date()),
+                   StatusName(v.score().status()),
+                   v.score().has_total() ? Decimal(v.score().total()) : "-",
+                   ItemsText(v.score()),
+                   r.change() == v1::RECORD_STATUS_ENTERED_IN_ERROR
+                       ? "entered in error"
+                       : "corrected",
+                   Utc(r.changed_at()), r.changed_by(), r.reason()});
+    }
+    absl::StrAppend(&out,
+                    "\nHistory (versions ended by corrections and voids):\n",
+                    history.Render());
+  }
   return out;
 }
 
@@ -489,12 +527,6 @@ std::string RenderImport(const v1::ImportRatingsResponse& response) {
 }
 
 namespace {
-
-std::string Utc(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                          absl::FromUnixSeconds(t.seconds()),
-                          absl::UTCTimeZone());
-}
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 

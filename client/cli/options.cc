@@ -101,6 +101,42 @@ void AddOptions(CLI::App& c, ImportParams& p) {
 void AddOptions(CLI::App& c, EpisodeParams& p) {
   AddTenant(c, p.tenant);
   c.add_option("--episode", p.episode, "Episode id");
+  c.add_flag("--history", p.history,
+             "Also the versions corrections and voids ended");
+}
+
+void AddOptions(CLI::App& c, CorrectParams& p) {
+  AddTenant(c, p.tenant);
+  c.add_option("--episode", p.episode, "Episode id");
+  c.add_option("--administration", p.administration,
+               "The administration, as tilbake episode shows it: "
+               "3/ors/c-17/client");
+  c.add_option("--items", p.items, "The item values as they should be");
+  c.add_option("--total", p.total, "The total, for a total-only entry");
+  c.add_flag("--skipped", p.skipped, "The form was not completed after all");
+  c.add_option("--skip_reason", p.skip_reason, "Why, with --skipped");
+  c.add_option("--date", p.date,
+               "The session's date, YYYY-MM-DD (its other forms move too)");
+  c.add_option("--age", p.age, "The client's age in years at the session");
+  c.add_option("--rater", p.rater, "client, or a collateral rater");
+  c.add_option("--rater_id", p.rater_id, "Tells two collateral raters apart");
+  c.add_option("--reason", p.reason,
+               "Why (required, at most 500 characters, nothing that names "
+               "the client)");
+  c.add_option("--key", p.key,
+               "Idempotency key (default: a new one); reuse it to retry");
+}
+
+void AddOptions(CLI::App& c, VoidParams& p) {
+  AddTenant(c, p.tenant);
+  c.add_option("--episode", p.episode, "Episode id");
+  c.add_option("--administration", p.administration,
+               "The administration, as tilbake episode shows it");
+  c.add_option("--reason", p.reason,
+               "Why (required, at most 500 characters, nothing that names "
+               "the client)");
+  c.add_option("--key", p.key,
+               "Idempotency key (default: a new one); reuse it to retry");
 }
 
 void AddOptions(CLI::App& c, CloseParams& p) {

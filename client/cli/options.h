@@ -13,6 +13,8 @@ void AddOptions(CLI::App& command, SubmitParams& p);
 void AddOptions(CLI::App& command, ImportParams& p);
 void AddOptions(CLI::App& command, EpisodeParams& p);
 void AddOptions(CLI::App& command, CloseParams& p);
+void AddOptions(CLI::App& command, CorrectParams& p);
+void AddOptions(CLI::App& command, VoidParams& p);
 void AddOptions(CLI::App& command, ExportParams& p);
 void AddOptions(CLI::App& command, TrendsParams& p);
 void AddOptions(CLI::App& command, ReportParams& p);

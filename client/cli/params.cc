@@ -106,6 +106,74 @@ absl::Status Check(const ImportParams& p) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::CorrectRatingRequest> ToCorrection(
+    const CorrectParams& p, const v1::Episode& episode) {
+  RETURN_IF_ERROR(RequireAll({{"tenant", &p.tenant},
+                              {"episode", &p.episode},
+                              {"administration", &p.administration},
+                              {"reason", &p.reason}}));
+  const v1::Administration* stored = nullptr;
+  for (const v1::Administration& a : episode.administrations()) {
+    if (a.administration_id() == p.administration) stored = &a;
+  }
+  if (stored == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "--administration: episode ", p.episode, " has no ", p.administration,
+        " (tilbake episode shows its administrations)"));
+  }
+  v1::CorrectRatingRequest request;
+  request.set_tenant_id(p.tenant);
+  request.set_episode_id(p.episode);
+  request.set_administration_id(p.administration);
+  request.set_reason(p.reason);
+  request.set_idempotency_key(p.key);
+  v1::Rating* r = request.mutable_rating();
+  *r = stored->rating();
+  if (!p.items.empty() + !p.total.empty() + p.skipped > 1) {
+    return absl::InvalidArgumentError(
+        "--items, --total or --skipped: give at most one");
+  }
+  if (!p.items.empty()) {
+    ASSIGN_OR_RETURN(*r->mutable_items(), ParseItems(p.items));
+  } else if (!p.total.empty()) {
+    double value = 0;
+    if (!absl::SimpleAtod(p.total, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--total: \"", p.total, "\" is not a number"));
+    }
+    r->mutable_total_only()->set_total(value);
+  } else if (p.skipped) {
+    r->mutable_skipped()->set_reason(p.skip_reason);
+  }
+  if (!p.date.empty()) {
+    ASSIGN_OR_RETURN(*r->mutable_session_date(), ParseDate("date", p.date));
+  }
+  if (p.age >= 0) {
+    r->set_client_age_years(p.age);
+    r->set_age_band(v1::AGE_BAND_UNSPECIFIED);  // Derived from the new age.
+  }
+  if (!p.rater.empty() || !p.rater_id.empty()) {
+    ASSIGN_OR_RETURN(
+        *r->mutable_rater(),
+        ParseRater(p.rater.empty() ? "client" : p.rater, p.rater_id));
+  }
+  return request;
+}
+
+absl::StatusOr<v1::VoidRatingRequest> ToVoid(const VoidParams& p) {
+  RETURN_IF_ERROR(RequireAll({{"tenant", &p.tenant},
+                              {"episode", &p.episode},
+                              {"administration", &p.administration},
+                              {"reason", &p.reason}}));
+  v1::VoidRatingRequest request;
+  request.set_tenant_id(p.tenant);
+  request.set_episode_id(p.episode);
+  request.set_administration_id(p.administration);
+  request.set_reason(p.reason);
+  request.set_idempotency_key(p.key);
+  return request;
+}
+
 absl::Status Check(const EpisodeParams& p) {
   return RequireAll({{"tenant", &p.tenant}, {"episode", &p.episode}});
 }

@@ -45,8 +45,31 @@ absl::Status Check(const ImportParams& p);
 
 struct EpisodeParams {
   std::string tenant, episode;
+  bool history = false;  // Also the versions corrections and voids ended.
 };
 absl::Status Check(const EpisodeParams& p);
+
+// `tilbake correct`: what changes in one stored administration; what is
+// not given stays as stored.
+struct CorrectParams {
+  std::string tenant, episode, administration;
+  std::string items, total;  // At most one of items, total, skipped.
+  bool skipped = false;
+  std::string skip_reason;
+  std::string date;
+  int age = -1;                 // Unchanged.
+  std::string rater, rater_id;  // Unchanged when both are empty.
+  std::string reason, key;
+};
+// The request that replaces, in `episode`'s stored administration, what
+// `p` gives. NotFound when the episode has no such administration.
+absl::StatusOr<v1::CorrectRatingRequest> ToCorrection(
+    const CorrectParams& p, const v1::Episode& episode);
+
+struct VoidParams {
+  std::string tenant, episode, administration, reason, key;
+};
+absl::StatusOr<v1::VoidRatingRequest> ToVoid(const VoidParams& p);
 
 struct CloseParams {
   std::string tenant, episode, ending, end_date;

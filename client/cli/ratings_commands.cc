@@ -1,5 +1,5 @@
 // The commands about ratings and episodes: submit, import, episode,
-// close-episode, export.
+// close-episode, correct, void, export.
 #include <unistd.h>
 
 #include <algorithm>
@@ -205,7 +205,8 @@ void AddRatingCommands(CLI::App& app, Run& chosen) {
   c->callback([&chosen, episode] {
     chosen = [episode](Client& client, const Output& out) {
       if (absl::Status s = Check(*episode); !s.ok()) return out.Fail(s);
-      auto view = client.GetEpisode(episode->tenant, episode->episode);
+      auto view = client.GetEpisode(episode->tenant, episode->episode,
+                                    episode->history);
       if (!view.ok()) return out.Fail(view.status());
       out.Print(*view, RenderEpisode(*view, out.colour()));
       return kExitSuccess;
@@ -224,6 +225,53 @@ void AddRatingCommands(CLI::App& app, Run& chosen) {
       auto view = client.CloseEpisode(close->tenant, close->episode, *ending);
       if (!view.ok()) return out.Fail(view.status());
       out.Print(*view, RenderEpisode(*view, out.colour()));
+      return kExitSuccess;
+    };
+  });
+
+  auto correct = std::make_shared<CorrectParams>();
+  c = app.add_subcommand(
+      "correct",
+      "Correct a stored administration (answers, date, age or rater), with "
+      "a reason; the version before stays in the history");
+  c->group(group);
+  AddOptions(*c, *correct);
+  c->callback([&chosen, correct] {
+    chosen = [correct](Client& client, const Output& out) {
+      // The stored rating is the starting point: what is not given stays.
+      auto stored = client.GetEpisode(correct->tenant, correct->episode);
+      if (!stored.ok()) return out.Fail(stored.status());
+      auto request = ToCorrection(*correct, *stored);
+      if (!request.ok()) return out.Fail(request.status());
+      auto response = client.CorrectRating(*request);
+      if (!response.ok()) return out.Fail(response.status());
+      out.Print(*response,
+                absl::StrCat(response->replayed() ? "Already corrected: "
+                                                  : "Corrected: ",
+                             response->administration_id(), "\n\n",
+                             RenderEpisode(response->episode(), out.colour())));
+      return kExitSuccess;
+    };
+  });
+
+  auto voided = std::make_shared<VoidParams>();
+  c = app.add_subcommand(
+      "void",
+      "Mark a stored administration entered in error: it counts nowhere "
+      "and stays in the history");
+  c->group(group);
+  AddOptions(*c, *voided);
+  c->callback([&chosen, voided] {
+    chosen = [voided](Client& client, const Output& out) {
+      auto request = ToVoid(*voided);
+      if (!request.ok()) return out.Fail(request.status());
+      auto response = client.VoidRating(*request);
+      if (!response.ok()) return out.Fail(response.status());
+      out.Print(
+          *response,
+          absl::StrCat(response->replayed() ? "Already voided: " : "Voided: ",
+                       voided->administration, "\n\n",
+                       RenderEpisode(response->episode(), out.colour())));
       return kExitSuccess;
     };
   });

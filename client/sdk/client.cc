@@ -272,16 +272,46 @@ absl::StatusOr<v1::ImportRatingsResponse> Client::ImportRatingsInStreams(
 }
 
 absl::StatusOr<v1::Episode> Client::GetEpisode(const std::string& tenant_id,
-                                               const std::string& episode_id) {
+                                               const std::string& episode_id,
+                                               bool include_history) {
   v1::GetEpisodeRequest request;
   request.set_tenant_id(tenant_id);
   request.set_episode_id(episode_id);
+  request.set_include_history(include_history);
   v1::GetEpisodeResponse response;
   absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
     return stub_->GetEpisode(context, request, &response);
   });
   if (!status.ok()) return status;
   return response.episode();
+}
+
+absl::StatusOr<v1::CorrectRatingResponse> Client::CorrectRating(
+    v1::CorrectRatingRequest request) {
+  if (request.idempotency_key().empty()) {
+    request.set_idempotency_key(NewIdempotencyKey());
+  }
+  v1::CorrectRatingResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return stub_->CorrectRating(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::VoidRatingResponse> Client::VoidRating(
+    v1::VoidRatingRequest request) {
+  if (request.idempotency_key().empty()) {
+    request.set_idempotency_key(NewIdempotencyKey());
+  }
+  v1::VoidRatingResponse response;
+  absl::Status status = CallWithRetry([&](grpc::ClientContext* context) {
+    response.Clear();
+    return stub_->VoidRating(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
 }
 
 absl::StatusOr<v1::Episode> Client::CloseEpisode(const std::string& tenant_id,

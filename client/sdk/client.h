@@ -127,8 +127,20 @@ class Client {
       const std::vector<v1::ImportRatingsRequest>& records, int streams,
       const std::function<void(size_t sent)>& sent = nullptr);
 
+  // With `include_history`, also the versions corrections and voids ended
+  // (Episode.history).
   absl::StatusOr<v1::Episode> GetEpisode(const std::string& tenant_id,
-                                         const std::string& episode_id);
+                                         const std::string& episode_id,
+                                         bool include_history = false);
+
+  // Corrects or voids a stored administration (see the proto). Both carry
+  // an idempotency key (a new one when empty, kept across this call's
+  // retries), so they are retried like a submission; a retry answers
+  // replayed = true.
+  absl::StatusOr<v1::CorrectRatingResponse> CorrectRating(
+      v1::CorrectRatingRequest request);
+  absl::StatusOr<v1::VoidRatingResponse> VoidRating(
+      v1::VoidRatingRequest request);
 
   absl::StatusOr<v1::Episode> CloseEpisode(const std::string& tenant_id,
                                            const std::string& episode_id,

@@ -436,6 +436,24 @@ v1::Administration ToProto(const domain::Administration& a) {
   score->set_age_band(ToProto(a.rating.age_band));
   *out.mutable_recorded_at() = ToTimestamp(a.recorded_at);
   out.set_idempotency_key(a.idempotency_key);
+  out.set_revision(a.revision);
+  out.set_status(a.revision > 0 ? v1::RECORD_STATUS_AMENDED
+                                : v1::RECORD_STATUS_FINAL);
+  return out;
+}
+
+v1::Revision ToProto(const domain::Revision& r) {
+  v1::Revision out;
+  *out.mutable_version() = ToProto(r.version);
+  const bool voided = r.change == domain::RevisionChange::kEnteredInError;
+  if (voided)
+    out.mutable_version()->set_status(v1::RECORD_STATUS_ENTERED_IN_ERROR);
+  out.set_change(voided ? v1::RECORD_STATUS_ENTERED_IN_ERROR
+                        : v1::RECORD_STATUS_AMENDED);
+  *out.mutable_changed_at() = ToTimestamp(r.changed_at);
+  out.set_changed_by(r.changed_by);
+  out.set_reason(r.reason);
+  out.set_change_key(r.change_key);
   return out;
 }
 
@@ -553,6 +571,9 @@ v1::Episode ToProto(const core::EpisodeView& view) {
   if (view.rules != nullptr) {
     out.set_rule_set(view.rules->name);
     out.set_rule_set_version(view.rules->version);
+  }
+  for (const domain::Revision& r : view.history) {
+    *out.add_history() = ToProto(r);
   }
   return out;
 }

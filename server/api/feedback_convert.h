@@ -23,9 +23,12 @@ absl::StatusOr<domain::Rating> FromProto(const v1::Rating& rating);
 absl::StatusOr<domain::Ending> FromProto(const v1::Ending& ending);
 
 v1::Administration ToProto(const domain::Administration& administration);
+// A version a correction (status AMENDED) or a void (ENTERED_IN_ERROR) ended.
+v1::Revision ToProto(const domain::Revision& revision);
 // An administration with its evaluation (SubmitRating's answer).
 v1::Administration ToProto(const core::SubmitResult& result);
-// The episode with every administration evaluated, and its outcomes.
+// The episode with every administration evaluated, its outcomes, and the
+// history when the view holds it.
 v1::Episode ToProto(const core::EpisodeView& view);
 // Where an episode stands: its latest outcome score and zone (the worst of
 // its clients' latest), the latest session's alerts.

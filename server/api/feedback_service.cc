@@ -436,8 +436,9 @@ absl::Status SubmitOne(core::RatingService& core, const domain::Actor& actor,
 }
 
 FeedbackService::FeedbackService(core::RatingService* core,
-                                 FeedbackLimits limits)
-    : core_(core), limits_(limits) {}
+                                 FeedbackLimits limits,
+                                 core::CorrectionService* corrections)
+    : core_(core), corrections_(corrections), limits_(limits) {}
 
 grpc::ServerUnaryReactor* FeedbackService::SubmitRating(
     grpc::CallbackServerContext* context,
@@ -470,7 +471,8 @@ grpc::ServerUnaryReactor* FeedbackService::GetEpisode(
       {.tenant_id = request->tenant_id(), .episode_id = request->episode_id()},
       [this, request, response](const domain::Actor& actor) {
         absl::StatusOr<core::EpisodeView> view = core_->GetEpisode(
-            actor, request->tenant_id(), request->episode_id());
+            actor, request->tenant_id(), request->episode_id(),
+            request->include_history());
         if (view.ok()) *response->mutable_episode() = ToProto(*view);
         return view.status();
       });
@@ -489,6 +491,60 @@ grpc::ServerUnaryReactor* FeedbackService::CloseEpisode(
                          core_->CloseEpisode(actor, request->tenant_id(),
                                              request->episode_id(), ending));
         *response->mutable_episode() = ToProto(view);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* FeedbackService::CorrectRating(
+    grpc::CallbackServerContext* context,
+    const v1::CorrectRatingRequest* request,
+    v1::CorrectRatingResponse* response) {
+  return RunAdmitted(
+      context, limits_, auth::Rpc::kCorrectRating,
+      {.tenant_id = request->tenant_id(),
+       .episode_id = request->episode_id(),
+       .client_id =
+           domain::ClientOfAdministrationId(request->administration_id())},
+      [this, request, response](const domain::Actor& actor) -> absl::Status {
+        if (corrections_ == nullptr) {
+          return absl::UnimplementedError("corrections are not served here");
+        }
+        ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request->rating()));
+        ASSIGN_OR_RETURN(core::ChangeResult changed,
+                         corrections_->Correct(
+                             actor,
+                             {request->tenant_id(), request->episode_id(),
+                              request->administration_id(), request->reason(),
+                              request->idempotency_key()},
+                             std::move(rating)));
+        *response->mutable_episode() = ToProto(changed.view);
+        response->set_administration_id(changed.administration_id);
+        response->set_replayed(changed.replayed);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* FeedbackService::VoidRating(
+    grpc::CallbackServerContext* context, const v1::VoidRatingRequest* request,
+    v1::VoidRatingResponse* response) {
+  return RunAdmitted(
+      context, limits_, auth::Rpc::kVoidRating,
+      {.tenant_id = request->tenant_id(),
+       .episode_id = request->episode_id(),
+       .client_id =
+           domain::ClientOfAdministrationId(request->administration_id())},
+      [this, request, response](const domain::Actor& actor) -> absl::Status {
+        if (corrections_ == nullptr) {
+          return absl::UnimplementedError("corrections are not served here");
+        }
+        ASSIGN_OR_RETURN(
+            core::ChangeResult changed,
+            corrections_->Void(actor,
+                               {request->tenant_id(), request->episode_id(),
+                                request->administration_id(), request->reason(),
+                                request->idempotency_key()}));
+        *response->mutable_episode() = ToProto(changed.view);
+        response->set_replayed(changed.replayed);
         return absl::OkStatus();
       });
 }

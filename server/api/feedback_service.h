@@ -7,6 +7,7 @@
 #include "server/api/access.h"
 #include "server/api/admission.h"
 #include "server/api/idle_streams.h"
+#include "server/core/correction_service.h"
 #include "server/core/rating_service.h"
 #include "server/metrics/service_metrics.h"
 #include "tilbake/v1/feedback.grpc.pb.h"
@@ -44,8 +45,10 @@ class FeedbackService final
     : public v1::Feedback::WithRawCallbackMethod_ImportRatings<
           v1::Feedback::CallbackService> {
  public:
+  // `corrections` null: CorrectRating and VoidRating are UNIMPLEMENTED.
   explicit FeedbackService(core::RatingService* core,
-                           FeedbackLimits limits = {});
+                           FeedbackLimits limits = {},
+                           core::CorrectionService* corrections = nullptr);
 
   grpc::ServerUnaryReactor* SubmitRating(
       grpc::CallbackServerContext* context,
@@ -66,6 +69,16 @@ class FeedbackService final
       const v1::CloseEpisodeRequest* request,
       v1::CloseEpisodeResponse* response) override;
 
+  grpc::ServerUnaryReactor* CorrectRating(
+      grpc::CallbackServerContext* context,
+      const v1::CorrectRatingRequest* request,
+      v1::CorrectRatingResponse* response) override;
+
+  grpc::ServerUnaryReactor* VoidRating(
+      grpc::CallbackServerContext* context,
+      const v1::VoidRatingRequest* request,
+      v1::VoidRatingResponse* response) override;
+
   grpc::ServerUnaryReactor* ListInstruments(
       grpc::CallbackServerContext* context,
       const v1::ListInstrumentsRequest* request,
@@ -85,6 +98,7 @@ class FeedbackService final
 
  private:
   core::RatingService* core_;
+  core::CorrectionService* corrections_;
   FeedbackLimits limits_;
 };
 

@@ -146,8 +146,10 @@ struct Server::State {
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors;
   std::unique_ptr<scoring::InstrumentCatalog> catalog;
   std::unique_ptr<scoring::RuleSetRegistry> rule_sets;
-  std::unique_ptr<core::EpisodeRecords> records;  // Shared by the two below.
+  std::unique_ptr<core::EpisodeRecords>
+      records;  // Shared by the services below.
   std::unique_ptr<core::RatingService> core;
+  std::unique_ptr<core::CorrectionService> corrections;
   std::unique_ptr<api::RefusalSummary> refusals;  // Writes through records.
   std::unique_ptr<core::PrivacyService> privacy;
   std::unique_ptr<api::FeedbackService> feedback;
@@ -303,6 +305,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
               options.max_import_streams_per_principal},
       state->metrics.get());
   state->privacy = std::make_unique<core::PrivacyService>(state->records.get());
+  state->corrections =
+      std::make_unique<core::CorrectionService>(state->records.get());
   state->refusals = std::make_unique<api::RefusalSummary>(
       &state->records->audit(), state->metrics.get(),
       options.refusal_summary_interval);
@@ -328,7 +332,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                           .workers = state->workers.get(),
                           .gate = gate,
                           .max_queue_wait = options.max_queue_wait,
-                          .idle_streams = state->idle_streams.get()});
+                          .idle_streams = state->idle_streams.get()},
+      state->corrections.get());
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -22,7 +22,8 @@ bool RoleMayCall(Role role, Rpc rpc) {
   switch (role) {
     case Role::kClinician:
       return any_of({Rpc::kSubmitRating, Rpc::kGetEpisode, Rpc::kCloseEpisode,
-                     Rpc::kListEpisodes});
+                     Rpc::kListEpisodes, Rpc::kCorrectRating,
+                     Rpc::kVoidRating});
     case Role::kIntegration:
       return any_of({Rpc::kSubmitRating, Rpc::kImportRatings, Rpc::kGetEpisode,
                      Rpc::kCloseEpisode, Rpc::kListEpisodes});
@@ -32,7 +33,8 @@ bool RoleMayCall(Role role, Rpc rpc) {
       return any_of({Rpc::kQueryTrends, Rpc::kGetQualityReport,
                      Rpc::kCreateBackup, Rpc::kQueryAuditLog,
                      Rpc::kExportClient, Rpc::kRequestErasure,
-                     Rpc::kDecideErasure, Rpc::kListErasureRequests});
+                     Rpc::kDecideErasure, Rpc::kListErasureRequests,
+                     Rpc::kGetEpisode, Rpc::kCorrectRating, Rpc::kVoidRating});
   }
   return false;
 }
@@ -79,6 +81,10 @@ const char* RpcName(Rpc rpc) {
       return "WhoAmI";
     case Rpc::kListEpisodes:
       return "ListEpisodes";
+    case Rpc::kCorrectRating:
+      return "CorrectRating";
+    case Rpc::kVoidRating:
+      return "VoidRating";
   }
   return "unknown";
 }

@@ -26,6 +26,8 @@ enum class Rpc {
   kListErasureRequests,
   kWhoAmI,
   kListEpisodes,
+  kCorrectRating,
+  kVoidRating,
 };
 
 const char* RpcName(Rpc rpc);
@@ -48,13 +50,17 @@ struct Access {
 // another tenant; a role that may not call `rpc`; a clinician submitting
 // another clinician's rating; a quality lead asking outside their org unit.
 //
-//   clinician    SubmitRating (own ratings), GetEpisode, CloseEpisode
-//   integration  SubmitRating, ImportRatings, GetEpisode, CloseEpisode
+//   clinician    SubmitRating (own ratings), GetEpisode, CloseEpisode,
+//                ListEpisodes, CorrectRating, VoidRating (the core keeps
+//                them to the clinician's own episodes)
+//   integration  SubmitRating, ImportRatings, GetEpisode, CloseEpisode,
+//                ListEpisodes
 //   quality      QueryTrends, GetQualityReport (their org unit and below;
 //                per clinician only with clinician_figures)
 //   admin        QueryTrends, GetQualityReport, QueryAuditLog, ExportClient,
-//                RequestErasure, DecideErasure, ListErasureRequests (their
-//                tenant; tenant "*": any); CreateBackup with tenant "*"
+//                RequestErasure, DecideErasure, ListErasureRequests,
+//                GetEpisode, CorrectRating, VoidRating (their tenant;
+//                tenant "*": any); CreateBackup with tenant "*"
 //   everyone     ListInstruments, ListRuleSets, WhoAmI
 absl::Status Authorize(const Principal& principal, Rpc rpc,
                        const Access& access);

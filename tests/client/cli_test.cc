@@ -375,6 +375,68 @@ TEST_F(CliTest, CloseEpisodeInstrumentsAndHealth) {
   EXPECT_THAT(down.output, HasSubstr("UNAVAILABLE"));
 }
 
+// A mistyped intake corrected, a rating entered in error voided, and the
+// history shown, all through the command line and a real server.
+TEST_F(CliTest, CorrectVoidAndTheHistory) {
+  ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=0.5,0.8,1,1.2", "cli-1")).exit_code,
+            0);
+  ASSERT_EQ(Tilbake(SubmitArgs(2, "--items=5.1,6,7.3,8.9", "cli-2")).exit_code,
+            0);
+  ASSERT_EQ(Tilbake(SubmitArgs(3, "--items=6,6,6,6", "cli-3")).exit_code, 0);
+  const std::string where =
+      absl::StrCat(Server(), " --tenant=tenant-a --episode=e-1");
+  CliRun corrected = Tilbake(
+      absl::StrCat("correct ", where,
+                   " --administration=1/ors/c-17/client --items=0.8,1.2,1.5,1.8"
+                   " --reason='client marked 5.3' --key=fix-1"));
+  ASSERT_EQ(corrected.exit_code, 0) << corrected.output;
+  EXPECT_THAT(corrected.output, HasSubstr("Corrected: 1/ors/c-17/client"));
+  EXPECT_THAT(corrected.output, HasSubstr("0.8 1.2 1.5 1.8"));
+  EXPECT_THAT(corrected.output, HasSubstr("+22.0"));  // 27.3 - 5.3
+  CliRun again = Tilbake(
+      absl::StrCat("correct ", where,
+                   " --administration=1/ors/c-17/client --items=0.8,1.2,1.5,1.8"
+                   " --reason='client marked 5.3' --key=fix-1"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("Already corrected"));
+  CliRun voided = Tilbake(
+      absl::StrCat("void ", where,
+                   " --administration=3/ors/c-17/client --reason='wrong "
+                   "client' --key=void-1"));
+  ASSERT_EQ(voided.exit_code, 0) << voided.output;
+  EXPECT_THAT(voided.output, HasSubstr("Voided: 3/ors/c-17/client"));
+  // Session 3 counts no more: the episode ends with session 2.
+  EXPECT_THAT(voided.output, HasSubstr("sessions:   2026-03-02 to 2026-03-03"));
+
+  CliRun plain = Tilbake(absl::StrCat("episode ", where));
+  EXPECT_THAT(plain.output,
+              HasSubstr("Corrected: 1/ors/c-17/client (version 1) (--history"));
+  CliRun history = Tilbake(absl::StrCat("episode ", where, " --history"));
+  ASSERT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_THAT(history.output, HasSubstr("History (versions ended"));
+  EXPECT_THAT(history.output, HasSubstr("0.5 0.8 1.0 1.2"));
+  EXPECT_THAT(history.output, HasSubstr("client marked 5.3"));
+  EXPECT_THAT(history.output, HasSubstr("entered in error"));
+  EXPECT_THAT(history.output, HasSubstr("6.0 6.0 6.0 6.0"));
+  // Refusals name the option or the field.
+  CliRun no_reason = Tilbake(
+      absl::StrCat("void ", where, " --administration=2/ors/c-17/client"));
+  EXPECT_EQ(no_reason.exit_code, 2) << no_reason.output;
+  EXPECT_THAT(no_reason.output, HasSubstr("--reason is required"));
+  CliRun unknown =
+      Tilbake(absl::StrCat("correct ", where,
+                           " --administration=9/ors/c-17/client --items=1,1,1,1"
+                           " --reason=x"));
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.output,
+              HasSubstr("--administration: episode e-1 has no"));
+  CliRun twice = Tilbake(absl::StrCat(
+      "void ", where, " --administration=3/ors/c-17/client --reason=again"));
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_THAT(twice.output, HasSubstr("FAILED_PRECONDITION: administration_id:"
+                                      " 3/ors/c-17/client was voided"));
+}
+
 TEST_F(CliTest, EpisodeShowsCategoriesZonesAlertsAndOutcome) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
   ASSERT_EQ(

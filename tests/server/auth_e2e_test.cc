@@ -116,6 +116,66 @@ TEST_F(AuthE2eTest, WithoutAValidTokenNothingButHealthAnswers) {
   EXPECT_THAT(anonymous->Health(), IsOk());  // Probes need no token.
 }
 
+// Who may correct and void: the episode's clinician and the tenant's
+// admins; not an integration, a quality lead, another clinician or another
+// tenant. Every attempt is in the access log.
+TEST_F(AuthE2eTest, TheEpisodesClinicianAndAdminsCorrectAndVoid) {
+  ASSERT_THAT(As("t-kari")->SubmitRating(OrsRequest(1, "k1")), IsOk());
+  ASSERT_THAT(As("t-kari")->SubmitRating(OrsRequest(2, "k2")), IsOk());
+  ASSERT_THAT(As("t-kari")->SubmitRating(OrsRequest(3, "k3")), IsOk());
+  v1::CorrectRatingRequest correct;
+  correct.set_tenant_id("tenant-a");
+  correct.set_episode_id("e-1");
+  correct.set_administration_id("1/ors/c-17/client");
+  *correct.mutable_rating() = OrsRequest(1, "", {5.3, 6.0, 7.3, 8.9}).rating();
+  correct.set_reason("mistyped");
+  for (const char* token : {"t-dips", "t-lise", "t-per", "t-berit"}) {
+    correct.set_idempotency_key(absl::StrCat("fix-", token));
+    EXPECT_THAT(As(token)->CorrectRating(correct),
+                StatusIs(absl::StatusCode::kPermissionDenied))
+        << token;
+  }
+  correct.set_idempotency_key("fix-kari");
+  auto by_kari = As("t-kari")->CorrectRating(correct);
+  ASSERT_THAT(by_kari, IsOk());
+  EXPECT_EQ(by_kari->episode().administrations(0).status(),
+            v1::RECORD_STATUS_AMENDED);
+  EXPECT_EQ(by_kari->episode().history(0).changed_by(), "kari (clinician)");
+  v1::VoidRatingRequest void_request;
+  void_request.set_tenant_id("tenant-a");
+  void_request.set_episode_id("e-1");
+  void_request.set_administration_id("3/ors/c-17/client");
+  void_request.set_reason("entered in the wrong episode");
+  void_request.set_idempotency_key("void-per");
+  EXPECT_THAT(As("t-per")->VoidRating(void_request),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("another clinician's episode")));
+  void_request.set_idempotency_key("void-anne");
+  auto by_anne = As("t-anne")->VoidRating(void_request);
+  ASSERT_THAT(by_anne, IsOk());
+  EXPECT_EQ(by_anne->episode().administrations_size(), 2);
+  // An admin reads the episode with its history; the statuses say what
+  // ended each version.
+  auto seen = As("t-anne")->GetEpisode("tenant-a", "e-1", true);
+  ASSERT_THAT(seen, IsOk());
+  ASSERT_EQ(seen->history_size(), 2);
+  EXPECT_EQ(seen->history(0).change(), v1::RECORD_STATUS_AMENDED);
+  EXPECT_EQ(seen->history(1).change(), v1::RECORD_STATUS_ENTERED_IN_ERROR);
+  EXPECT_EQ(seen->history(1).version().status(),
+            v1::RECORD_STATUS_ENTERED_IN_ERROR);
+  EXPECT_EQ(seen->history(1).changed_by(), "anne (admin)");
+  auto log = As("t-anne")->QueryAuditLog(LogOf("tenant-a", "c-17"));
+  ASSERT_THAT(log, IsOk());
+  int corrections = 0, refused = 0;
+  for (const v1::AuditEntry& e : log->entries()) {
+    if (e.action() != "CorrectRating" && e.action() != "VoidRating") continue;
+    ++corrections;
+    refused += e.outcome() != 0;
+  }
+  EXPECT_EQ(corrections, 7);
+  EXPECT_EQ(refused, 5);
+}
+
 TEST_F(AuthE2eTest, WhoAmIAnswersWhoTheTokenIs) {
   auto lise = As("t-lise")->WhoAmI();
   ASSERT_THAT(lise, IsOk());

@@ -199,26 +199,31 @@ TEST(PolicyTest, EachRoleAgainstEachRpc) {
       Rpc::kQueryTrends,   Rpc::kGetQualityReport,    Rpc::kCreateBackup,
       Rpc::kQueryAuditLog, Rpc::kExportClient,        Rpc::kRequestErasure,
       Rpc::kDecideErasure, Rpc::kListErasureRequests, Rpc::kWhoAmI,
-      Rpc::kListEpisodes};
+      Rpc::kListEpisodes,  Rpc::kCorrectRating,       Rpc::kVoidRating};
   struct Row {
     Role role;
     std::string allowed;  // One letter per rpc above: y or n.
   };
   // Submit Import Get Close ListI ListR Trends Report Backup | Audit Export
-  // RequestErasure DecideErasure ListErasure WhoAmI ListEpisodes
+  // RequestErasure DecideErasure ListErasure WhoAmI ListEpisodes | Correct
+  // Void
   const std::vector<Row> rows = {
       {Role::kClinician,
        "ynyyyynnn"
-       "nnnnnyy"},
+       "nnnnnyy"
+       "yy"},
       {Role::kIntegration,
        "yyyyyynnn"
-       "nnnnnyy"},
+       "nnnnnyy"
+       "nn"},
       {Role::kQuality,
        "nnnnyyyyn"
-       "nnnnnyn"},
+       "nnnnnyn"
+       "nn"},
       {Role::kAdmin,
-       "nnnnyyyyy"
-       "yyyyyyn"},
+       "nnynyyyyy"
+       "yyyyyyn"
+       "yy"},
   };
   for (const Row& row : rows) {
     Principal p{"someone", row.role == Role::kAdmin ? "*" : "oslo", row.role,

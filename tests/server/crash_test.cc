@@ -1,7 +1,8 @@
 // Kill -9 while writes are in flight: every acknowledged rating must be
 // there exactly once after a restart, retries must not duplicate, nothing
 // may be half-written, and the aggregates must equal a rebuild from the raw
-// ratings. Bounded: 480 ratings, 3 kills, every wait capped.
+// ratings. Bounded: 480 ratings, 3 kills, every wait capped; imports and
+// corrections likewise.
 #include <signal.h>
 
 #include <atomic>
@@ -297,6 +298,137 @@ TEST(CrashTest, ImportStreamsCutMidwayAreResentWithoutDoubles) {
   client.reset();
   ASSERT_EQ(server->StopWith(SIGTERM), 0);
   ExpectNothingHalfWrittenAndAggregatesRebuildable(data, kImporters * kRecords);
+}
+
+// Corrections cut by kill -9: each administration is corrected round after
+// round (item 1 = 1.0 + round), the writers retrying each correction with
+// its key until acknowledged. Afterwards every administration is at its
+// last round, with one version in its history per round before, each with
+// that round's answers: the old or the new version, never a mix; and the
+// aggregates equal a rebuild. Half the episodes are closed, so their
+// frozen outcomes and reference cells move too. Bounded: 144 corrections,
+// 2 kills.
+TEST(CrashTest, CorrectionsCutByKillNineAreOldOrNewNeverAMix) {
+  constexpr int kCorrectors = 4;
+  constexpr int kEpisodes = 3;
+  constexpr int kOrsSessions = 4;
+  constexpr int kRounds = 3;
+  testing::TempDir dir;
+  const std::string data = dir.Sub("data");
+  auto server = std::make_unique<ServerProcess>(TILBAKE_SERVER_PATH, data,
+                                                dir.Sub("server-0.log"));
+  std::optional<int> port = server->WaitForPort();
+  ASSERT_TRUE(port.has_value()) << server->log();
+  Target target;
+  target.Set(*port);
+  for (int w = 0; w < kCorrectors; ++w) {
+    for (int e = 0; e < kEpisodes; ++e) {
+      for (int s = 1; s <= kOrsSessions; ++s) {
+        ASSERT_THAT(target.Get()->SubmitRating(Planned(w, e, s, false)),
+                    IsOk());
+      }
+      if (e % 2 == 0) {
+        v1::Ending ending;
+        ending.set_type(v1::ENDING_TYPE_PLANNED);
+        ending.mutable_end_date()->set_year(2026);
+        ending.mutable_end_date()->set_month(3);
+        ending.mutable_end_date()->set_day(1);
+        ASSERT_THAT(target.Get()->CloseEpisode(
+                        "tenant-a", absl::StrCat("w", w, "-e", e), ending),
+                    IsOk());
+      }
+    }
+  }
+  const auto item = [](int round) { return 1.0 + round; };
+  std::atomic<int> acknowledged{0};
+  std::atomic<int> failed_attempts{0};
+  std::atomic<bool> gave_up{false};
+  std::vector<std::thread> correctors;
+  for (int w = 0; w < kCorrectors; ++w) {
+    correctors.emplace_back([&, w] {
+      for (int round = 1; round <= kRounds; ++round) {
+        for (int e = 0; e < kEpisodes; ++e) {
+          for (int s = 1; s <= kOrsSessions; ++s) {
+            v1::CorrectRatingRequest request;
+            const std::string id = absl::StrCat("w", w, "-e", e);
+            request.set_tenant_id("tenant-a");
+            request.set_episode_id(id);
+            request.set_administration_id(
+                absl::StrCat(s, "/ors/c-", id, "/client"));
+            v1::Rating rating = Planned(w, e, s, false).rating();
+            rating.mutable_items()->mutable_items(0)->set_value(item(round));
+            *request.mutable_rating() = rating;
+            request.set_reason(absl::StrCat("round ", round));
+            request.set_idempotency_key(
+                absl::StrCat(id, "-s", s, "-fix", round));
+            bool done = false;
+            for (int attempt = 0; attempt < 600 && !done; ++attempt) {
+              done = target.Get()->CorrectRating(request).ok();
+              if (!done) {
+                ++failed_attempts;
+                absl::SleepFor(absl::Milliseconds(50));
+              }
+            }
+            if (!done) {
+              gave_up = true;
+              return;
+            }
+            ++acknowledged;
+          }
+        }
+      }
+    });
+  }
+  constexpr int kCorrections = kCorrectors * kEpisodes * kOrsSessions * kRounds;
+  int kills = 0;
+  for (int threshold : {kCorrections / 5, kCorrections * 3 / 5}) {
+    for (int i = 0; i < 4000 && acknowledged.load() < threshold; ++i) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    ASSERT_NO_FATAL_FAILURE(KillAndRestart(server, data, dir, ++kills, target));
+  }
+  for (std::thread& t : correctors) t.join();
+  ASSERT_FALSE(gave_up.load());
+  EXPECT_EQ(acknowledged.load(), kCorrections);
+  EXPECT_GT(failed_attempts.load(), 0);
+  std::cout << "kills=" << kills << " corrections=" << acknowledged
+            << " failed_attempts=" << failed_attempts << "\n";
+
+  auto client = target.Get();
+  for (int w = 0; w < kCorrectors; ++w) {
+    for (int e = 0; e < kEpisodes; ++e) {
+      auto episode = client->GetEpisode(
+          "tenant-a", absl::StrCat("w", w, "-e", e), /*include_history=*/true);
+      ASSERT_THAT(episode, IsOk());
+      ASSERT_EQ(episode->administrations_size(), kOrsSessions);
+      for (const v1::Administration& a : episode->administrations()) {
+        EXPECT_EQ(a.revision(), kRounds) << a.administration_id();
+        EXPECT_DOUBLE_EQ(a.rating().items().items(0).value(), item(kRounds));
+        EXPECT_DOUBLE_EQ(a.score().total(), item(kRounds) + 6 + 6.5 + 7);
+        std::vector<int> versions;
+        for (const v1::Revision& r : episode->history()) {
+          if (r.version().administration_id() != a.administration_id()) {
+            continue;
+          }
+          const int k = r.version().revision();
+          versions.push_back(k);
+          EXPECT_DOUBLE_EQ(r.version().rating().items().items(0).value(),
+                           k == 0 ? 5.5 : item(k));
+          EXPECT_EQ(r.reason(), absl::StrCat("round ", k + 1));
+        }
+        EXPECT_THAT(versions, ::testing::ElementsAre(0, 1, 2));
+      }
+      if (e % 2 == 0) {
+        ASSERT_EQ(episode->outcomes_size(), 1);
+        EXPECT_DOUBLE_EQ(episode->outcomes(0).pre(),
+                         item(kRounds) + 6 + 6.5 + 7);
+      }
+    }
+  }
+  client.reset();
+  ASSERT_EQ(server->StopWith(SIGTERM), 0);
+  ExpectNothingHalfWrittenAndAggregatesRebuildable(
+      data, kCorrectors * kEpisodes * kOrsSessions);
 }
 
 }  // namespace

@@ -209,6 +209,53 @@ class ClientTest(unittest.TestCase):
         self.assertEqual((again.stored, again.replayed, again.rejected),
                          (0, 7, 1))
 
+    def test_a_correction_and_a_void_keep_the_trail(self):
+        for session, items in ((1, [0.5, 0.8, 1.0, 1.2]),
+                               (2, [5.1, 6.0, 7.3, 8.9]),
+                               (3, [6, 6, 6, 6])):
+            self.client.submit(ors(session, items, episode="e-fix"))
+        episode = self.client.get_episode("tenant-a", "e-fix")
+        right = feedback_pb2.Rating()
+        right.CopyFrom(episode.administrations[0].rating)
+        del right.items.items[:]
+        for value in (0.8, 1.2, 1.5, 1.8):
+            right.items.items.add(value=value)
+        fixed = self.client.correct("tenant-a", "e-fix", "1/ors/c-17/client",
+                                    right, reason="client marked 5.3",
+                                    idempotency_key="py-fix-1")
+        self.assertFalse(fixed.replayed)
+        intake, later = fixed.episode.administrations[:2]
+        self.assertAlmostEqual(intake.score.total, 5.3)
+        self.assertEqual(intake.revision, 1)
+        self.assertEqual(intake.status, feedback_pb2.RECORD_STATUS_AMENDED)
+        # 27.3 - 5.3, where it read 27.3 - 3.5 before.
+        self.assertAlmostEqual(later.score.evaluation.change_since_intake,
+                               22.0)
+        again = self.client.correct("tenant-a", "e-fix", "1/ors/c-17/client",
+                                    right, reason="client marked 5.3",
+                                    idempotency_key="py-fix-1")
+        self.assertTrue(again.replayed)
+        voided = self.client.void("tenant-a", "e-fix", "3/ors/c-17/client",
+                                  reason="wrong client")
+        self.assertEqual(len(voided.episode.administrations), 2)
+        read = self.client.get_episode("tenant-a", "e-fix", history=True)
+        self.assertEqual(
+            [(r.version.administration_id, r.change, r.reason)
+             for r in read.history],
+            [("1/ors/c-17/client", feedback_pb2.RECORD_STATUS_AMENDED,
+              "client marked 5.3"),
+             ("3/ors/c-17/client", feedback_pb2.RECORD_STATUS_ENTERED_IN_ERROR,
+              "wrong client")])
+        self.assertAlmostEqual(read.history[0].version.score.total, 3.5)
+        self.assertEqual(len(self.client.get_episode("tenant-a",
+                                                     "e-fix").history), 0)
+        with self.assertRaises(TilbakeError) as refused:
+            self.client.void("tenant-a", "e-fix", "2/ors/c-17/client",
+                             reason="")
+        self.assertEqual(refused.exception.code,
+                         grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("reason: required", str(refused.exception))
+
     def test_instruments_and_health(self):
         ids = {d.id for d in self.client.list_instruments("fit")}
         self.assertTrue({"ors", "srs", "cors", "csrs"} <= ids)

@@ -257,10 +257,42 @@ class Client:
         total.errors.sort(key=lambda e: e.record_number)
         return total
 
-    def get_episode(self, tenant: str, episode: str) -> feedback_pb2.Episode:
+    def get_episode(self, tenant: str, episode: str, *,
+                    history: bool = False) -> feedback_pb2.Episode:
+        """With `history`, also the versions corrections and voids ended
+        (Episode.history)."""
         request = feedback_pb2.GetEpisodeRequest(tenant_id=tenant,
-                                                 episode_id=episode)
+                                                 episode_id=episode,
+                                                 include_history=history)
         return self._call(self.feedback_stub.GetEpisode, request).episode
+
+    def correct(self, tenant: str, episode: str, administration: str,
+                rating: feedback_pb2.Rating, *, reason: str,
+                idempotency_key: Optional[str] = None
+                ) -> feedback_pb2.CorrectRatingResponse:
+        """Replaces a stored administration ("3/ors/c-17/client") with
+        `rating` as it should have been: its answers, session date, age or
+        rater (every other field as stored, or empty). `reason` is
+        required (at most 500 characters, nothing that names the client).
+        The version before stays in the episode's history. Start from the
+        stored rating: copy `episode.administrations[i].rating` and change
+        what was wrong."""
+        request = feedback_pb2.CorrectRatingRequest(
+            tenant_id=tenant, episode_id=episode,
+            administration_id=administration, rating=rating, reason=reason,
+            idempotency_key=idempotency_key or self.new_idempotency_key())
+        return self._call(self.feedback_stub.CorrectRating, request)
+
+    def void(self, tenant: str, episode: str, administration: str, *,
+             reason: str, idempotency_key: Optional[str] = None
+             ) -> feedback_pb2.VoidRatingResponse:
+        """Marks a stored administration entered in error: it counts nowhere
+        and stays, marked, in the history."""
+        request = feedback_pb2.VoidRatingRequest(
+            tenant_id=tenant, episode_id=episode,
+            administration_id=administration, reason=reason,
+            idempotency_key=idempotency_key or self.new_idempotency_key())
+        return self._call(self.feedback_stub.VoidRating, request)
 
     def close_episode(self, tenant: str, episode: str, *, ending: str,
                       end_date: DateLike) -> feedback_pb2.Episode:

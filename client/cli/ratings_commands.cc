@@ -135,7 +135,9 @@ int Export(Client& client, const Output& out, const ExportParams& p) {
     if (!exported.ok()) return out.Fail(exported.status());
     episodes = *std::move(exported);
   } else {
-    auto episode = client.GetEpisode(p.tenant, p.episode);
+    // With its history: the voided versions go out as entered-in-error.
+    auto episode = client.GetEpisode(p.tenant, p.episode,
+                                     /*include_history=*/true);
     if (!episode.ok()) return out.Fail(episode.status());
     episodes.push_back(*std::move(episode));
   }

@@ -96,6 +96,31 @@ std::string AdministrationName(const v1::Administration& a) {
   return absl::StrCat(a.rating().episode_id(), "/", a.administration_id());
 }
 
+// What a resource's id is made from: the administration, and for a voided
+// version the void's key (a session re-entered after a void has both).
+std::string ResourceName(const v1::Administration& a,
+                         absl::string_view voided_by) {
+  if (voided_by.empty()) return AdministrationName(a);
+  return absl::StrCat(AdministrationName(a), "#", voided_by);
+}
+
+bool Voided(const v1::Administration& a) {
+  return a.status() == v1::RECORD_STATUS_ENTERED_IN_ERROR;
+}
+
+// QuestionnaireResponse.status: a voided version is entered-in-error, a
+// corrected one amended.
+std::string ResponseStatus(const v1::Administration& a) {
+  if (Voided(a)) return "entered-in-error";
+  if (a.score().status() == v1::SCORE_STATUS_SKIPPED) return "stopped";
+  return a.revision() > 0 ? "amended" : "completed";
+}
+
+std::string ObservationStatus(const v1::Administration& a) {
+  if (Voided(a)) return "entered-in-error";
+  return a.revision() > 0 ? "amended" : "final";
+}
+
 Value ItemAnswers(const v1::Administration& a) {
   std::vector<Value> items;
   const v1::Rating& r = a.rating();
@@ -131,7 +156,8 @@ Value ItemAnswers(const v1::Administration& a) {
 }
 
 Value QuestionnaireResponse(const v1::Episode& episode,
-                            const v1::Administration& a) {
+                            const v1::Administration& a,
+                            absl::string_view voided_by) {
   const v1::Rating& r = a.rating();
   std::vector<Value> extensions = {
       Extension("episode", "valueString", Str(r.episode_id())),
@@ -155,14 +181,13 @@ Value QuestionnaireResponse(const v1::Episode& episode,
   }
   Value qr = Obj({
       {"resourceType", Str("QuestionnaireResponse")},
-      {"id", Str(ResourceId("qr", AdministrationName(a)))},
+      {"id", Str(ResourceId("qr", ResourceName(a, voided_by)))},
+      {"meta", Obj({{"versionId", Str(absl::StrCat(a.revision() + 1))}})},
       {"identifier", Obj({{"system", Str(kAdministrationSystem)},
                           {"value", Str(AdministrationName(a))}})},
       {"questionnaire", Str(absl::StrCat(kQuestionnaire, r.instrument_id(), "|",
                                          r.instrument_version()))},
-      {"status",
-       Str(a.score().status() == v1::SCORE_STATUS_SKIPPED ? "stopped"
-                                                          : "completed")},
+      {"status", Str(ResponseStatus(a))},
       {"subject", IdentifierRef(kClientSystem, r.client_id())},
       {"authored", Str(DateText(r.session_date()))},
       {"author", IdentifierRef(kClinicianSystem, r.clinician_id())},
@@ -176,7 +201,8 @@ Value QuestionnaireResponse(const v1::Episode& episode,
 }
 
 Value Observation(const v1::Administration& a, absl::string_view score_key,
-                  double value, const std::string& snomed) {
+                  double value, const std::string& snomed,
+                  absl::string_view voided_by) {
   const v1::Rating& r = a.rating();
   const std::string local = absl::StrCat(r.instrument_id(), "/", score_key);
   std::vector<Value> codings;
@@ -186,9 +212,10 @@ Value Observation(const v1::Administration& a, absl::string_view score_key,
   codings.push_back(Obj({{"system", Str(kScoreSystem)}, {"code", Str(local)}}));
   return Obj({
       {"resourceType", Str("Observation")},
-      {"id", Str(ResourceId(
-                 "obs", absl::StrCat(AdministrationName(a), "/", score_key)))},
-      {"status", Str("final")},
+      {"id", Str(ResourceId("obs", absl::StrCat(ResourceName(a, voided_by), "/",
+                                                score_key)))},
+      {"meta", Obj({{"versionId", Str(absl::StrCat(a.revision() + 1))}})},
+      {"status", Str(ObservationStatus(a))},
       {"category",
        List({Obj({{"coding", List({Obj({{"system", Str(kObservationCategory)},
                                         {"code", Str("survey")}})})}})})},
@@ -199,10 +226,10 @@ Value Observation(const v1::Administration& a, absl::string_view score_key,
       {"effectiveDateTime", Str(DateText(r.session_date()))},
       {"valueQuantity", Obj({{"value", Num(value)}})},
       {"derivedFrom",
-       List({Obj(
-           {{"reference",
-             Str(absl::StrCat("QuestionnaireResponse/",
-                              ResourceId("qr", AdministrationName(a))))}})})},
+       List({Obj({{"reference",
+                   Str(absl::StrCat(
+                       "QuestionnaireResponse/",
+                       ResourceId("qr", ResourceName(a, voided_by))))}})})},
   });
 }
 
@@ -420,6 +447,10 @@ absl::StatusOr<v1::SubmitRatingRequest> FromQuestionnaireResponse(
     r.mutable_skipped()->set_reason("FHIR QuestionnaireResponse stopped");
   } else if (status == "completed" || status == "amended") {
     if (absl::Status s = ReadItems(qr, r); !s.ok()) return s;
+  } else if (status == "entered-in-error") {
+    return absl::InvalidArgumentError(
+        "QuestionnaireResponse.status: \"entered-in-error\": a voided rating "
+        "is not imported");
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("QuestionnaireResponse.status: \"", status,
@@ -486,19 +517,34 @@ absl::StatusOr<std::string> EpisodesToBundle(
     snomed[d.id()] = d.snomed_ct_code();
   }
   std::vector<Value> entries;
+  // An administration's resources; a voided version's carry its void.
+  auto add = [&](const v1::Episode& episode, const v1::Administration& a,
+                 absl::string_view voided_by) {
+    entries.push_back(
+        Obj({{"resource", QuestionnaireResponse(episode, a, voided_by)}}));
+    const v1::Score& score = a.score();
+    if (score.has_total()) {
+      entries.push_back(
+          Obj({{"resource",
+                Observation(a, "total", score.total(),
+                            snomed[a.rating().instrument_id()], voided_by)}}));
+    }
+    for (const v1::SubScore& sub : score.subscores()) {
+      if (!sub.has_value()) continue;
+      entries.push_back(Obj({{"resource", Observation(a, sub.key(), sub.value(),
+                                                      "", voided_by)}}));
+    }
+  };
   for (const v1::Episode& episode : episodes) {
     for (const v1::Administration& a : episode.administrations()) {
-      entries.push_back(Obj({{"resource", QuestionnaireResponse(episode, a)}}));
-      const v1::Score& score = a.score();
-      if (score.has_total()) {
-        entries.push_back(Obj(
-            {{"resource", Observation(a, "total", score.total(),
-                                      snomed[a.rating().instrument_id()])}}));
-      }
-      for (const v1::SubScore& sub : score.subscores()) {
-        if (!sub.has_value()) continue;
-        entries.push_back(
-            Obj({{"resource", Observation(a, sub.key(), sub.value(), "")}}));
+      add(episode, a, "");
+    }
+    // A system that took the voided version before learns it was entered
+    // in error. Corrected versions are the resources' earlier versions
+    // (meta.versionId), not resources of their own.
+    for (const v1::Revision& r : episode.history()) {
+      if (r.change() == v1::RECORD_STATUS_ENTERED_IN_ERROR) {
+        add(episode, r.version(), r.change_key());
       }
     }
   }

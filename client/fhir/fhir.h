@@ -17,7 +17,10 @@ namespace tilbake::fhir {
 // An episode as a FHIR Bundle of type "collection": for each administration
 // a QuestionnaireResponse and one Observation per score it has (the total,
 // and each section score of INSPIRE), the total coded with the SNOMED CT
-// concept from `instruments` where one exists. Pretty-printed JSON.
+// concept from `instruments` where one exists. A corrected administration
+// is "amended" with meta.versionId its revision + 1; the voided versions in
+// the episode's history go out too, "entered-in-error" (so a system that
+// took them before learns it). Pretty-printed JSON.
 absl::StatusOr<std::string> EpisodeToBundle(
     const v1::Episode& episode,
     const std::vector<v1::InstrumentDefinition>& instruments);

@@ -186,6 +186,47 @@ TEST(FhirExportTest, AClientsEpisodesShareOneBundle) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A corrected administration is amended (its version in meta); a voided
+// version in the history goes out entered-in-error, with an id of its own
+// even where the session was entered anew; import leaves it out.
+TEST(FhirExportTest, CorrectedIsAmendedAndVoidedIsEnteredInError) {
+  v1::Episode episode = TestEpisode();
+  v1::Administration* ors = episode.mutable_administrations(0);
+  ors->set_revision(2);
+  ors->set_status(v1::RECORD_STATUS_AMENDED);
+  v1::Revision* voided = episode.add_history();
+  *voided->mutable_version() = *ors;  // The same session, entered before.
+  voided->mutable_version()->set_revision(0);
+  voided->mutable_version()->set_status(v1::RECORD_STATUS_ENTERED_IN_ERROR);
+  voided->set_change(v1::RECORD_STATUS_ENTERED_IN_ERROR);
+  voided->set_change_key("void-1");
+  v1::Revision* corrected = episode.add_history();
+  *corrected->mutable_version() = *ors;
+  corrected->set_change(v1::RECORD_STATUS_AMENDED);
+  auto json = EpisodeToBundle(episode, Instruments());
+  ASSERT_THAT(json, IsOk());
+  std::vector<google::protobuf::Struct> resources = Resources(*json);
+  // The ten current resources, then the voided ORS and its total.
+  ASSERT_EQ(resources.size(), 12u);
+  EXPECT_EQ(Text(resources[0], "status"), "amended");
+  EXPECT_EQ(Text(resources[0].fields().at("meta").struct_value(), "versionId"),
+            "3");
+  EXPECT_EQ(Text(resources[1], "status"), "amended");
+  EXPECT_EQ(Text(resources[2], "status"), "completed");
+  EXPECT_EQ(Text(resources[10], "resourceType"), "QuestionnaireResponse");
+  EXPECT_EQ(Text(resources[10], "status"), "entered-in-error");
+  EXPECT_EQ(Text(resources[11], "status"), "entered-in-error");
+  EXPECT_NE(Text(resources[10], "id"), Text(resources[0], "id"));
+  EXPECT_NE(Text(resources[11], "id"), Text(resources[1], "id"));
+
+  auto imported = ImportQuestionnaireResponses(*json, "tenant-b");
+  ASSERT_THAT(imported, IsOk());
+  EXPECT_EQ(imported->records.size(), 5u);
+  ASSERT_EQ(imported->errors.size(), 1u);
+  EXPECT_THAT(imported->errors[0].message,
+              HasSubstr("entered-in-error\": a voided rating is not imported"));
+}
+
 TEST(FhirImportTest, AnExportedEpisodeImportsBackToTheSameRatings) {
   const v1::Episode episode = TestEpisode();
   auto json = EpisodeToBundle(episode, Instruments());

@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+
 namespace tilbake::names {
 namespace {
 
@@ -74,6 +76,19 @@ std::string RelationName(v1::Rater::Relation relation) {
 
 std::optional<v1::Rater::Relation> RelationFromName(absl::string_view name) {
   return ValueOf(Relations(), name);
+}
+
+std::string AdministrationIdOf(const v1::Rating& rating) {
+  std::string series = "client";
+  if (rating.rater().kind() == v1::Rater::KIND_COLLATERAL) {
+    series =
+        absl::StrCat("collateral.", RelationName(rating.rater().relation()));
+    if (!rating.rater().rater_id().empty()) {
+      absl::StrAppend(&series, ".", rating.rater().rater_id());
+    }
+  }
+  return absl::StrCat(rating.session_number(), "/", rating.instrument_id(), "/",
+                      rating.client_id(), "/", series);
 }
 
 std::optional<v1::Rater> RaterFromName(absl::string_view name,

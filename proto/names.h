@@ -22,6 +22,10 @@ inline constexpr char kRelationNames[] =
 
 // "client", or a collateral's relation name with `rater_id`; nullopt for
 // any other name.
+// The server's administration id of `rating`: session/instrument/client/
+// series ("3/ors/c-17/client", "1/cors/c-4/collateral.parent.mor").
+std::string AdministrationIdOf(const v1::Rating& rating);
+
 std::optional<v1::Rater> RaterFromName(absl::string_view name,
                                        absl::string_view rater_id);
 

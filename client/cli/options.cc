@@ -96,6 +96,9 @@ void AddOptions(CLI::App& c, ImportParams& p) {
                "Streams sent at once (the server takes up to its "
                "--max_import_streams)")
       ->capture_default_str();
+  c.add_flag("--corrections", p.corrections,
+             "csv, fhir: correct a rating stored before with other values "
+             "(reason \"re-import from FILE\") instead of refusing it");
 }
 
 void AddOptions(CLI::App& c, EpisodeParams& p) {

@@ -39,6 +39,9 @@ struct ImportParams {
   std::string tenant;                     // csv, fhir.
   std::string org_unit, org_unit_prefix;  // csv.
   int streams = 4;
+  // csv, fhir: a record stored before with other values is corrected
+  // (reason "re-import from FILE") instead of refused as ALREADY_EXISTS.
+  bool corrections = false;
 };
 // The checks that need no file: format, and what the format needs.
 absl::Status Check(const ImportParams& p);

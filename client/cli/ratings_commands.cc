@@ -3,14 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
@@ -18,6 +22,9 @@
 #include "client/csv/text_encoding.h"
 #include "client/csv/vendor_csv.h"
 #include "client/fhir/fhir.h"
+#include "common/stable_key.h"
+#include "common/status_macros.h"
+#include "proto/names.h"
 
 namespace tilbake::cli {
 namespace {
@@ -41,17 +48,99 @@ absl::StatusOr<v1::ImportRatingsResponse> Stream(
   return response;
 }
 
+// --corrections: the records refused because their key stored other values
+// before (a vendor's file re-exported after a fix) are corrected, with
+// `reason`, under a key derived from the record, so a rerun replays the
+// same correction; then their rows are sent again (now replayed, or stored
+// where a row's other record is new). Their refusals in `response` are
+// replaced by the outcome. Returns how many were corrected.
+absl::StatusOr<int> CorrectChanged(
+    Client& client, int streams,
+    const std::vector<v1::ImportRatingsRequest>& records,
+    const std::string& reason, v1::ImportRatingsResponse& response) {
+  std::set<int64_t> changed;
+  for (const v1::ImportError& e : response.errors()) {
+    if (e.code() == static_cast<int>(absl::StatusCode::kAlreadyExists) &&
+        absl::StrContains(e.message(), "already used for a different rating")) {
+      changed.insert(e.record_number());
+    }
+  }
+  if (changed.empty()) return 0;
+  int corrected = 0;
+  std::vector<v1::ImportRatingsRequest> again;
+  std::map<int64_t, std::string> failed;  // A correction's own refusal.
+  for (const v1::ImportRatingsRequest& record : records) {
+    if (!changed.contains(record.record_number())) continue;
+    again.push_back(record);
+    const v1::Rating& rating = record.record().rating();
+    v1::CorrectRatingRequest request;
+    request.set_tenant_id(rating.tenant_id());
+    request.set_episode_id(rating.episode_id());
+    request.set_administration_id(names::AdministrationIdOf(rating));
+    *request.mutable_rating() = rating;
+    request.set_reason(reason);
+    request.set_idempotency_key(
+        StableKey("reimport", absl::StrCat(record.record().idempotency_key(),
+                                           "\n", rating.SerializeAsString())));
+    auto done = client.CorrectRating(request);
+    if (done.ok()) {
+      ++corrected;
+      continue;
+    }
+    // A row's record that did not change, or was never stored, is sent
+    // again below; anything else is this record's answer.
+    const absl::StatusCode code = done.status().code();
+    if (code != absl::StatusCode::kFailedPrecondition &&
+        code != absl::StatusCode::kNotFound) {
+      failed[record.record_number()] = absl::StrCat(
+          absl::StatusCodeToString(code), ": ", done.status().message());
+    }
+  }
+  ASSIGN_OR_RETURN(v1::ImportRatingsResponse resent,
+                   Stream(client, again, streams));
+  // The first answers for these records give way to the second.
+  auto* errors = response.mutable_errors();
+  const auto first_of_them = std::remove_if(
+      errors->begin(), errors->end(), [&](const v1::ImportError& e) {
+        return changed.contains(e.record_number());
+      });
+  response.set_rejected(response.rejected() -
+                        static_cast<int64_t>(errors->end() - first_of_them));
+  errors->erase(first_of_them, errors->end());
+  response.set_stored(response.stored() + resent.stored());
+  response.set_replayed(response.replayed() + resent.replayed());
+  response.set_rejected(response.rejected() + resent.rejected());
+  for (const v1::ImportError& e : resent.errors()) {
+    v1::ImportError* kept = response.add_errors();
+    *kept = e;
+    if (auto it = failed.find(e.record_number()); it != failed.end()) {
+      kept->set_message(
+          absl::StrCat(e.message(), " (correction: ", it->second, ")"));
+    }
+  }
+  return corrected;
+}
+
 // Sends `records`, then prints one tally of everything read: the entries
 // refused before sending (`refused`: number and reason, by line or
 // resource) count as received and rejected, merged in by number, so that
 // received = stored + already stored + rejected = what was read. `read`
 // says what was read ("4 rows", "6 resources").
-int SendAndReport(Client& client, const Output& out, int streams,
+int SendAndReport(Client& client, const Output& out, const ImportParams& p,
                   const std::vector<v1::ImportRatingsRequest>& records,
                   const std::vector<std::pair<int, std::string>>& refused,
                   const std::string& read) {
-  auto response = Stream(client, records, streams);
+  auto response = Stream(client, records, p.streams);
   if (!response.ok()) return out.Fail(response.status());
+  int corrected = 0;
+  if (p.corrections) {
+    const std::string file = std::filesystem::path(p.path).filename();
+    auto changed =
+        CorrectChanged(client, p.streams, records,
+                       absl::StrCat("re-import from ", file), *response);
+    if (!changed.ok()) return out.Fail(changed.status());
+    corrected = *changed;
+  }
   for (const auto& [number, message] : refused) {
     v1::ImportError* e = response->add_errors();
     e->set_record_number(number);
@@ -67,6 +156,10 @@ int SendAndReport(Client& client, const Output& out, int streams,
   response->set_received(response->received() + refused_count);
   response->set_rejected(response->rejected() + refused_count);
   if (!out.json()) {
+    if (p.corrections) {
+      std::cout << corrected << " corrected (stored before with other "
+                << "values); ";
+    }
     std::cout << read << ", " << refused.size()
               << " refused before sending; records: ";
   }
@@ -104,7 +197,7 @@ int Import(Client& client, const Output& out, const ImportParams& p) {
     for (const auto& error : converted->errors) {
       refused.emplace_back(error.line, error.message);
     }
-    return SendAndReport(client, out, p.streams, converted->records, refused,
+    return SendAndReport(client, out, p, converted->records, refused,
                          absl::StrCat(converted->rows, " rows"));
   }
   if (p.format == "fhir") {
@@ -114,7 +207,7 @@ int Import(Client& client, const Output& out, const ImportParams& p) {
     for (const auto& error : converted->errors) {
       refused.emplace_back(error.number, error.message);
     }
-    return SendAndReport(client, out, p.streams, converted->records, refused,
+    return SendAndReport(client, out, p, converted->records, refused,
                          absl::StrCat(converted->resources, " resources"));
   }
   auto records = ParseImportLines(*text);

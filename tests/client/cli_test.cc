@@ -220,6 +220,48 @@ TEST_F(CliTest, ImportsTheVendorCsvExampleAndIsSafeToRerun) {
 // A CSV saved as Latin-1 ("Team Sør" with ø as the byte 0xF8): refused
 // with its line and byte offset before anything is sent, and imported when
 // --encoding says what it is.
+// A vendor's file exported again after a fix: by default the changed row
+// is refused (ALREADY_EXISTS); with --corrections it becomes a correction
+// with the file in its reason, and its row's new SRS is stored. A rerun
+// changes nothing.
+TEST_F(CliTest, ReimportWithCorrectionsCorrectsWhatChanged) {
+  const std::string header =
+      "Service_Location,Provider_Email,Client_ID,Case_ID,Session_ID,"
+      "Session_Date,ORSQ1,ORSQ2,ORSQ3,ORSQ4,SRSQ1,SRSQ2,SRSQ3,SRSQ4\n";
+  const std::string first = dir_.Sub("export-1.csv");
+  std::ofstream(first)
+      << header
+      << "Team Vest,k@x.example,p-9,case-9,1,2026-04-01,0.5,0.8,1,1.2,,,,\n"
+         "Team Vest,k@x.example,p-9,case-9,2,2026-04-08,5,5,5,5,9,9,9,9\n";
+  const std::string fixed = dir_.Sub("export-2.csv");
+  std::ofstream(fixed)
+      << header
+      << "Team Vest,k@x.example,p-9,case-9,1,2026-04-01,0.8,1.2,1.5,1.8,9,9,"
+         "9,9\n"
+         "Team Vest,k@x.example,p-9,case-9,2,2026-04-08,5,5,5,5,9,9,9,9\n";
+  const std::string import =
+      absl::StrCat("import --format=csv --tenant=tenant-a ", Server(), " ");
+  ASSERT_EQ(Tilbake(import + first).exit_code, 0);
+  CliRun refused = Tilbake(import + fixed);
+  EXPECT_EQ(refused.exit_code, 3) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("already used for a different rating"));
+  CliRun corrected = Tilbake(import + "--corrections " + fixed);
+  EXPECT_EQ(corrected.exit_code, 0) << corrected.output;
+  EXPECT_THAT(corrected.output,
+              HasSubstr("1 corrected (stored before with other values); 2 "
+                        "rows, 0 refused before sending; records: received 4, "
+                        "stored 1, already stored 3, rejected 0"));
+  CliRun rerun = Tilbake(import + "--corrections " + fixed);
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
+  EXPECT_THAT(rerun.output, HasSubstr("0 corrected"));
+  EXPECT_THAT(rerun.output, HasSubstr("stored 0, already stored 4"));
+  CliRun history = Tilbake(absl::StrCat(
+      "episode ", Server(), " --tenant=tenant-a --episode=case-9 --history"));
+  EXPECT_THAT(history.output, HasSubstr("re-import from export-2.csv"));
+  EXPECT_THAT(history.output, HasSubstr("0.5 0.8 1.0 1.2"));
+  EXPECT_THAT(history.output, HasSubstr("0.8 1.2 1.5 1.8"));
+}
+
 TEST_F(CliTest, ImportRefusesAFileThatIsNotUtf8UnlessToldItsEncoding) {
   const std::string path = dir_.Sub("latin1.csv");
   std::ofstream(path)

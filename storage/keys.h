@@ -42,6 +42,10 @@ inline constexpr char kAuditFamily[] = "audit";
 // tenant \0 client \0 be64(time µs) be64(sequence) -> AuditRecord (a copy):
 //   one client's entries as one range, for a citizen's access request.
 inline constexpr char kAuditByClientFamily[] = "audit_by_client";
+// As `aggregates`: what retired episodes (deleted by the retention policy)
+//   had added to the cells, which keep it. The rebuild from raw records adds
+//   it back, so it still equals the cells.
+inline constexpr char kRetiredAggregatesFamily[] = "retired_aggregates";
 // tenant \0 request id -> ErasureRequestRecord
 inline constexpr char kErasureRequestsFamily[] = "erasure_requests";
 // The Administration key of the version \0 be64(changed at µs) change key

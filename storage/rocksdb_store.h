@@ -87,6 +87,9 @@ class RocksStore final : public Store {
   absl::Status Flush() override;
   absl::Status SyncWal() override;
   absl::Status CompactErased(const WriteSet& erasure) override;
+  absl::Status CompactTenant(absl::string_view tenant_id) override;
+  absl::StatusOr<int64_t> DeleteAuditBefore(absl::string_view tenant_id,
+                                            absl::Time before) override;
   absl::Status ReplaceAggregates(
       const std::map<std::string, analytics::Cells>& cells) override;
 
@@ -109,6 +112,9 @@ class RocksStore final : public Store {
                  int32_t to) const override;
   absl::StatusOr<analytics::Cells> ReadAllAggregates(
       absl::string_view tenant_id) const override;
+  absl::StatusOr<std::map<std::string, analytics::Cells>>
+  ReadRetiredAggregates() const override;
+  absl::StatusOr<std::vector<std::string>> ListAuditTenants() const override;
   absl::Status ScanEpisodes(
       absl::string_view tenant_id,
       const std::function<absl::Status(
@@ -185,6 +191,9 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* audit_by_client() const { return handles_[7]; }
   rocksdb::ColumnFamilyHandle* erasure_requests() const { return handles_[8]; }
   rocksdb::ColumnFamilyHandle* revisions() const { return handles_[9]; }
+  rocksdb::ColumnFamilyHandle* retired_aggregates() const {
+    return handles_[10];
+  }
 
   std::unique_ptr<rocksdb::DB> db_;
   // Known families first (KnownFamilies order), then any unknown ones.

@@ -35,7 +35,8 @@ const std::vector<std::string>& KnownFamilies() {
                                    keys::kAuditFamily,
                                    keys::kAuditByClientFamily,
                                    keys::kErasureRequestsFamily,
-                                   keys::kRevisionsFamily};
+                                   keys::kRevisionsFamily,
+                                   keys::kRetiredAggregatesFamily};
   return *families;
 }
 
@@ -333,7 +334,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   for (const std::string& name : families) {
     rocksdb::ColumnFamilyOptions family =
         FamilyOptions(block_cache, options.memtable_budget_bytes);
-    if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily) {
+    if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily ||
+        name == keys::kRetiredAggregatesFamily) {
       family.merge_operator = NewSumMergeOperator();
       // Hot cells (a busy team's month) collect a merge operand per rating;
       // without a bound every read folds them all and slows with history.

@@ -201,6 +201,39 @@ absl::StatusOr<analytics::Cells> RocksStore::ReadAllAggregates(
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> RocksStore::ListAuditTenants() const {
+  std::vector<std::string> tenants;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), audit()));
+  // Each tenant's entries are one range: read its first key, then seek past.
+  for (it->Seek(""); it->Valid();) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    tenants.emplace_back(key.substr(0, key.find('\0')));
+    it->Seek(keys::PrefixUpperBound(keys::AuditPrefix(tenants.back(), "")));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "listing access-log tenants"));
+  return tenants;
+}
+
+absl::StatusOr<std::map<std::string, analytics::Cells>>
+RocksStore::ReadRetiredAggregates() const {
+  std::map<std::string, analytics::Cells> out;
+  RETURN_IF_ERROR(ScanPrefix(
+      retired_aggregates(), "", "reading retired aggregates",
+      [&](absl::string_view key,
+          absl::string_view value) -> absl::StatusOr<Next> {
+        const absl::string_view tenant = key.substr(0, key.find('\0'));
+        analytics::CellKey cell;
+        std::optional<Sums> sums = DecodeSums(value);
+        if (!keys::DecodeAggregate(key, tenant, &cell) || !sums.has_value()) {
+          return absl::DataLossError("unreadable retired aggregate");
+        }
+        out[std::string(tenant)][cell] = *std::move(sums);
+        return Next::kContinue;
+      }));
+  return out;
+}
+
 absl::Status RocksStore::ScanEpisodes(
     absl::string_view tenant_id,
     const std::function<absl::Status(

@@ -78,6 +78,7 @@ void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
   rocksdb::WriteBatch batch;
   std::map<std::string, Sums> reference_sums;
   std::map<std::string, Sums> aggregate_sums;
+  std::map<std::string, Sums> retired_sums;
   std::vector<PendingWrite*> batched;
   for (PendingWrite* w : group) {
     const WriteSet& changes = *w->changes;
@@ -100,6 +101,10 @@ void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
           aggregate_sums[keys::Aggregate(changes.aggregates_tenant, key)],
           sums);
     }
+    for (const auto& [key, sums] : changes.retired_aggregates) {
+      analytics::AddInto(
+          retired_sums[keys::Aggregate(changes.aggregates_tenant, key)], sums);
+    }
     batched.push_back(w);
   }
   absl::Status status = absl::OkStatus();
@@ -112,6 +117,11 @@ void RocksStore::WriteGroup(const std::vector<PendingWrite*>& group,
     if (!status.ok()) break;
     status = FromRocks(batch.Merge(aggregates(), key, EncodeSums(sums)),
                        "batching aggregate delta");
+  }
+  for (const auto& [key, sums] : retired_sums) {
+    if (!status.ok()) break;
+    status = FromRocks(batch.Merge(retired_aggregates(), key, EncodeSums(sums)),
+                       "batching retired aggregate");
   }
   if (status.ok() && !batched.empty()) {
     rocksdb::WriteOptions options = write_options_;
@@ -222,6 +232,57 @@ absl::Status RocksStore::CompactErased(const WriteSet& erasure) {
         compact(idempotency(), keys::Idempotency(k.tenant_id, k.id)));
   }
   return absl::OkStatus();
+}
+
+absl::Status RocksStore::CompactTenant(absl::string_view tenant_id) {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  const std::string start = absl::StrCat(tenant_id, std::string(1, '\0'));
+  const std::string end = keys::PrefixUpperBound(start);
+  const rocksdb::Slice from(start), to(end);
+  for (rocksdb::ColumnFamilyHandle* family :
+       {episodes(), administrations(), revisions(), idempotency(), audit(),
+        audit_by_client()}) {
+    RETURN_IF_ERROR(FromRocks(db_->CompactRange(options, family, &from, &to),
+                              "compacting retired records"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RocksStore::DeleteAuditBefore(
+    absl::string_view tenant_id, absl::Time before) {
+  const std::string prefix = keys::AuditPrefix(tenant_id, "");
+  const std::string upper =
+      prefix + keys::AuditPosition(static_cast<uint64_t>(std::max<int64_t>(
+                                       0, absl::ToUnixMicros(before))),
+                                   0);
+  rocksdb::WriteBatch batch;
+  int64_t deleted = 0;
+  RETURN_IF_ERROR(ScanRange(
+      audit(), prefix, upper, "reading old access-log entries",
+      [&](absl::string_view key,
+          absl::string_view value) -> absl::StatusOr<Next> {
+        ASSIGN_OR_RETURN(domain::AuditEntry entry, codec::DecodeAudit(value));
+        const absl::string_view position = key.substr(prefix.size());
+        RETURN_IF_ERROR(FromRocks(batch.Delete(audit(), std::string(key)),
+                                  "batching access-log deletion"));
+        if (!entry.client_id.empty()) {
+          RETURN_IF_ERROR(FromRocks(
+              batch.Delete(
+                  audit_by_client(),
+                  absl::StrCat(keys::AuditPrefix(tenant_id, entry.client_id),
+                               position)),
+              "batching access-log deletion"));
+        }
+        ++deleted;
+        return Next::kContinue;
+      }));
+  if (deleted > 0) {
+    RETURN_IF_ERROR(
+        FromRocks(db_->Write(write_options_, &batch), "deleting old entries"));
+  }
+  return deleted;
 }
 
 absl::Status RocksStore::ReplaceAggregates(

@@ -119,6 +119,9 @@ struct WriteSet {
   // Last, so the positional initialisers above keep their meaning.
   std::vector<domain::Revision> revisions;
   std::vector<domain::Revision> deleted_revisions;
+  // Cells added to the retired ledger of `aggregates_tenant`: what an
+  // episode the retention policy deletes had added (its cells stay).
+  analytics::Cells retired_aggregates;
 };
 
 // The persistent store: a RocksDB database with one column family per record
@@ -185,6 +188,11 @@ class Store {
   virtual absl::StatusOr<analytics::Cells> ReadAllAggregates(
       absl::string_view tenant_id) const = 0;
 
+  // What retired episodes added to the cells, by tenant (see
+  // WriteSet::retired_aggregates).
+  virtual absl::StatusOr<std::map<std::string, analytics::Cells>>
+  ReadRetiredAggregates() const = 0;
+
   // Calls `visit` for every episode of `tenant_id` (every tenant, one after
   // the other, when empty) with its administrations; stops at the first
   // error it returns.
@@ -242,6 +250,19 @@ class Store {
   // gone from disk, not only hidden behind deletion markers. Only the files
   // overlapping those keys are rewritten (one per level at most for each).
   virtual absl::Status CompactErased(const WriteSet& erasure) = 0;
+
+  // Rewrites the files holding `tenant_id`'s records, access log included,
+  // so what a retention run deleted is gone from disk.
+  virtual absl::Status CompactTenant(absl::string_view tenant_id) = 0;
+
+  // The tenants with entries in the access log (one seek per tenant).
+  virtual absl::StatusOr<std::vector<std::string>> ListAuditTenants() const = 0;
+
+  // Deletes the access-log entries of `tenant_id` older than `before` (and
+  // their copies by client): the one deletion from the log, for the legal
+  // retention period. Returns how many entries went.
+  virtual absl::StatusOr<int64_t> DeleteAuditBefore(absl::string_view tenant_id,
+                                                    absl::Time before) = 0;
 
   // The layout of the stored aggregate cells (kAggregatesVersion for a new
   // database or after ReplaceAggregates; 1 when the database predates the

@@ -1,5 +1,6 @@
 #include "server/config/rule_set_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <utility>
@@ -207,6 +208,22 @@ absl::StatusOr<scoring::RuleSetRegistry> LoadRuleSets(
   }
   return scoring::RuleSetRegistry::Create(
       std::move(all), options.default_rule_set, std::move(tenants));
+}
+
+absl::StatusOr<std::map<std::string, int>> LoadRetentionYears(
+    const std::string& tenant_file) {
+  std::map<std::string, int> years;
+  if (tenant_file.empty()) return years;
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(tenant_file));
+  TenantRuleSetsFile file;
+  RETURN_IF_ERROR(ParseTextProto(tenant_file, text, &file));
+  for (const auto& tenant : file.tenant()) {
+    if (tenant.retain_ended_episodes_years() > 0) {
+      years[tenant.id()] = static_cast<int>(
+          std::min<uint32_t>(tenant.retain_ended_episodes_years(), 200));
+    }
+  }
+  return years;
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> LoadSmallCellThresholds(

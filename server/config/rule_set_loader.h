@@ -35,6 +35,10 @@ absl::StatusOr<scoring::RuleSetRegistry> LoadRuleSets(
 // Each tenant's small-cell threshold from the tenant file
 // (TenantRuleSetsFile.tenant.min_cell_clients), for the tenants that set
 // one; empty without a file.
+// The tenants with a retention policy: years after an episode's end.
+absl::StatusOr<std::map<std::string, int>> LoadRetentionYears(
+    const std::string& tenant_file);
+
 absl::StatusOr<std::map<std::string, int64_t>> LoadSmallCellThresholds(
     const std::string& tenant_file);
 

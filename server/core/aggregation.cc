@@ -189,6 +189,14 @@ absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
+  // What retired episodes added stays in the cells: add it back.
+  absl::StatusOr<std::map<std::string, analytics::Cells>> retired =
+      store.ReadRetiredAggregates();
+  if (!retired.ok()) return retired.status();
+  for (const auto& [tenant, cells] : *retired) {
+    analytics::Cells& into = out[tenant];
+    for (const auto& [key, sums] : cells) analytics::AddInto(into[key], sums);
+  }
   // Cells whose deltas cancelled out are not stored either.
   for (auto& [tenant, cells] : out) cells = NonZeroCells(std::move(cells));
   return out;

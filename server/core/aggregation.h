@@ -59,7 +59,8 @@ void SubtractCells(const analytics::Cells& subtrahend, analytics::Cells& cells);
 // stored cells are compared with.
 analytics::Cells NonZeroCells(analytics::Cells cells);
 
-// Every cell, per tenant, recomputed from the stored episodes and ratings.
+// Every cell, per tenant, recomputed from the stored episodes and ratings,
+// plus what retired episodes had added (the retention ledger).
 absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
     const storage::Store& store, const scoring::InstrumentCatalog& catalog,
     const scoring::RuleSetRegistry& rule_sets);

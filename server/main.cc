@@ -2,6 +2,7 @@
 // `tilbake-server restore …` and `tilbake-server token …` are offline
 // commands (server/tools/) that work on the server's files without serving.
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -90,6 +91,12 @@ ABSL_FLAG(int, grpc_memory_mb, 512,
 ABSL_FLAG(int, storage_check_seconds, 1,
           "How often storage health is checked (health NOT_SERVING while "
           "the disk refuses writes) and recovery retried.");
+ABSL_FLAG(int, retention_hours, 24,
+          "How often the retention policy runs (0: only on request, "
+          "tilbake retention); docs/security.md.");
+ABSL_FLAG(int, audit_retention_years, 0,
+          "Access-log entries older than this many years are deleted by the "
+          "retention run: set it to the legal period (0: kept for ever).");
 ABSL_FLAG(int, min_cell_clients, 5,
           "Trend figures from fewer clients than this are left out for "
           "every authenticated reader (a tenant may set its own in "
@@ -167,6 +174,10 @@ int main(int argc, char** argv) {
       absl::Seconds(absl::GetFlag(FLAGS_refusal_summary_seconds));
   options.storage_check_interval =
       absl::Seconds(absl::GetFlag(FLAGS_storage_check_seconds));
+  options.retention_interval =
+      absl::Hours(std::max(0, absl::GetFlag(FLAGS_retention_hours)));
+  options.audit_retention_years =
+      std::max(0, absl::GetFlag(FLAGS_audit_retention_years));
 
   auto server = tilbake::app::Server::Start(options);
   if (!server.ok()) {

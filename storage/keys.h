@@ -37,7 +37,8 @@ inline constexpr char kReferenceFamily[] = "trajectory_reference";
 inline constexpr char kAggregatesFamily[] = "aggregates";
 
 // tenant \0 be64(time µs) be64(sequence) -> AuditRecord: a tenant's access
-//   log in time order. Written only with Put of a new key (append-only).
+//   log in time order. Written only with Put of a new key (append-only);
+//   deleted only by the retention run, past the legal period.
 inline constexpr char kAuditFamily[] = "audit";
 // tenant \0 client \0 be64(time µs) be64(sequence) -> AuditRecord (a copy):
 //   one client's entries as one range, for a citizen's access request.

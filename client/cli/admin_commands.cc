@@ -1,5 +1,6 @@
 // The commands about the service and a tenant's duties: instruments,
-// rule-sets, health, backup, audit, erasure request|approve|reject|list.
+// rule-sets, health, backup, audit, erasure request|approve|reject|list,
+// retention.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -201,6 +202,27 @@ void AddAdminCommands(CLI::App& app, Run& chosen) {
   });
 
   AddErasureCommands(app, chosen, privacy);
+
+  auto retention = std::make_shared<std::pair<std::string, bool>>("", false);
+  c = app.add_subcommand(
+      "retention",
+      "Delete what the retention policy keeps no longer (admin); "
+      "--dry_run says what would go");
+  c->group(privacy);
+  c->add_option("--tenant", retention->first, "Tenant id");
+  c->add_flag("--dry_run,--dry-run", retention->second,
+              "Count only: nothing is deleted");
+  c->callback([&chosen, retention] {
+    chosen = [retention](Client& client, const Output& out) {
+      if (absl::Status s = Require("tenant", retention->first); !s.ok()) {
+        return out.Fail(s);
+      }
+      auto report = client.RunRetention(retention->first, retention->second);
+      if (!report.ok()) return out.Fail(report.status());
+      out.Print(*report, RenderRetention(*report));
+      return kExitSuccess;
+    };
+  });
 }
 
 }  // namespace tilbake::cli

@@ -446,6 +446,31 @@ std::string RenderEpisode(const v1::Episode& e, bool colour) {
   return out;
 }
 
+std::string RenderRetention(const v1::RetentionReport& r) {
+  std::string out = absl::StrCat(
+      "tenant ", r.tenant_id(),
+      r.dry_run() ? " (dry run, nothing deleted)" : "", ":\n  episodes: ");
+  if (r.has_episodes_ended_before()) {
+    absl::StrAppend(&out, r.dry_run() ? "would retire " : "retired ",
+                    r.episodes(), " ended before ",
+                    FormatDate(r.episodes_ended_before()), " (",
+                    r.administrations(), " administrations, ", r.revisions(),
+                    " revisions, ", r.idempotency_keys(),
+                    " keys); their trend figures stay\n");
+  } else {
+    absl::StrAppend(&out, "no retention policy for this tenant\n");
+  }
+  absl::StrAppend(&out, "  access log: ");
+  if (r.has_audit_before()) {
+    absl::StrAppend(&out, r.dry_run() ? "would delete " : "deleted ",
+                    r.audit_entries(), " entries before ",
+                    Utc(r.audit_before()), "\n");
+  } else {
+    absl::StrAppend(&out, "kept (no --audit_retention_years)\n");
+  }
+  return out;
+}
+
 std::string RenderRuleSets(const v1::ListRuleSetsResponse& response) {
   std::string out;
   for (const v1::RuleSetInfo& r : response.rule_sets()) {

@@ -47,6 +47,8 @@ size_t DisplayWidth(absl::string_view text);
 std::string RenderSubmit(const v1::SubmitRatingResponse& response,
                          bool colour = false);
 std::string RenderEpisode(const v1::Episode& episode, bool colour = false);
+// "would retire" / "retired": the counts and the cutoffs.
+std::string RenderRetention(const v1::RetentionReport& report);
 std::string RenderRuleSets(const v1::ListRuleSetsResponse& response);
 // One line per group and bucket; with `split`, the intake-below and
 // intake-above figures on lines of their own.

@@ -451,6 +451,19 @@ absl::StatusOr<v1::ErasureRequest> Client::RequestErasure(
   return response;
 }
 
+absl::StatusOr<v1::RetentionReport> Client::RunRetention(
+    const std::string& tenant_id, bool dry_run) {
+  if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");
+  v1::RunRetentionRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_dry_run(dry_run);
+  v1::RetentionReport response;
+  RETURN_IF_ERROR(CallOnce([&](grpc::ClientContext* context) {
+    return admin_->RunRetention(context, request, &response);
+  }));
+  return response;
+}
+
 absl::StatusOr<v1::ErasureRequest> Client::DecideErasure(
     const std::string& tenant_id, const std::string& request_id, bool approve) {
   if (admin_ == nullptr) return absl::FailedPreconditionError("no admin stub");

@@ -89,6 +89,9 @@ class Client {
       bool approve);
   absl::StatusOr<std::vector<v1::ErasureRequest>> ListErasureRequests(
       const std::string& tenant_id);
+  // The retention policy now (one attempt: a run deletes).
+  absl::StatusOr<v1::RetentionReport> RunRetention(const std::string& tenant_id,
+                                                   bool dry_run);
 
   // Every row of a trend query (read from the server's stream).
   absl::StatusOr<std::vector<v1::TrendRow>> QueryTrends(

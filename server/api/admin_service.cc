@@ -25,8 +25,43 @@ grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
 }  // namespace
 
 AdminService::AdminService(storage::Store* store, core::PrivacyService* privacy,
-                           AdminOptions options)
-    : store_(store), privacy_(privacy), options_(std::move(options)) {}
+                           AdminOptions options,
+                           core::RetentionService* retention)
+    : store_(store),
+      privacy_(privacy),
+      retention_(retention),
+      options_(std::move(options)) {}
+
+grpc::ServerUnaryReactor* AdminService::RunRetention(
+    grpc::CallbackServerContext* context,
+    const v1::RunRetentionRequest* request, v1::RetentionReport* response) {
+  return Run(
+      context, options_.gate, auth::Rpc::kRunRetention,
+      {.tenant_id = request->tenant_id()},
+      [&](const domain::Actor& actor) -> absl::Status {
+        if (retention_ == nullptr) {
+          return absl::UnimplementedError("retention is not served here");
+        }
+        ASSIGN_OR_RETURN(
+            core::RetentionReport report,
+            retention_->Run(actor, request->tenant_id(), request->dry_run()));
+        response->set_tenant_id(report.tenant_id);
+        response->set_dry_run(report.dry_run);
+        if (report.episodes_ended_before.has_value()) {
+          *response->mutable_episodes_ended_before() =
+              ToProto(*report.episodes_ended_before);
+        }
+        if (report.audit_before.has_value()) {
+          *response->mutable_audit_before() = ToTimestamp(*report.audit_before);
+        }
+        response->set_episodes(report.episodes);
+        response->set_administrations(report.administrations);
+        response->set_revisions(report.revisions);
+        response->set_idempotency_keys(report.idempotency_keys);
+        response->set_audit_entries(report.audit_entries);
+        return absl::OkStatus();
+      });
+}
 
 grpc::ServerUnaryReactor* AdminService::CreateBackup(
     grpc::CallbackServerContext* context,

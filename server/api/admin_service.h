@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/api/access.h"
 #include "server/core/privacy_service.h"
+#include "server/core/retention_service.h"
 #include "storage/store.h"
 #include "tilbake/v1/admin.grpc.pb.h"
 
@@ -22,8 +23,10 @@ struct AdminOptions {
 // `privacy` must outlive it. One backup at a time.
 class AdminService final : public v1::Admin::CallbackService {
  public:
+  // `retention` null: RunRetention is UNIMPLEMENTED.
   AdminService(storage::Store* store, core::PrivacyService* privacy,
-               AdminOptions options);
+               AdminOptions options,
+               core::RetentionService* retention = nullptr);
 
   grpc::ServerUnaryReactor* CreateBackup(
       grpc::CallbackServerContext* context,
@@ -55,9 +58,15 @@ class AdminService final : public v1::Admin::CallbackService {
       const v1::ListErasureRequestsRequest* request,
       v1::ListErasureRequestsResponse* response) override;
 
+  grpc::ServerUnaryReactor* RunRetention(
+      grpc::CallbackServerContext* context,
+      const v1::RunRetentionRequest* request,
+      v1::RetentionReport* response) override;
+
  private:
   storage::Store* store_;
   core::PrivacyService* privacy_;
+  core::RetentionService* retention_;
   const AdminOptions options_;
   absl::Mutex backup_mu_;  // BackupEngine: one writer per backup directory.
 };

@@ -30,9 +30,11 @@
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
 #include "server/core/aggregation.h"
+#include "server/core/correction_service.h"
 #include "server/core/episode_records.h"
 #include "server/core/privacy_service.h"
 #include "server/core/rating_service.h"
+#include "server/core/retention_service.h"
 #include "server/core/trends.h"
 #include "server/metrics/service_metrics.h"
 #include "tilbake/v1/admin.pb.h"
@@ -160,9 +162,38 @@ struct Server::State {
   int port = 0;
   int metrics_port = 0;
   std::thread storage_watcher;
+  std::unique_ptr<core::RetentionService> retention;
+  std::thread retention_runner;  // Not started when retention_interval is 0.
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
 };
+
+void Server::RunRetention(State& state, absl::Duration interval) {
+  const domain::Actor scheduler{"retention", "system", "*", "", "scheduled"};
+  while (true) {
+    {
+      absl::MutexLock lock(&state.mu);
+      state.mu.AwaitWithTimeout(absl::Condition(&state.shut_down), interval);
+      if (state.shut_down) return;
+    }
+    absl::StatusOr<std::vector<core::RetentionReport>> reports =
+        state.retention->RunAll(scheduler, /*dry_run=*/false);
+    if (!reports.ok()) {
+      LogEvent(LogLevel::kError, "retention_failed",
+               {{"error", std::string(reports.status().message())}});
+      continue;
+    }
+    int64_t episodes = 0, entries = 0;
+    for (const core::RetentionReport& r : *reports) {
+      episodes += r.episodes;
+      entries += r.audit_entries;
+    }
+    LogEvent(LogLevel::kInfo, "retention_done",
+             {{"tenants", absl::StrCat(reports->size())},
+              {"episodes_retired", absl::StrCat(episodes)},
+              {"audit_entries_deleted", absl::StrCat(entries)}});
+  }
+}
 
 void Server::WatchStorage(State& state, absl::Duration interval) {
   bool serving = true;
@@ -305,6 +336,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
               options.max_import_streams_per_principal},
       state->metrics.get());
   state->privacy = std::make_unique<core::PrivacyService>(state->records.get());
+  ASSIGN_OR_RETURN(auto retention_years,
+                   config::LoadRetentionYears(options.tenant_rule_sets));
+  state->retention = std::make_unique<core::RetentionService>(
+      state->records.get(),
+      core::RetentionPolicy{.ended_episode_years = std::move(retention_years),
+                            .audit_years = options.audit_retention_years});
   state->corrections =
       std::make_unique<core::CorrectionService>(state->records.get());
   state->refusals = std::make_unique<api::RefusalSummary>(
@@ -321,7 +358,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       api::SmallCells{options.min_cell_clients, std::move(small_cells)});
   state->admin = std::make_unique<api::AdminService>(
       state->store.get(), state->privacy.get(),
-      api::AdminOptions{options.backup_dir, options.backups_to_keep, gate});
+      api::AdminOptions{options.backup_dir, options.backups_to_keep, gate},
+      state->retention.get());
   state->workers = std::make_unique<WorkerPool>(options.worker_threads);
   state->idle_streams = std::make_unique<api::IdleStreams>(options.import_idle);
   state->feedback = std::make_unique<api::FeedbackService>(
@@ -364,6 +402,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       std::thread([&state = *state, interval = options.storage_check_interval] {
         WatchStorage(state, interval);
       });
+  if (options.retention_interval > absl::ZeroDuration()) {
+    state->retention_runner =
+        std::thread([&state = *state, interval = options.retention_interval] {
+          RunRetention(state, interval);
+        });
+  }
   LogEvent(
       LogLevel::kInfo, "server_started",
       {{"listen", options.listen},
@@ -402,6 +446,9 @@ void Server::Shutdown(absl::Duration deadline) {
   }
   LogEvent(LogLevel::kInfo, "server_stopping");
   state_->storage_watcher.join();  // Saw shut_down; never flips health again.
+  // Waits for a run in progress (each write is whole; it stops at the next
+  // wait).
+  if (state_->retention_runner.joinable()) state_->retention_runner.join();
   state_->server->GetHealthCheckService()->SetServingStatus(false);
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
   state_->server->Wait();

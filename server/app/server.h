@@ -79,6 +79,11 @@ struct ServerOptions {
   // How often storage health is checked and, while the disk refuses
   // writes, recovery retried (health is NOT_SERVING meanwhile).
   absl::Duration storage_check_interval = absl::Seconds(1);
+  // Retention (docs/security.md): how often the policy runs (zero: only on
+  // request, RunRetention), and how long the access log is kept (0 years:
+  // for ever). The episode policy is per tenant, in tenant_rule_sets.
+  absl::Duration retention_interval = absl::Hours(24);
+  int audit_retention_years = 0;
   // RocksDB's file system; null = the real one (tests inject faults).
   rocksdb::Env* storage_env = nullptr;
   // "Now", for recorded_at and date checks; tests inject a fixed clock.
@@ -113,6 +118,8 @@ class Server {
   static absl::Status RebuildAggregatesNow(State& state);
   // Keeps health in step with storage until shutdown (its own thread).
   static void WatchStorage(State& state, absl::Duration interval);
+  // Runs the retention policy every `interval` until shutdown.
+  static void RunRetention(State& state, absl::Duration interval);
   std::unique_ptr<State> state_;
 };
 

@@ -30,11 +30,11 @@ bool RoleMayCall(Role role, Rpc rpc) {
     case Role::kQuality:
       return any_of({Rpc::kQueryTrends, Rpc::kGetQualityReport});
     case Role::kAdmin:
-      return any_of({Rpc::kQueryTrends, Rpc::kGetQualityReport,
-                     Rpc::kCreateBackup, Rpc::kQueryAuditLog,
-                     Rpc::kExportClient, Rpc::kRequestErasure,
-                     Rpc::kDecideErasure, Rpc::kListErasureRequests,
-                     Rpc::kGetEpisode, Rpc::kCorrectRating, Rpc::kVoidRating});
+      return any_of(
+          {Rpc::kQueryTrends, Rpc::kGetQualityReport, Rpc::kCreateBackup,
+           Rpc::kQueryAuditLog, Rpc::kExportClient, Rpc::kRequestErasure,
+           Rpc::kDecideErasure, Rpc::kListErasureRequests, Rpc::kGetEpisode,
+           Rpc::kCorrectRating, Rpc::kVoidRating, Rpc::kRunRetention});
   }
   return false;
 }
@@ -85,6 +85,8 @@ const char* RpcName(Rpc rpc) {
       return "CorrectRating";
     case Rpc::kVoidRating:
       return "VoidRating";
+    case Rpc::kRunRetention:
+      return "RunRetention";
   }
   return "unknown";
 }

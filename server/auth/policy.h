@@ -28,6 +28,7 @@ enum class Rpc {
   kListEpisodes,
   kCorrectRating,
   kVoidRating,
+  kRunRetention,
 };
 
 const char* RpcName(Rpc rpc);
@@ -59,8 +60,8 @@ struct Access {
 //                per clinician only with clinician_figures)
 //   admin        QueryTrends, GetQualityReport, QueryAuditLog, ExportClient,
 //                RequestErasure, DecideErasure, ListErasureRequests,
-//                GetEpisode, CorrectRating, VoidRating (their tenant;
-//                tenant "*": any); CreateBackup with tenant "*"
+//                GetEpisode, CorrectRating, VoidRating, RunRetention (their
+//                tenant; tenant "*": any); CreateBackup with tenant "*"
 //   everyone     ListInstruments, ListRuleSets, WhoAmI
 absl::Status Authorize(const Principal& principal, Rpc rpc,
                        const Access& access);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,17 @@ class RetentionService {
   const RetentionPolicy& policy() const { return policy_; }
 
  private:
+  // Run's work, logged by it when refused.
+  absl::StatusOr<RetentionReport> RunLogged(const domain::Actor& actor,
+                                            absl::string_view tenant_id,
+                                            bool dry_run);
+  // The episodes ended before report.episodes_ended_before; counts into
+  // `report` (deleted unless report.dry_run).
+  absl::Status RetireEpisodes(const domain::Actor& actor,
+                              RetentionReport& report);
+  // The access-log entries before report.audit_before, likewise.
+  absl::Status TrimAuditLog(RetentionReport& report);
+
   EpisodeRecords* records_;
   RetentionPolicy policy_;
 };

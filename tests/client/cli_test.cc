@@ -479,6 +479,64 @@ TEST_F(CliTest, CorrectVoidAndTheHistory) {
                                       " 3/ors/c-17/client was voided"));
 }
 
+// The retention policy from the tenants file, run on request: a dry run
+// counts, the run deletes the episode that ended more than 5 years before
+// "today" (2026-06-01), the recent one stays.
+TEST(CliRetentionTest, ADryRunCountsAndTheRunRetires) {
+  testing::TempDir dir;
+  const std::string tenants = dir.Sub("tenants.textpb");
+  std::ofstream(tenants)
+      << "tenant { id: \"tenant-a\" retain_ended_episodes_years: 5 }\n";
+  testing::TestServer server([&](app::ServerOptions& o) {
+    o.tenant_rule_sets = tenants;
+    o.audit_retention_years = 3;
+    o.retention_interval = absl::ZeroDuration();
+  });
+  const std::string at =
+      absl::StrCat("--server=", server.address(), " --attempts=1");
+  auto submit = [&](const std::string& episode, int session,
+                    const std::string& date) {
+    return Tilbake(absl::StrCat(
+        "submit ", at, " --tenant=tenant-a --episode=", episode, " --client=c-",
+        episode,
+        " --clinician=k-4 --org_unit=psyk/nord --instrument=ors --session=",
+        session, " --date=", date, " --items=5,5,5,5"));
+  };
+  ASSERT_EQ(submit("old", 1, "2019-03-04").exit_code, 0);
+  ASSERT_EQ(submit("old", 2, "2019-04-01").exit_code, 0);
+  ASSERT_EQ(submit("new", 1, "2026-01-05").exit_code, 0);
+  ASSERT_EQ(Tilbake(absl::StrCat("close-episode ", at,
+                                 " --tenant=tenant-a --episode=old "
+                                 "--ending=planned --end_date=2019-05-01"))
+                .exit_code,
+            0);
+  CliRun dry =
+      Tilbake(absl::StrCat("retention ", at, " --tenant=tenant-a --dry-run"));
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_THAT(dry.output, HasSubstr("(dry run, nothing deleted)"));
+  EXPECT_THAT(dry.output, HasSubstr("would retire 1 ended before 2021-06-01 (2 "
+                                    "administrations, 0 revisions, 2 keys)"));
+  EXPECT_THAT(dry.output, HasSubstr("would delete 0 entries before "
+                                    "2023-06-01T00:00:00Z"));
+  EXPECT_EQ(
+      Tilbake(absl::StrCat("episode ", at, " --tenant=tenant-a --episode=old"))
+          .exit_code,
+      0);
+  CliRun run = Tilbake(absl::StrCat("retention ", at, " --tenant=tenant-a"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("retired 1 ended before 2021-06-01"));
+  CliRun gone =
+      Tilbake(absl::StrCat("episode ", at, " --tenant=tenant-a --episode=old"));
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_THAT(gone.output, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(
+      Tilbake(absl::StrCat("episode ", at, " --tenant=tenant-a --episode=new"))
+          .exit_code,
+      0);
+  CliRun log = Tilbake(absl::StrCat("audit ", at, " --tenant=tenant-a"));
+  EXPECT_THAT(log.output, HasSubstr("Retention"));
+}
+
 TEST_F(CliTest, EpisodeShowsCategoriesZonesAlertsAndOutcome) {
   ASSERT_EQ(Tilbake(SubmitArgs(1, "--items=5,5,5,5", "cli-1")).exit_code, 0);
   ASSERT_EQ(

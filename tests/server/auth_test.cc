@@ -199,31 +199,32 @@ TEST(PolicyTest, EachRoleAgainstEachRpc) {
       Rpc::kQueryTrends,   Rpc::kGetQualityReport,    Rpc::kCreateBackup,
       Rpc::kQueryAuditLog, Rpc::kExportClient,        Rpc::kRequestErasure,
       Rpc::kDecideErasure, Rpc::kListErasureRequests, Rpc::kWhoAmI,
-      Rpc::kListEpisodes,  Rpc::kCorrectRating,       Rpc::kVoidRating};
+      Rpc::kListEpisodes,  Rpc::kCorrectRating,       Rpc::kVoidRating,
+      Rpc::kRunRetention};
   struct Row {
     Role role;
     std::string allowed;  // One letter per rpc above: y or n.
   };
   // Submit Import Get Close ListI ListR Trends Report Backup | Audit Export
   // RequestErasure DecideErasure ListErasure WhoAmI ListEpisodes | Correct
-  // Void
+  // Void RunRetention
   const std::vector<Row> rows = {
       {Role::kClinician,
        "ynyyyynnn"
        "nnnnnyy"
-       "yy"},
+       "yyn"},
       {Role::kIntegration,
        "yyyyyynnn"
        "nnnnnyy"
-       "nn"},
+       "nnn"},
       {Role::kQuality,
        "nnnnyyyyn"
        "nnnnnyn"
-       "nn"},
+       "nnn"},
       {Role::kAdmin,
        "nnynyyyyy"
        "yyyyyyn"
-       "yy"},
+       "yyy"},
   };
   for (const Row& row : rows) {
     Principal p{"someone", row.role == Role::kAdmin ? "*" : "oslo", row.role,

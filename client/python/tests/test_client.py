@@ -256,6 +256,12 @@ class ClientTest(unittest.TestCase):
                          grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("reason: required", str(refused.exception))
 
+    def test_a_dry_run_of_retention_says_there_is_no_policy(self):
+        report = self.client.run_retention("tenant-a", dry_run=True)
+        self.assertTrue(report.dry_run)
+        self.assertFalse(report.HasField("episodes_ended_before"))
+        self.assertEqual(report.episodes, 0)
+
     def test_instruments_and_health(self):
         ids = {d.id for d in self.client.list_instruments("fit")}
         self.assertTrue({"ors", "srs", "cors", "csrs"} <= ids)

@@ -399,6 +399,15 @@ class Client:
                                    tenant_id=tenant, client_id=client,
                                    reason=reason))
 
+    def run_retention(self, tenant: str, *, dry_run: bool = False
+                      ) -> admin_pb2.RetentionReport:
+        """The tenant's retention policy now (admin): episodes ended longer
+        ago than it keeps them, and old access-log entries, are deleted;
+        their trend figures stay. With `dry_run` only the counts."""
+        return self._call_once(self.admin_stub.RunRetention,
+                               admin_pb2.RunRetentionRequest(
+                                   tenant_id=tenant, dry_run=dry_run))
+
     def decide_erasure(self, tenant: str, request_id: str, approve: bool
                        ) -> admin_pb2.ErasureRequest:
         return self._call_once(self.admin_stub.DecideErasure,

@@ -46,6 +46,25 @@ absl::Status ParsePeriod(const std::string& tenant, const std::string& from,
   return absl::OkStatus();
 }
 
+// Sets `r`'s answers from --items, --total or --skipped (the first given).
+absl::Status SetAnswers(const std::string& items, const std::string& total,
+                        bool skipped, const std::string& skip_reason,
+                        v1::Rating* r) {
+  if (!items.empty()) {
+    ASSIGN_OR_RETURN(*r->mutable_items(), ParseItems(items));
+  } else if (!total.empty()) {
+    double value = 0;
+    if (!absl::SimpleAtod(total, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--total: \"", total, "\" is not a number"));
+    }
+    r->mutable_total_only()->set_total(value);
+  } else if (skipped) {
+    r->mutable_skipped()->set_reason(skip_reason);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::SubmitRatingRequest> ToRequest(const SubmitParams& p) {
@@ -76,18 +95,7 @@ absl::StatusOr<v1::SubmitRatingRequest> ToRequest(const SubmitParams& p) {
     return absl::InvalidArgumentError(
         "--items, --total or --skipped: give exactly one");
   }
-  if (!p.items.empty()) {
-    ASSIGN_OR_RETURN(*r->mutable_items(), ParseItems(p.items));
-  } else if (!p.total.empty()) {
-    double value = 0;
-    if (!absl::SimpleAtod(p.total, &value)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--total: \"", p.total, "\" is not a number"));
-    }
-    r->mutable_total_only()->set_total(value);
-  } else {
-    r->mutable_skipped()->set_reason(p.skip_reason);
-  }
+  RETURN_IF_ERROR(SetAnswers(p.items, p.total, p.skipped, p.skip_reason, r));
   return request;
 }
 
@@ -133,18 +141,7 @@ absl::StatusOr<v1::CorrectRatingRequest> ToCorrection(
     return absl::InvalidArgumentError(
         "--items, --total or --skipped: give at most one");
   }
-  if (!p.items.empty()) {
-    ASSIGN_OR_RETURN(*r->mutable_items(), ParseItems(p.items));
-  } else if (!p.total.empty()) {
-    double value = 0;
-    if (!absl::SimpleAtod(p.total, &value)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--total: \"", p.total, "\" is not a number"));
-    }
-    r->mutable_total_only()->set_total(value);
-  } else if (p.skipped) {
-    r->mutable_skipped()->set_reason(p.skip_reason);
-  }
+  RETURN_IF_ERROR(SetAnswers(p.items, p.total, p.skipped, p.skip_reason, r));
   if (!p.date.empty()) {
     ASSIGN_OR_RETURN(*r->mutable_session_date(), ParseDate("date", p.date));
   }

@@ -435,6 +435,27 @@ absl::Status SubmitOne(core::RatingService& core, const domain::Actor& actor,
   return absl::OkStatus();
 }
 
+namespace {
+
+// A correction's or a void's request, as the core and the policy see it.
+template <typename Request>
+core::ChangeRequest ChangeOf(const Request& r) {
+  return {r.tenant_id(), r.episode_id(), r.administration_id(), r.reason(),
+          r.idempotency_key()};
+}
+template <typename Request>
+auth::Access AccessOfChange(const Request& r) {
+  return {.tenant_id = r.tenant_id(),
+          .episode_id = r.episode_id(),
+          .client_id = domain::ClientOfAdministrationId(r.administration_id())};
+}
+absl::Status CorrectionsServed(const core::CorrectionService* corrections) {
+  if (corrections != nullptr) return absl::OkStatus();
+  return absl::UnimplementedError("corrections are not served here");
+}
+
+}  // namespace
+
 FeedbackService::FeedbackService(core::RatingService* core,
                                  FeedbackLimits limits,
                                  core::CorrectionService* corrections)
@@ -500,23 +521,13 @@ grpc::ServerUnaryReactor* FeedbackService::CorrectRating(
     const v1::CorrectRatingRequest* request,
     v1::CorrectRatingResponse* response) {
   return RunAdmitted(
-      context, limits_, auth::Rpc::kCorrectRating,
-      {.tenant_id = request->tenant_id(),
-       .episode_id = request->episode_id(),
-       .client_id =
-           domain::ClientOfAdministrationId(request->administration_id())},
+      context, limits_, auth::Rpc::kCorrectRating, AccessOfChange(*request),
       [this, request, response](const domain::Actor& actor) -> absl::Status {
-        if (corrections_ == nullptr) {
-          return absl::UnimplementedError("corrections are not served here");
-        }
+        RETURN_IF_ERROR(CorrectionsServed(corrections_));
         ASSIGN_OR_RETURN(domain::Rating rating, FromProto(request->rating()));
         ASSIGN_OR_RETURN(core::ChangeResult changed,
-                         corrections_->Correct(
-                             actor,
-                             {request->tenant_id(), request->episode_id(),
-                              request->administration_id(), request->reason(),
-                              request->idempotency_key()},
-                             std::move(rating)));
+                         corrections_->Correct(actor, ChangeOf(*request),
+                                               std::move(rating)));
         *response->mutable_episode() = ToProto(changed.view);
         response->set_administration_id(changed.administration_id);
         response->set_replayed(changed.replayed);
@@ -528,21 +539,11 @@ grpc::ServerUnaryReactor* FeedbackService::VoidRating(
     grpc::CallbackServerContext* context, const v1::VoidRatingRequest* request,
     v1::VoidRatingResponse* response) {
   return RunAdmitted(
-      context, limits_, auth::Rpc::kVoidRating,
-      {.tenant_id = request->tenant_id(),
-       .episode_id = request->episode_id(),
-       .client_id =
-           domain::ClientOfAdministrationId(request->administration_id())},
+      context, limits_, auth::Rpc::kVoidRating, AccessOfChange(*request),
       [this, request, response](const domain::Actor& actor) -> absl::Status {
-        if (corrections_ == nullptr) {
-          return absl::UnimplementedError("corrections are not served here");
-        }
-        ASSIGN_OR_RETURN(
-            core::ChangeResult changed,
-            corrections_->Void(actor,
-                               {request->tenant_id(), request->episode_id(),
-                                request->administration_id(), request->reason(),
-                                request->idempotency_key()}));
+        RETURN_IF_ERROR(CorrectionsServed(corrections_));
+        ASSIGN_OR_RETURN(core::ChangeResult changed,
+                         corrections_->Void(actor, ChangeOf(*request)));
         *response->mutable_episode() = ToProto(changed.view);
         response->set_replayed(changed.replayed);
         return absl::OkStatus();

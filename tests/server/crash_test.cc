@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -73,6 +74,18 @@ class Target {
   absl::Mutex mu_;
   std::shared_ptr<client::Client> client_ ABSL_GUARDED_BY(mu_);
 };
+
+// Calls `call` (the same request, the same key) until it succeeds, at most
+// 600 times 50 ms apart; counts the failed attempts. False if it never did.
+bool UntilAcknowledged(const std::function<bool()>& call,
+                       std::atomic<int>& failed_attempts) {
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    if (call()) return true;
+    ++failed_attempts;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
+}
 
 // Kills `server` with SIGKILL, starts the `n`th replacement on the same
 // data (its log in server-<n>.log), checks that it reports the unclean
@@ -175,16 +188,9 @@ TEST(CrashTest, AcknowledgedRatingsSurviveKillNineExactlyOnce) {
         for (int s = 1; s <= kSessions; ++s) {
           for (bool srs : {false, true}) {
             const v1::SubmitRatingRequest request = Planned(w, e, s, srs);
-            // Retry the same key until acknowledged (bounded).
-            bool done = false;
-            for (int attempt = 0; attempt < 600 && !done; ++attempt) {
-              done = target.Get()->SubmitRating(request).ok();
-              if (!done) {
-                ++failed_attempts;
-                absl::SleepFor(absl::Milliseconds(50));
-              }
-            }
-            if (!done) {
+            if (!UntilAcknowledged(
+                    [&] { return target.Get()->SubmitRating(request).ok(); },
+                    failed_attempts)) {
               gave_up = true;
               return;
             }
@@ -361,15 +367,9 @@ TEST(CrashTest, CorrectionsCutByKillNineAreOldOrNewNeverAMix) {
             request.set_reason(absl::StrCat("round ", round));
             request.set_idempotency_key(
                 absl::StrCat(id, "-s", s, "-fix", round));
-            bool done = false;
-            for (int attempt = 0; attempt < 600 && !done; ++attempt) {
-              done = target.Get()->CorrectRating(request).ok();
-              if (!done) {
-                ++failed_attempts;
-                absl::SleepFor(absl::Milliseconds(50));
-              }
-            }
-            if (!done) {
+            if (!UntilAcknowledged(
+                    [&] { return target.Get()->CorrectRating(request).ok(); },
+                    failed_attempts)) {
               gave_up = true;
               return;
             }

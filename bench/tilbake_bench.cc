@@ -533,6 +533,7 @@ absl::StatusOr<std::vector<Result>> RunService() {
     // Read back the full 20-session episodes written at 8 in flight.
     auto client = Client::Connect({.target = target});
     std::vector<v1::GetEpisodeRequest> reads;
+    std::vector<v1::Episode> full;  // The episodes read, for corrections.
     for (int w = 0; w < 8; ++w) {
       for (int e = 0; e * 8 * kSessionsPerEpisode < requests; ++e) {
         const std::string id = absl::StrCat(mode, "8-", w, "-", e);
@@ -542,6 +543,7 @@ absl::StatusOr<std::vector<Result>> RunService() {
           v1::GetEpisodeRequest& read = reads.emplace_back();
           read.set_tenant_id("bench");
           read.set_episode_id(id);
+          full.push_back(*std::move(episode));
         }
       }
     }
@@ -567,6 +569,48 @@ absl::StatusOr<std::vector<Result>> RunService() {
       get.limit = "null gRPC";
       get.ratio = get.per_second() / null_unary[in_flight].per_second();
       results.push_back(get);
+    }
+    if (synced) {
+      // Corrections of those episodes' forms (first item changed), each
+      // administration once per run, spread over the episodes; the same
+      // durable write path as a submission plus the episode's figures
+      // out and in.
+      for (int in_flight : {1, 8}) {
+        std::vector<v1::CorrectRatingRequest> fixes;
+        for (int s = 0; s < kSessionsPerEpisode &&
+                        fixes.size() < static_cast<size_t>(requests);
+             ++s) {
+          for (const v1::Episode& e : full) {
+            const v1::Administration& a = e.administrations(s);
+            v1::CorrectRatingRequest& fix = fixes.emplace_back();
+            fix.set_tenant_id("bench");
+            fix.set_episode_id(e.episode_id());
+            fix.set_administration_id(a.administration_id());
+            *fix.mutable_rating() = a.rating();
+            fix.mutable_rating()->mutable_items()->mutable_items(0)->set_value(
+                in_flight == 1 ? 1.0 : 2.0);
+            fix.set_reason("bench");
+            fix.set_idempotency_key(
+                absl::StrCat("fix-", in_flight, "-", e.episode_id(), "-", s));
+          }
+        }
+        Result fixed = Measure(
+            "CorrectRating (20-session episode), fsync", in_flight,
+            static_cast<int>(std::min<size_t>(fixes.size(), requests)),
+            server.pid(),
+            Unary<v1::CorrectRatingRequest, v1::CorrectRatingResponse>(
+                [&](int index, grpc::ClientContext* context,
+                    const v1::CorrectRatingRequest* req,
+                    v1::CorrectRatingResponse* resp,
+                    std::function<void(grpc::Status)> done) {
+                  stubs[index % stubs.size()]->async()->CorrectRating(
+                      context, req, resp, std::move(done));
+                },
+                [&](int index) { return &fixes[index % fixes.size()]; }));
+        fixed.limit = "null gRPC";
+        fixed.ratio = fixed.per_second() / null_unary[in_flight].per_second();
+        results.push_back(fixed);
+      }
     }
     if (synced) {
       // Import streams of whole episodes, each acknowledged (and synced)

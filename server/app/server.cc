@@ -341,7 +341,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   state->retention = std::make_unique<core::RetentionService>(
       state->records.get(),
       core::RetentionPolicy{.ended_episode_years = std::move(retention_years),
-                            .audit_years = options.audit_retention_years});
+                            .audit_years = options.audit_retention_years},
+      [metrics = state->metrics.get()](
+          const absl::StatusOr<core::RetentionReport>& run) {
+        if (run.ok()) {
+          metrics->RetentionRun(run->episodes, run->audit_entries, false);
+        } else {
+          metrics->RetentionRun(0, 0, /*failed=*/true);
+        }
+      });
   state->corrections =
       std::make_unique<core::CorrectionService>(state->records.get());
   state->refusals = std::make_unique<api::RefusalSummary>(

@@ -57,20 +57,6 @@ void SortAsStored(std::vector<Administration>& list) {
             });
 }
 
-// The episode's session dates from the administrations it keeps (at least
-// one). Its members stay: a voided rating's client is still in its trail.
-Episode WithDatesOf(Episode episode, const std::vector<Administration>& kept) {
-  episode.first_session_date = kept.front().rating.session_date;
-  episode.last_session_date = kept.front().rating.session_date;
-  for (const Administration& a : kept) {
-    episode.first_session_date =
-        std::min(episode.first_session_date, a.rating.session_date);
-    episode.last_session_date =
-        std::max(episode.last_session_date, a.rating.session_date);
-  }
-  return episode;
-}
-
 absl::Status Unchangeable(absl::string_view field, absl::string_view stored) {
   return absl::FailedPreconditionError(absl::StrCat(
       "rating.", field, ": a correction cannot change it (stored: ", stored,
@@ -341,7 +327,8 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
   changes.revisions.insert(changes.revisions.begin(), ended);
   changes.idempotency.push_back({tenant, key, request.episode_id, result_id});
 
-  EpisodeView after{WithDatesOf(before.episode, kept), std::move(kept)};
+  // Its members stay: a voided rating's client is still in its trail.
+  EpisodeView after{WithSessionDatesOf(before.episode, kept), std::move(kept)};
   std::vector<ReferenceCache::Delta> reference;
   if (before.episode.closed()) {
     // What the episode added to the reference at closing comes out, what
@@ -366,7 +353,9 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
              records_->Inputs(after.administrations))) {
       reference.push_back(d);
     }
-    absl::StrAppend(&detail, "; the closed episode's outcomes recomputed");
+    absl::StrAppend(&detail,
+                    "; the closed episode's outcomes recomputed with rule set ",
+                    after.rules->name, " v", after.rules->version);
   }
   // The trend aggregates: the episode's old part out, its new part in.
   analytics::Cells old_cells;

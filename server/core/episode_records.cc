@@ -1,5 +1,6 @@
 #include "server/core/episode_records.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -40,6 +41,19 @@ absl::StatusOr<EpisodeView> EpisodeRecords::Read(
   ASSIGN_OR_RETURN(std::vector<Administration> administrations,
                    store_->ListAdministrations(tenant_id, episode_id));
   return EpisodeView{*std::move(episode), std::move(administrations)};
+}
+
+Episode WithSessionDatesOf(Episode episode,
+                           const std::vector<Administration>& kept) {
+  episode.first_session_date = kept.front().rating.session_date;
+  episode.last_session_date = kept.front().rating.session_date;
+  for (const Administration& a : kept) {
+    episode.first_session_date =
+        std::min(episode.first_session_date, a.rating.session_date);
+    episode.last_session_date =
+        std::max(episode.last_session_date, a.rating.session_date);
+  }
+  return episode;
 }
 
 absl::Status CheckReadsEpisode(const domain::Actor& actor,

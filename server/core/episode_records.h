@@ -43,6 +43,12 @@ struct ScoredRating {
   scoring::Score score;
 };
 
+// `episode` with its first and last session dates taken from `kept` (at
+// least one administration), after some of its administrations went or
+// moved (an erasure, a void, a corrected date).
+domain::Episode WithSessionDatesOf(
+    domain::Episode episode, const std::vector<domain::Administration>& kept);
+
 // A clinician's token reads (and corrects) the episodes they work in: the
 // first administration's clinician, or one who has submitted to it since (a
 // handover). Other roles are decided by the policy before the core.

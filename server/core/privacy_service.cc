@@ -43,15 +43,7 @@ Episode WithoutClient(Episode episode, const std::vector<Administration>& kept,
   std::erase_if(episode.outcomes, [&](const domain::FrozenOutcome& f) {
     return IsClientSeries(f.outcome.series, client_id);
   });
-  episode.first_session_date = kept.front().rating.session_date;
-  episode.last_session_date = kept.front().rating.session_date;
-  for (const Administration& a : kept) {
-    episode.first_session_date =
-        std::min(episode.first_session_date, a.rating.session_date);
-    episode.last_session_date =
-        std::max(episode.last_session_date, a.rating.session_date);
-  }
-  return episode;
+  return WithSessionDatesOf(std::move(episode), kept);
 }
 
 // An evaluated view cut down to one client's part.

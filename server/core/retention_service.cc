@@ -35,14 +35,19 @@ std::string Counts(const RetentionReport& r) {
 }  // namespace
 
 RetentionService::RetentionService(EpisodeRecords* records,
-                                   RetentionPolicy policy)
-    : records_(records), policy_(std::move(policy)) {}
+                                   RetentionPolicy policy, RunObserver observer)
+    : records_(records),
+      policy_(std::move(policy)),
+      observer_(std::move(observer)) {}
 
 absl::StatusOr<RetentionReport> RetentionService::Run(
     const domain::Actor& actor, absl::string_view tenant_id, bool dry_run) {
   const AuditSubject subject{"Retention", std::string(tenant_id), "", ""};
-  return RunAudited(records_->audit(), actor, subject,
-                    [&] { return RunLogged(actor, tenant_id, dry_run); });
+  absl::StatusOr<RetentionReport> report =
+      RunAudited(records_->audit(), actor, subject,
+                 [&] { return RunLogged(actor, tenant_id, dry_run); });
+  if (!dry_run && observer_) observer_(report);
+  return report;
 }
 
 absl::StatusOr<RetentionReport> RetentionService::RunLogged(

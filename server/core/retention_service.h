@@ -2,6 +2,7 @@
 #define TILBAKE_SERVER_CORE_RETENTION_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,8 +53,14 @@ class RetentionService {
  public:
   static constexpr size_t kEpisodesPerWrite = 100;
 
+  // Told of every run that is not dry, done or failed (the server counts
+  // them for Prometheus); may be null.
+  using RunObserver =
+      std::function<void(const absl::StatusOr<RetentionReport>&)>;
+
   // `records` must outlive the service.
-  RetentionService(EpisodeRecords* records, RetentionPolicy policy);
+  RetentionService(EpisodeRecords* records, RetentionPolicy policy,
+                   RunObserver observer = nullptr);
 
   // One tenant. With `dry_run` nothing is deleted; the counts say what
   // would be. InvalidArgument for a bad tenant id.
@@ -82,6 +89,7 @@ class RetentionService {
 
   EpisodeRecords* records_;
   RetentionPolicy policy_;
+  RunObserver observer_;
 };
 
 }  // namespace tilbake::core

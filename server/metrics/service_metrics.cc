@@ -158,6 +158,35 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry,
                "for --import_idle_seconds.")
            .Register(registry)
            .Add({});
+  retention_episodes_ =
+      &prometheus::BuildCounter()
+           .Name("tilbake_retention_episodes_retired_total")
+           .Help("Episodes the retention policy deleted (their figures stay).")
+           .Register(registry)
+           .Add({});
+  retention_audit_entries_ =
+      &prometheus::BuildCounter()
+           .Name("tilbake_retention_audit_entries_deleted_total")
+           .Help("Access-log entries deleted past --audit_retention_years.")
+           .Register(registry)
+           .Add({});
+  retention_failures_ =
+      &prometheus::BuildCounter()
+           .Name("tilbake_retention_failures_total")
+           .Help("Retention runs that failed (the server log says why).")
+           .Register(registry)
+           .Add({});
+}
+
+void ServiceMetrics::RetentionRun(int64_t episodes_retired,
+                                  int64_t audit_entries_deleted, bool failed) {
+  if (failed) {
+    retention_failures_->Increment();
+    return;
+  }
+  retention_episodes_->Increment(static_cast<double>(episodes_retired));
+  retention_audit_entries_->Increment(
+      static_cast<double>(audit_entries_deleted));
 }
 
 void ServiceMetrics::MalformedRequest() { malformed_requests_->Increment(); }

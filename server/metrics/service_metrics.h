@@ -53,6 +53,9 @@ class ServiceMetrics {
   void UnauthenticatedRefusal();
   // An import stream ended for being idle.
   void IdleStreamEnded();
+  // A retention run that deleted (dry runs are not counted), or failed.
+  void RetentionRun(int64_t episodes_retired, int64_t audit_entries_deleted,
+                    bool failed);
 
  private:
   struct Method {
@@ -75,6 +78,9 @@ class ServiceMetrics {
   prometheus::Counter* malformed_requests_ = nullptr;
   prometheus::Counter* unauthenticated_refusals_ = nullptr;
   prometheus::Counter* idle_streams_ended_ = nullptr;
+  prometheus::Counter* retention_episodes_ = nullptr;
+  prometheus::Counter* retention_audit_entries_ = nullptr;
+  prometheus::Counter* retention_failures_ = nullptr;
 };
 
 // Storage figures read from the store at each scrape:

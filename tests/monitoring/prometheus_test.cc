@@ -191,5 +191,43 @@ TEST(PrometheusTest, DashboardsAndAlertsUseExportedMetrics) {
   }
 }
 
+// A retention run that deletes is counted; a dry run is not.
+TEST(PrometheusTest, RetentionRunsAreCounted) {
+  testing::TempDir dir;
+  const std::string tenants = dir.Sub("tenants.textpb");
+  std::ofstream(tenants)
+      << "tenant { id: \"tenant-a\" retain_ended_episodes_years: 5 }\n";
+  testing::TestServer server([&](app::ServerOptions& o) {
+    testing::TestServer::WithMetrics()(o);
+    o.tenant_rule_sets = tenants;
+    o.retention_interval = absl::ZeroDuration();
+  });
+  auto client = server.NewClient();
+  for (int session : {1, 2}) {
+    v1::SubmitRatingRequest old =
+        OrsRequest(session, absl::StrCat("old-", session));
+    old.mutable_rating()->mutable_session_date()->set_year(2019);
+    ASSERT_THAT(client->SubmitRating(old), IsOk());
+  }
+  v1::Ending ending;
+  ending.set_type(v1::ENDING_TYPE_PLANNED);
+  ending.mutable_end_date()->set_year(2019);
+  ending.mutable_end_date()->set_month(5);
+  ending.mutable_end_date()->set_day(1);
+  ASSERT_THAT(client->CloseEpisode("tenant-a", "e-1", ending), IsOk());
+  const std::string url =
+      absl::StrCat("http://127.0.0.1:", server.metrics_port(), "/metrics");
+  ASSERT_THAT(client->RunRetention("tenant-a", /*dry_run=*/true), IsOk());
+  EXPECT_THAT(HttpGet(url),
+              HasSubstr("\ntilbake_retention_episodes_retired_total 0"));
+  auto run = client->RunRetention("tenant-a", /*dry_run=*/false);
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->episodes(), 1);
+  const std::string exported = HttpGet(url);
+  EXPECT_THAT(exported,
+              HasSubstr("\ntilbake_retention_episodes_retired_total 1"));
+  EXPECT_THAT(exported, HasSubstr("\ntilbake_retention_failures_total 0"));
+}
+
 }  // namespace
 }  // namespace tilbake

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -204,7 +205,6 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
     // anything else is refused.
     const Revision* made = FindChange(history, key, id);
     bool same = made != nullptr && known->episode_id == request.episode_id &&
-
                 made->reason == request.reason &&
                 (made->change == RevisionChange::kCorrected) == correcting;
     if (same && correcting) {
@@ -260,6 +260,8 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
   storage::WriteSet changes;
   std::string result_id = id;
   std::string detail;
+  // Whose records the write changes, each with an entry in the log.
+  std::set<std::string> touched = {client};
   if (correcting) {
     Rating asked = *std::move(corrected);
     RETURN_IF_ERROR(KeepIdentity(old.rating, asked));
@@ -288,6 +290,7 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
         other.recorded_at = now;
         ++other.revision;
         changes.administrations.push_back(other);
+        touched.insert(other.rating.client_id);
         ++moved;
       }
     }
@@ -367,9 +370,16 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
   changes.aggregates = NonZeroCells(std::move(changes.aggregates));
   changes.aggregates_tenant = tenant;
   changes.episodes.push_back(after.episode);
-  changes.audit.push_back(records_->audit().Entry(
-      actor, ActionOf(correcting), tenant, request.episode_id, client,
-      absl::OkStatus(), detail));
+  // A closed episode's outcomes are every member's.
+  if (before.episode.closed()) {
+    touched.insert(before.episode.client_ids.begin(),
+                   before.episode.client_ids.end());
+  }
+  for (const std::string& whose : touched) {
+    changes.audit.push_back(records_->audit().Entry(
+        actor, ActionOf(correcting), tenant, request.episode_id, whose,
+        absl::OkStatus(), detail));
+  }
   RETURN_IF_ERROR(records_->reference().Apply(changes, tenant, reference));
   // An open episode is evaluated against the reference as it stands; a
   // closed one was, above, against the reference without it.

@@ -530,5 +530,43 @@ TEST_F(CorrectionTest, ErasureTakesTheClientsTrailAndItsKeys) {
   EXPECT_TRUE(Aggregates("tenant-a") == (*rebuilt)["tenant-a"]);
 }
 
+// A change is logged for every client whose records it changed: a new date
+// moves the session's forms of every member, and a closed episode's
+// outcomes are every member's.
+TEST_F(CorrectionTest, EveryClientWhoseRecordsChangedIsLogged) {
+  const std::vector<domain::Rating> group = {
+      InGroup(Ors(1, 35), "c-1"), InGroup(Ors(1, 40), "c-2"),
+      InGroup(Ors(2, 70), "c-1"), InGroup(Ors(2, 20), "c-2")};
+  ASSERT_NO_FATAL_FAILURE(Store(group, /*close=*/false));
+  auto logged = [&](const std::string& client) {
+    auto page = store_->ReadAudit(
+        {.tenant_id = "tenant-a", .client_id = client, .limit = 1000});
+    EXPECT_THAT(page, IsOk());
+    int n = 0;
+    for (const domain::AuditEntry& e : page->entries) {
+      n += e.action == "CorrectRating" && e.outcome == 0;
+    }
+    return n;
+  };
+  domain::Rating moved = group[3];
+  moved.session_date -= 1;  // Session 2 was a day earlier, for both.
+  auto changed = corrections_->Correct(testing::TestActor(),
+                                       Request(group[3], "fix-date"), moved);
+  ASSERT_THAT(changed, IsOk());
+  EXPECT_THAT(changed->view.history, SizeIs(2));
+  EXPECT_EQ(logged("c-2"), 1);
+  EXPECT_EQ(logged("c-1"), 1);  // Its session 2 form moved too.
+  ASSERT_THAT(
+      service_->CloseEpisode(testing::TestActor(), "tenant-a", "e-1", Ending()),
+      IsOk());
+  domain::Rating fixed = group[1];
+  fixed.answers.items[0].value = 44;
+  ASSERT_THAT(corrections_->Correct(testing::TestActor(),
+                                    Request(group[1], "fix-closed"), fixed),
+              IsOk());
+  EXPECT_EQ(logged("c-2"), 2);
+  EXPECT_EQ(logged("c-1"), 2);  // The closed group's outcomes, recomputed.
+}
+
 }  // namespace
 }  // namespace tilbake::core

@@ -134,15 +134,6 @@ const Rating* NextVersion(const Revision& ended,
   return nullptr;
 }
 
-absl::Status CheckReason(absl::string_view reason) {
-  if (reason.empty() || reason.size() > CorrectionService::kMaxReasonLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "reason: required, at most ", CorrectionService::kMaxReasonLength,
-        " characters, and no client-identifying text"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 CorrectionService::CorrectionService(EpisodeRecords* records)

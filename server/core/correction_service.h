@@ -15,7 +15,7 @@ struct ChangeRequest {
   std::string tenant_id;
   std::string episode_id;
   std::string administration_id;  // domain::AdministrationId
-  std::string reason;  // Required, ≤ kMaxReasonLength; no identifying text.
+  std::string reason;  // Required, ≤ 500 characters; no identifying text.
   std::string idempotency_key;
 };
 
@@ -37,8 +37,6 @@ struct ChangeResult {
 // recomputed with the tenant's rule set of now. Thread-safe.
 class CorrectionService {
  public:
-  static constexpr size_t kMaxReasonLength = 500;
-
   explicit CorrectionService(EpisodeRecords* records);  // Must outlive it.
 
   // `corrected` is the rating as it should have been. Its answers, session

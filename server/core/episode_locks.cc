@@ -6,6 +6,18 @@
 #include "absl/hash/hash.h"
 
 namespace tilbake::core {
+namespace {
+
+// Locks each of `stripes` once, in address order: two holders of
+// overlapping sets then never wait on each other crosswise.
+void HoldEachOnce(std::vector<absl::Mutex*> stripes,
+                  std::deque<absl::MutexLock>& held) {
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (absl::Mutex* stripe : stripes) held.emplace_back(stripe);
+}
+
+}  // namespace
 
 absl::Mutex& EpisodeLocks::ForRecord(absl::string_view tenant,
                                      absl::string_view id) {
@@ -26,9 +38,16 @@ SubmissionGuard::SubmissionGuard(
   for (absl::string_view key : idempotency_keys) {
     stripes.push_back(&locks.ForRecord(tenant, key));
   }
-  std::sort(stripes.begin(), stripes.end());
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  for (absl::Mutex* stripe : stripes) records_.emplace_back(stripe);
+  HoldEachOnce(std::move(stripes), records_);
+}
+
+EpisodesGuard::EpisodesGuard(EpisodeLocks& locks, absl::string_view tenant,
+                             const std::vector<std::string>& episode_ids) {
+  std::vector<absl::Mutex*> stripes;
+  for (const std::string& id : episode_ids) {
+    stripes.push_back(&locks.ForRecord(tenant, id));
+  }
+  HoldEachOnce(std::move(stripes), held_);
 }
 
 ErasureGuard::ErasureGuard(EpisodeLocks& locks, absl::string_view tenant,
@@ -38,17 +57,11 @@ ErasureGuard::ErasureGuard(EpisodeLocks& locks, absl::string_view tenant,
 }
 
 void ErasureGuard::HoldEpisodes(const std::vector<std::string>& episode_ids) {
-  std::vector<absl::Mutex*> stripes;
-  for (const std::string& id : episode_ids) {
-    stripes.push_back(&locks_.ForRecord(tenant_, id));
-  }
-  std::sort(stripes.begin(), stripes.end());
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  for (absl::Mutex* stripe : stripes) episodes_.emplace_back(stripe);
+  episodes_.emplace(locks_, tenant_, episode_ids);
 }
 
 void ErasureGuard::Release() {
-  episodes_.clear();
+  episodes_.reset();
   client_.reset();
 }
 

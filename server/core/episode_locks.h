@@ -59,8 +59,22 @@ class SubmissionGuard {
   std::deque<absl::MutexLock> records_;
 };
 
+// The stripes of some episodes of one tenant, each once, in address order:
+// what a change of many episodes holds (retention holds only these; an
+// erasure holds them after its client's stripe).
+class EpisodesGuard {
+ public:
+  EpisodesGuard(EpisodeLocks& locks, absl::string_view tenant,
+                const std::vector<std::string>& episode_ids);
+  EpisodesGuard(const EpisodesGuard&) = delete;
+  EpisodesGuard& operator=(const EpisodesGuard&) = delete;
+
+ private:
+  std::deque<absl::MutexLock> held_;
+};
+
 // What an erasure holds: its client's stripe exclusively (taken first), then
-// the stripes of every episode it changes, each once, in address order.
+// the stripes of every episode it changes (an EpisodesGuard).
 class ErasureGuard {
  public:
   ErasureGuard(EpisodeLocks& locks, absl::string_view tenant,
@@ -77,7 +91,7 @@ class ErasureGuard {
   EpisodeLocks& locks_;
   std::string tenant_;
   std::optional<absl::WriterMutexLock> client_;
-  std::deque<absl::MutexLock> episodes_;
+  std::optional<EpisodesGuard> episodes_;
 };
 
 }  // namespace tilbake::core

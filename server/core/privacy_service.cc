@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "server/core/aggregation.h"
 #include "server/core/audited_call.h"
+#include "server/core/rating_checks.h"
 
 namespace tilbake::core {
 namespace {
@@ -158,11 +159,7 @@ absl::StatusOr<domain::ErasureRequest> PrivacyService::RequestErasure(
                  [&]() -> absl::StatusOr<domain::ErasureRequest> {
                    RETURN_IF_ERROR(CheckIdentifier("tenant_id", tenant_id));
                    RETURN_IF_ERROR(CheckIdentifier("client_id", client_id));
-                   if (reason.empty() || reason.size() > kMaxReasonLength) {
-                     return absl::InvalidArgumentError(
-                         absl::StrCat("reason: required, at most ",
-                                      kMaxReasonLength, " characters"));
-                   }
+                   RETURN_IF_ERROR(CheckReason(reason));
                    ASSIGN_OR_RETURN(std::vector<domain::ErasureRequest> known,
                                     store_.ListErasureRequests(tenant_id));
                    for (const domain::ErasureRequest& r : known) {

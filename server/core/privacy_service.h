@@ -19,8 +19,6 @@ namespace tilbake::core {
 // erasure. Every call is itself logged. Thread-safe.
 class PrivacyService {
  public:
-  // The longest reason an erasure request may carry.
-  static constexpr size_t kMaxReasonLength = 500;
   // The most entries one page of the access log holds.
   static constexpr int kMaxPageSize = 1000;
 

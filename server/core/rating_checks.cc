@@ -110,6 +110,15 @@ absl::Status CheckFitsEpisode(const Episode& episode,
   return absl::OkStatus();
 }
 
+absl::Status CheckReason(absl::string_view reason) {
+  if (reason.empty() || reason.size() > kMaxReasonLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reason: required, at most ", kMaxReasonLength,
+                     " characters, and no client-identifying text"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckEndDate(absl::CivilDay end_date, absl::CivilDay today) {
   if (end_date > today + 1) {
     return absl::InvalidArgumentError(absl::StrCat(

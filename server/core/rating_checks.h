@@ -1,10 +1,12 @@
 #ifndef TILBAKE_SERVER_CORE_RATING_CHECKS_H_
 #define TILBAKE_SERVER_CORE_RATING_CHECKS_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "domain/types.h"
 
@@ -26,6 +28,12 @@ absl::Status CheckRatingFields(const domain::Rating& r, absl::CivilDay today);
 absl::Status CheckFitsEpisode(const domain::Episode& episode,
                               const std::vector<domain::Administration>& stored,
                               const domain::Rating& r);
+
+// The longest reason an erasure request, a correction or a void carries.
+inline constexpr size_t kMaxReasonLength = 500;
+
+// Such a reason: required, at most kMaxReasonLength.
+absl::Status CheckReason(absl::string_view reason);
 
 // An episode cannot end in the future (a day of slack for time zones).
 absl::Status CheckEndDate(absl::CivilDay end_date, absl::CivilDay today);

@@ -1,18 +1,17 @@
 #include "server/core/retention_service.h"
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/identifiers.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "server/core/aggregation.h"
 #include "server/core/audited_call.h"
+#include "server/core/episode_locks.h"
 #include "server/core/rating_checks.h"
 
 namespace tilbake::core {
@@ -106,31 +105,28 @@ absl::Status RetentionService::RetireEpisodes(const domain::Actor& actor,
         return absl::OkStatus();
       }));
   for (size_t start = 0; start < due.size(); start += kEpisodesPerWrite) {
-    const size_t end = std::min(due.size(), start + kEpisodesPerWrite);
-    // Each stripe once, in address order, as the guards take them
-    // (episode_locks.h), so no change waits on this crosswise.
-    std::set<absl::Mutex*> stripes;
-    for (size_t i = start; i < end; ++i) {
-      stripes.insert(&records_->locks().ForRecord(tenant, due[i]));
-    }
-    std::deque<absl::MutexLock> held;
-    for (absl::Mutex* stripe : stripes) held.emplace_back(stripe);
+    const std::vector<std::string> ids(
+        due.begin() + static_cast<std::ptrdiff_t>(start),
+        due.begin() + static_cast<std::ptrdiff_t>(
+                          std::min(due.size(), start + kEpisodesPerWrite)));
+    // Read again and deleted under their stripes.
+    const EpisodesGuard held(records_->locks(), tenant, ids);
     storage::WriteSet changes;
     changes.aggregates_tenant = tenant;
     RetentionReport batch;
-    for (size_t i = start; i < end; ++i) {
+    for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(std::optional<Episode> episode,
-                       store.GetEpisode(tenant, due[i]));
+                       store.GetEpisode(tenant, id));
       if (!episode.has_value() || !episode->closed() ||
           !(episode->ending->end_date < cutoff)) {
         continue;  // Erased meanwhile.
       }
       ASSIGN_OR_RETURN(std::vector<Administration> all,
-                       store.ListAdministrations(tenant, due[i]));
+                       store.ListAdministrations(tenant, id));
       ASSIGN_OR_RETURN(std::vector<domain::Revision> trail,
-                       store.ListRevisions(tenant, due[i]));
+                       store.ListRevisions(tenant, id));
       ++batch.episodes;
-      changes.deleted_episodes.push_back({tenant, due[i]});
+      changes.deleted_episodes.push_back({tenant, id});
       std::set<std::string> keys;
       for (const Administration& a : all) {
         changes.deleted_administrations.push_back(a.rating);

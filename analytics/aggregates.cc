@@ -29,6 +29,11 @@ size_t FieldCount(CellKind kind) {
       return session::kFields;
     case CellKind::kEpisode:
       return episode::kFields;
+    case CellKind::kClientsSeenIn:
+    case CellKind::kClientsSeenBelow:
+    case CellKind::kClientsEndedIn:
+    case CellKind::kClientsEndedBelow:
+      return 1;  // The count; the gaps after it (distinct_clients.h).
   }
   return 0;
 }

@@ -26,6 +26,13 @@ enum class CellKind : char {
   kSession = 'S',         // By session date; the episode's org unit and
                           // clinician, any age band, instrument "".
   kEpisode = 'E',         // Closed-episode outcomes, by the ending date.
+  // Distinct clients (analytics/distinct_clients.h), not additive over
+  // cells: of one org unit ("In") or of an org unit and every unit below it
+  // ("Below", also "" for the whole tenant).
+  kClientsSeenIn = 'C',      // Clients with a form of their own.
+  kClientsSeenBelow = 'c',
+  kClientsEndedIn = 'X',     // Clients with an outcome series that ended.
+  kClientsEndedBelow = 'x',
 };
 
 // Every cell is kept per ISO week, calendar month and calendar year: a

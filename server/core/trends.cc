@@ -348,6 +348,8 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
           }
           break;
         }
+        default:
+          break;  // Distinct-client cells are read apart.
       }
     }
   }

@@ -29,9 +29,9 @@ enum class CellKind : char {
   // Distinct clients (analytics/distinct_clients.h), not additive over
   // cells: of one org unit ("In") or of an org unit and every unit below it
   // ("Below", also "" for the whole tenant).
-  kClientsSeenIn = 'C',      // Clients with a form of their own.
+  kClientsSeenIn = 'C',  // Clients with a form of their own.
   kClientsSeenBelow = 'c',
-  kClientsEndedIn = 'X',     // Clients with an outcome series that ended.
+  kClientsEndedIn = 'X',  // Clients with an outcome series that ended.
   kClientsEndedBelow = 'x',
 };
 

@@ -277,6 +277,44 @@ absl::StatusOr<domain::Revision> DecodeRevision(absl::string_view bytes) {
   return revision;
 }
 
+std::string EncodeClientFacts(const analytics::ClientFacts& facts) {
+  ClientFactsRecord r;
+  for (const auto& [episode_id, list] : facts) {
+    EpisodeFactsRecord* e = r.add_episodes();
+    e->set_episode_id(episode_id);
+    for (const analytics::PresenceFact& f : list) {
+      PresenceFactRecord* out = e->add_facts();
+      out->set_population(static_cast<int32_t>(f.population));
+      out->set_org_unit(f.org_unit);
+      out->set_clinician_id(f.clinician_id);
+      out->set_instrument_id(f.instrument_id);
+      out->set_age_band(static_cast<int32_t>(f.age_band));
+      out->set_intake_class(static_cast<int32_t>(f.intake_class));
+      ToRecord(f.day, out->mutable_day());
+    }
+  }
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<analytics::ClientFacts> DecodeClientFacts(
+    absl::string_view bytes) {
+  absl::StatusOr<ClientFactsRecord> r =
+      Parse<ClientFactsRecord>(bytes, "client facts");
+  if (!r.ok()) return r.status();
+  analytics::ClientFacts facts;
+  for (const EpisodeFactsRecord& e : r->episodes()) {
+    std::vector<analytics::PresenceFact>& list = facts[e.episode_id()];
+    for (const PresenceFactRecord& f : e.facts()) {
+      list.push_back({static_cast<analytics::Population>(f.population()),
+                      f.org_unit(), f.clinician_id(), f.instrument_id(),
+                      static_cast<scoring::AgeBand>(f.age_band()),
+                      static_cast<domain::IntakeClass>(f.intake_class()),
+                      FromRecord(f.day())});
+    }
+  }
+  return facts;
+}
+
 std::string EncodeIdempotency(const IdempotencyTarget& target) {
   IdempotencyRecord r;
   r.set_episode_id(target.episode_id);

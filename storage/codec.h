@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "analytics/distinct_clients.h"
 #include "domain/audit.h"
 #include "domain/types.h"
 
@@ -33,6 +34,10 @@ absl::StatusOr<IdempotencyTarget> DecodeIdempotency(absl::string_view bytes);
 
 std::string EncodeAudit(const domain::AuditEntry& entry);
 absl::StatusOr<domain::AuditEntry> DecodeAudit(absl::string_view bytes);
+
+std::string EncodeClientFacts(const analytics::ClientFacts& facts);
+absl::StatusOr<analytics::ClientFacts> DecodeClientFacts(
+    absl::string_view bytes);
 
 std::string EncodeErasureRequest(const domain::ErasureRequest& request);
 absl::StatusOr<domain::ErasureRequest> DecodeErasureRequest(

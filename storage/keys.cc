@@ -65,6 +65,10 @@ std::string Revision(const domain::Revision& revision) {
   return key;
 }
 
+std::string ClientFacts(absl::string_view tenant, absl::string_view client) {
+  return Idempotency(tenant, client);  // The same layout: tenant \0 id.
+}
+
 std::string Idempotency(absl::string_view tenant, absl::string_view key) {
   std::string out;
   absl::StrAppend(&out, tenant);

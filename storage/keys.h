@@ -55,6 +55,12 @@ inline constexpr char kErasureRequestsFamily[] = "erasure_requests";
 //   episode, one per administration id, oldest first). The change's
 //   idempotency key, unique in the tenant, keeps two changes apart.
 inline constexpr char kRevisionsFamily[] = "revisions";
+// tenant \0 client -> ClientFactsRecord: what each of a client's episodes
+//   adds to the distinct-client cells (analytics/distinct_clients.h), so a
+//   change to one episode can take the client's old cells out and put the
+//   new ones in. Derived from the raw records: rebuilt with the aggregates,
+//   deleted with the client's last episode (erasure, retention).
+inline constexpr char kClientFactsFamily[] = "client_facts";
 
 inline constexpr char kSchemaVersionKey[] = "tilbake/schema_version";
 // The layout of the aggregate cells ("2": week, month and year cells).
@@ -73,6 +79,8 @@ std::string Administration(const domain::Rating& rating);
 std::string Revision(const domain::Revision& revision);
 
 std::string Idempotency(absl::string_view tenant, absl::string_view key);
+
+std::string ClientFacts(absl::string_view tenant, absl::string_view client);
 
 std::string ReferencePrefix(absl::string_view tenant,
                             absl::string_view instrument);

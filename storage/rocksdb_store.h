@@ -91,7 +91,10 @@ class RocksStore final : public Store {
   absl::StatusOr<int64_t> DeleteAuditBefore(absl::string_view tenant_id,
                                             absl::Time before) override;
   absl::Status ReplaceAggregates(
-      const std::map<std::string, analytics::Cells>& cells) override;
+      const std::map<std::string, analytics::Cells>& cells,
+      const std::map<std::string,
+                     std::map<std::string, analytics::ClientFacts>>& facts)
+      override;
 
   // --- Reads (rocksdb_store_read.cc) ---
   absl::StatusOr<std::optional<domain::Episode>> GetEpisode(
@@ -100,6 +103,8 @@ class RocksStore final : public Store {
       absl::string_view tenant_id, absl::string_view episode_id) const override;
   absl::StatusOr<std::vector<domain::Revision>> ListRevisions(
       absl::string_view tenant_id, absl::string_view episode_id) const override;
+  absl::StatusOr<analytics::ClientFacts> GetClientFacts(
+      absl::string_view tenant_id, absl::string_view client_id) const override;
   absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
       absl::string_view tenant_id, absl::string_view key) const override;
   absl::StatusOr<std::vector<scoring::ReferenceCell>> ReadReference(
@@ -194,6 +199,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* retired_aggregates() const {
     return handles_[10];
   }
+  rocksdb::ColumnFamilyHandle* client_facts() const { return handles_[11]; }
 
   std::unique_ptr<rocksdb::DB> db_;
   // Known families first (KnownFamilies order), then any unknown ones.

@@ -36,7 +36,8 @@ const std::vector<std::string>& KnownFamilies() {
                                    keys::kAuditByClientFamily,
                                    keys::kErasureRequestsFamily,
                                    keys::kRevisionsFamily,
-                                   keys::kRetiredAggregatesFamily};
+                                   keys::kRetiredAggregatesFamily,
+                                   keys::kClientFactsFamily};
   return *families;
 }
 

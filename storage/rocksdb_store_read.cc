@@ -84,6 +84,16 @@ absl::StatusOr<std::vector<domain::Revision>> RocksStore::ListRevisions(
   return out;
 }
 
+absl::StatusOr<analytics::ClientFacts> RocksStore::GetClientFacts(
+    absl::string_view tenant_id, absl::string_view client_id) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), client_facts(),
+                               keys::ClientFacts(tenant_id, client_id), &value);
+  if (s.IsNotFound()) return analytics::ClientFacts();
+  RETURN_IF_ERROR(FromRocks(s, "reading client facts"));
+  return codec::DecodeClientFacts(value);
+}
+
 absl::StatusOr<std::optional<IdempotencyEntry>> RocksStore::GetIdempotency(
     absl::string_view tenant_id, absl::string_view key) const {
   std::string value;

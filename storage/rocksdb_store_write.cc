@@ -203,6 +203,14 @@ absl::Status RocksStore::BatchRecords(const WriteSet& changes,
         batch.Delete(idempotency(), keys::Idempotency(k.tenant_id, k.id)),
         "batching idempotency key deletion"));
   }
+  for (const ClientFactsRow& row : changes.client_facts) {
+    const std::string key = keys::ClientFacts(row.tenant_id, row.client_id);
+    RETURN_IF_ERROR(FromRocks(
+        row.facts.empty() ? batch.Delete(client_facts(), key)
+                          : batch.Put(client_facts(), key,
+                                      codec::EncodeClientFacts(row.facts)),
+        "batching client facts"));
+  }
   return absl::OkStatus();
 }
 
@@ -231,6 +239,11 @@ absl::Status RocksStore::CompactErased(const WriteSet& erasure) {
     RETURN_IF_ERROR(
         compact(idempotency(), keys::Idempotency(k.tenant_id, k.id)));
   }
+  for (const ClientFactsRow& row : erasure.client_facts) {
+    if (!row.facts.empty()) continue;  // Only a deleted row held erased data.
+    RETURN_IF_ERROR(compact(client_facts(),
+                            keys::ClientFacts(row.tenant_id, row.client_id)));
+  }
   return absl::OkStatus();
 }
 
@@ -243,7 +256,7 @@ absl::Status RocksStore::CompactTenant(absl::string_view tenant_id) {
   const rocksdb::Slice from(start), to(end);
   for (rocksdb::ColumnFamilyHandle* family :
        {episodes(), administrations(), revisions(), idempotency(), audit(),
-        audit_by_client()}) {
+        audit_by_client(), client_facts()}) {
     RETURN_IF_ERROR(FromRocks(db_->CompactRange(options, family, &from, &to),
                               "compacting retired records"));
   }
@@ -286,13 +299,26 @@ absl::StatusOr<int64_t> RocksStore::DeleteAuditBefore(
 }
 
 absl::Status RocksStore::ReplaceAggregates(
-    const std::map<std::string, analytics::Cells>& cells) {
+    const std::map<std::string, analytics::Cells>& cells,
+    const std::map<std::string, std::map<std::string, analytics::ClientFacts>>&
+        facts) {
   rocksdb::WriteBatch batch;
-  // Everything in the family: from the empty key to past any tenant.
-  RETURN_IF_ERROR(
-      FromRocks(batch.DeleteRange(aggregates(), rocksdb::Slice(""),
-                                  rocksdb::Slice(std::string(1, '\xff'))),
-                "batching aggregate delete"));
+  // Everything in the families: from the empty key to past any tenant.
+  for (rocksdb::ColumnFamilyHandle* family : {aggregates(), client_facts()}) {
+    RETURN_IF_ERROR(
+        FromRocks(batch.DeleteRange(family, rocksdb::Slice(""),
+                                    rocksdb::Slice(std::string(1, '\xff'))),
+                  "batching aggregate delete"));
+  }
+  for (const auto& [tenant, clients] : facts) {
+    for (const auto& [client, client_facts_of] : clients) {
+      if (client_facts_of.empty()) continue;
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(client_facts(), keys::ClientFacts(tenant, client),
+                              codec::EncodeClientFacts(client_facts_of)),
+                    "batching client facts"));
+    }
+  }
   for (const auto& [tenant, tenant_cells] : cells) {
     for (const auto& [key, sums] : tenant_cells) {
       RETURN_IF_ERROR(

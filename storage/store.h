@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "analytics/aggregates.h"
+#include "analytics/distinct_clients.h"
 #include "domain/audit.h"
 #include "domain/types.h"
 #include "scoring/trajectory.h"
@@ -93,6 +94,16 @@ struct RecordKey {
   std::string id;
 };
 
+// A client's distinct-client facts (analytics/distinct_clients.h) as they
+// are after a change; no facts: the row is deleted.
+struct ClientFactsRow {
+  std::string tenant_id;
+  std::string client_id;
+  analytics::ClientFacts facts;
+
+  bool operator==(const ClientFactsRow&) const = default;
+};
+
 // One atomic change. Apply writes all of it in one RocksDB write batch or
 // nothing; records replace any stored record with the same key.
 struct WriteSet {
@@ -122,6 +133,8 @@ struct WriteSet {
   // Cells added to the retired ledger of `aggregates_tenant`: what an
   // episode the retention policy deletes had added (its cells stay).
   analytics::Cells retired_aggregates;
+  // Clients' facts rows, replacing the stored ones.
+  std::vector<ClientFactsRow> client_facts;
 };
 
 // The persistent store: a RocksDB database with one column family per record
@@ -135,10 +148,11 @@ class Store {
   // The aggregate cells this build writes: 1 week and month cells, 2 also
   // year cells, 3 also org-unit totals (a scope byte in every key), 4 also
   // the client series of each A cell (admin::kClientSeries), 5 also the
-  // forms in the clinical range (admin::kInClinicalRange). A database with
+  // forms in the clinical range (admin::kInClinicalRange), 6 also the
+  // distinct-client cells and the clients' facts rows. A database with
   // older cells needs a rebuild of its aggregates (ReplaceAggregates), which
   // the server does at start.
-  static constexpr int kAggregatesVersion = 5;
+  static constexpr int kAggregatesVersion = 6;
 
   // Opens (or creates) the database at options.path. Errors:
   // Unavailable if another process holds it, DataLoss if it is corrupt,
@@ -163,6 +177,10 @@ class Store {
   // (see domain::Revision), by administration key, then oldest first.
   virtual absl::StatusOr<std::vector<domain::Revision>> ListRevisions(
       absl::string_view tenant_id, absl::string_view episode_id) const = 0;
+
+  // A client's facts row (empty when the client has none).
+  virtual absl::StatusOr<analytics::ClientFacts> GetClientFacts(
+      absl::string_view tenant_id, absl::string_view client_id) const = 0;
 
   virtual absl::StatusOr<std::optional<IdempotencyEntry>> GetIdempotency(
       absl::string_view tenant_id, absl::string_view key) const = 0;
@@ -270,9 +288,12 @@ class Store {
   virtual int aggregates_version() const = 0;
 
   // Replaces every aggregate cell of every tenant with `cells` (by tenant),
-  // in one write, and marks them as kAggregatesVersion.
+  // and every client's facts row with `facts` (by tenant, then client), in
+  // one write, and marks them as kAggregatesVersion.
   virtual absl::Status ReplaceAggregates(
-      const std::map<std::string, analytics::Cells>& cells) = 0;
+      const std::map<std::string, analytics::Cells>& cells,
+      const std::map<std::string,
+                     std::map<std::string, analytics::ClientFacts>>& facts) = 0;
 
   virtual absl::StatusOr<StorageStats> Stats() const = 0;
 

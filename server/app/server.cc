@@ -250,15 +250,17 @@ absl::Status Server::StartExposer(const std::string& listen, State& state) {
 // Recomputes every trend aggregate from the stored ratings and endings.
 absl::Status Server::RebuildAggregatesNow(State& state) {
   LogEvent(LogLevel::kInfo, "rebuild_aggregates_started");
-  ASSIGN_OR_RETURN(
-      auto cells,
-      core::RebuildAggregates(*state.store, *state.catalog, *state.rule_sets));
-  size_t count = 0;
-  for (const auto& [tenant, tenant_cells] : cells) count += tenant_cells.size();
-  RETURN_IF_ERROR(state.store->ReplaceAggregates(cells));
+  ASSIGN_OR_RETURN(core::Rebuilt rebuilt,
+                   core::RebuildAggregatesAndFacts(*state.store, *state.catalog,
+                                                   *state.rule_sets));
+  size_t count = 0, clients = 0;
+  for (const auto& [tenant, cells] : rebuilt.cells) count += cells.size();
+  for (const auto& [tenant, rows] : rebuilt.facts) clients += rows.size();
+  RETURN_IF_ERROR(state.store->ReplaceAggregates(rebuilt.cells, rebuilt.facts));
   LogEvent(LogLevel::kInfo, "rebuild_aggregates_done",
-           {{"tenants", absl::StrCat(cells.size())},
-            {"cells", absl::StrCat(count)}});
+           {{"tenants", absl::StrCat(rebuilt.cells.size())},
+            {"cells", absl::StrCat(count)},
+            {"clients", absl::StrCat(clients)}});
   return absl::OkStatus();
 }
 

@@ -177,18 +177,73 @@ void SubtractCells(const analytics::Cells& subtrahend,
   }
 }
 
-absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
+absl::Status AddClientFactsChange(const storage::Store& store,
+                                  absl::string_view tenant,
+                                  const std::vector<std::string>& client_ids,
+                                  const std::vector<EpisodeAfter>& after,
+                                  FactsChange how, const ClientFactsGuard&,
+                                  storage::WriteSet& changes) {
+  std::set<std::string> done;
+  for (const std::string& client : client_ids) {
+    if (!done.insert(client).second) continue;
+    absl::StatusOr<analytics::ClientFacts> before =
+        store.GetClientFacts(tenant, client);
+    if (!before.ok()) return before.status();
+    analytics::ClientFacts facts = *before;
+    for (const EpisodeAfter& e : after) {
+      std::vector<analytics::PresenceFact> of_episode;
+      if (e.episode != nullptr) {
+        of_episode = analytics::FactsOf(*e.episode, *e.administrations, client);
+      }
+      if (of_episode.empty()) {
+        facts.erase(e.episode_id);
+      } else {
+        facts[e.episode_id] = std::move(of_episode);
+      }
+    }
+    if (facts == *before) continue;
+    analytics::Cells delta;
+    analytics::AddDistinctClientsChange(*before, facts, delta);
+    if (how == FactsChange::kCounted) {
+      for (const auto& [key, sums] : delta) {
+        analytics::AddInto(changes.aggregates[key], sums);
+      }
+    } else {
+      // The cells stay as they are; the ledger takes what the rebuild from
+      // the remaining records will no longer find.
+      SubtractCells(delta, changes.retired_aggregates);
+    }
+    changes.client_facts.push_back(
+        {std::string(tenant), client, std::move(facts)});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Rebuilt> RebuildAggregatesAndFacts(
     const storage::Store& store, const scoring::InstrumentCatalog& catalog,
     const scoring::RuleSetRegistry& rule_sets) {
-  std::map<std::string, analytics::Cells> out;
+  Rebuilt rebuilt;
+  std::map<std::string, analytics::Cells>& out = rebuilt.cells;
   absl::Status status = store.ScanEpisodes(
       "", [&](const domain::Episode& episode,
               const std::vector<Administration>& administrations) {
         AddEpisode(episode, administrations, catalog, rule_sets,
                    out[episode.tenant_id]);
+        for (const std::string& client : episode.client_ids) {
+          std::vector<analytics::PresenceFact> facts =
+              analytics::FactsOf(episode, administrations, client);
+          if (facts.empty()) continue;
+          rebuilt.facts[episode.tenant_id][client][episode.episode_id] =
+              std::move(facts);
+        }
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
+  for (const auto& [tenant, clients] : rebuilt.facts) {
+    for (const auto& [client, facts] : clients) {
+      analytics::AddDistinctClients(facts, out[tenant]);
+    }
+  }
   // What retired episodes added stays in the cells: add it back.
   absl::StatusOr<std::map<std::string, analytics::Cells>> retired =
       store.ReadRetiredAggregates();
@@ -199,7 +254,16 @@ absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
   }
   // Cells whose deltas cancelled out are not stored either.
   for (auto& [tenant, cells] : out) cells = NonZeroCells(std::move(cells));
-  return out;
+  return rebuilt;
+}
+
+absl::StatusOr<std::map<std::string, analytics::Cells>> RebuildAggregates(
+    const storage::Store& store, const scoring::InstrumentCatalog& catalog,
+    const scoring::RuleSetRegistry& rule_sets) {
+  absl::StatusOr<Rebuilt> rebuilt =
+      RebuildAggregatesAndFacts(store, catalog, rule_sets);
+  if (!rebuilt.ok()) return rebuilt.status();
+  return std::move(rebuilt->cells);
 }
 
 analytics::Cells NonZeroCells(analytics::Cells cells) {

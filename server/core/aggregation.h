@@ -8,10 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "analytics/aggregates.h"
+#include "analytics/distinct_clients.h"
 #include "domain/types.h"
 #include "scoring/evaluation.h"
 #include "scoring/instrument.h"
 #include "scoring/rule_set.h"
+#include "server/core/episode_locks.h"
 #include "storage/store.h"
 
 // The trend aggregates' bookkeeping: what a submission or a close adds, and
@@ -58,6 +60,40 @@ void SubtractCells(const analytics::Cells& subtrahend, analytics::Cells& cells);
 // out, or an erased client's only cells): what a rebuild stores, and what
 // stored cells are compared with.
 analytics::Cells NonZeroCells(analytics::Cells cells);
+
+// An episode as it is after a change, for its clients' facts rows: no
+// episode when it is gone for good.
+struct EpisodeAfter {
+  std::string episode_id;
+  const domain::Episode* episode = nullptr;
+  const std::vector<domain::Administration>* administrations = nullptr;
+};
+
+// Where the change of the distinct-client cells goes.
+enum class FactsChange {
+  kCounted,  // Into the cells (a rating, a correction, an erasure).
+  kRetired,  // The cells keep what retired episodes added: into the ledger.
+};
+
+// For each of `client_ids` (held by `held`, until `changes` is written):
+// replaces the client's facts of the episodes in `after` in its stored
+// row, and adds the change of its distinct-client cells (see `how`).
+absl::Status AddClientFactsChange(const storage::Store& store,
+                                  absl::string_view tenant,
+                                  const std::vector<std::string>& client_ids,
+                                  const std::vector<EpisodeAfter>& after,
+                                  FactsChange how, const ClientFactsGuard& held,
+                                  storage::WriteSet& changes);
+
+// What a rebuild from raw records gives: every cell and every client's
+// facts row, per tenant.
+struct Rebuilt {
+  std::map<std::string, analytics::Cells> cells;
+  std::map<std::string, std::map<std::string, analytics::ClientFacts>> facts;
+};
+absl::StatusOr<Rebuilt> RebuildAggregatesAndFacts(
+    const storage::Store& store, const scoring::InstrumentCatalog& catalog,
+    const scoring::RuleSetRegistry& rule_sets);
 
 // Every cell, per tenant, recomputed from the stored episodes and ratings,
 // plus what retired episodes had added (the retention ledger).

@@ -371,6 +371,15 @@ absl::StatusOr<ChangeResult> CorrectionService::ChangeHeld(
         actor, ActionOf(correcting), tenant, request.episode_id, whose,
         absl::OkStatus(), detail));
   }
+  // Every member's facts: a new session date moves theirs too.
+  std::vector<std::string> members = before.episode.client_ids;
+  members.insert(members.end(), after.episode.client_ids.begin(),
+                 after.episode.client_ids.end());
+  const ClientFactsGuard facts_held(records_->locks(), tenant, members);
+  RETURN_IF_ERROR(AddClientFactsChange(
+      records_->store(), tenant, members,
+      {{request.episode_id, &after.episode, &after.administrations}},
+      FactsChange::kCounted, facts_held, changes));
   RETURN_IF_ERROR(records_->reference().Apply(changes, tenant, reference));
   // An open episode is evaluated against the reference as it stands; a
   // closed one was, above, against the reference without it.

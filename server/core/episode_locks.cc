@@ -29,6 +29,21 @@ absl::Mutex& EpisodeLocks::ForClient(absl::string_view tenant,
   return clients_[absl::HashOf(tenant, client) % kClientStripes];
 }
 
+absl::Mutex& EpisodeLocks::ForClientFacts(absl::string_view tenant,
+                                          absl::string_view client) {
+  return client_facts_[absl::HashOf(tenant, client) % kRecordStripes];
+}
+
+ClientFactsGuard::ClientFactsGuard(EpisodeLocks& locks,
+                                   absl::string_view tenant,
+                                   const std::vector<std::string>& client_ids) {
+  std::vector<absl::Mutex*> stripes;
+  for (const std::string& id : client_ids) {
+    stripes.push_back(&locks.ForClientFacts(tenant, id));
+  }
+  HoldEachOnce(std::move(stripes), held_);
+}
+
 SubmissionGuard::SubmissionGuard(
     EpisodeLocks& locks, absl::string_view tenant, absl::string_view client,
     absl::string_view episode,

@@ -30,6 +30,12 @@ class EpisodeLocks {
   // exclusively from its scan to its write, so no rating of the client can
   // be stored while it runs and be missed.
   absl::Mutex& ForClient(absl::string_view tenant, absl::string_view client);
+  // The stripe of a client's facts row (distinct-client cells): held
+  // exclusively, innermost, by every change of the row, from its read to
+  // its write (two submissions of one client in two episodes hold the
+  // client's stripe shared, and would otherwise both start from one row).
+  absl::Mutex& ForClientFacts(absl::string_view tenant,
+                              absl::string_view client);
 
  private:
   // A submission holds two stripes while its write waits for the disk, so
@@ -41,6 +47,20 @@ class EpisodeLocks {
 
   std::array<absl::Mutex, kRecordStripes> records_;
   std::array<absl::Mutex, kClientStripes> clients_;
+  std::array<absl::Mutex, kRecordStripes> client_facts_;
+};
+
+// The facts stripes of some clients of one tenant, each once, in address
+// order, taken after every other stripe a change holds.
+class ClientFactsGuard {
+ public:
+  ClientFactsGuard(EpisodeLocks& locks, absl::string_view tenant,
+                   const std::vector<std::string>& client_ids);
+  ClientFactsGuard(const ClientFactsGuard&) = delete;
+  ClientFactsGuard& operator=(const ClientFactsGuard&) = delete;
+
+ private:
+  std::deque<absl::MutexLock> held_;
 };
 
 // What a submission holds: its client's stripe shared, then its episode's

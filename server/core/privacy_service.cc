@@ -359,6 +359,15 @@ absl::StatusOr<domain::ErasureRequest> PrivacyService::EraseClient(
                    " administrations, ", approved.episodes_erased,
                    " episodes; ", approved.episodes_changed,
                    " group episodes changed")));
+  // The client's facts row goes, and its distinct-client cells with it (the
+  // other members' facts are their own administrations and outcomes, which
+  // stay as they were).
+  std::vector<EpisodeAfter> gone;
+  for (const std::string& id : episode_ids) gone.push_back({id});
+  const ClientFactsGuard facts_held(records_->locks(), tenant, {client});
+  RETURN_IF_ERROR(AddClientFactsChange(store_, tenant, {client}, gone,
+                                       FactsChange::kCounted, facts_held,
+                                       changes));
   RETURN_IF_ERROR(records_->reference().Apply(changes, tenant, reference));
   held.Release();  // The compaction below need not hold up writers.
   // The deletions hide the records at once; compaction removes them from

@@ -377,8 +377,17 @@ absl::Status RatingService::SubmitLocked(
   if (!changes.administrations.empty()) {
     changes.episodes.push_back(*episode);
     changes.aggregates_tenant = first.tenant_id;
-    done = deferred ? records_->store().ApplyDeferred(changes)
-                    : records_->store().Apply(changes);
+    // The client's distinct-client cells, from the client's facts row.
+    const ClientFactsGuard facts_held(records_->locks(), first.tenant_id,
+                                      {first.client_id});
+    done = AddClientFactsChange(records_->store(), first.tenant_id,
+                                {first.client_id},
+                                {{first.episode_id, &*episode, &stored}},
+                                FactsChange::kCounted, facts_held, changes);
+    if (done.ok()) {
+      done = deferred ? records_->store().ApplyDeferred(changes)
+                      : records_->store().Apply(changes);
+    }
   }
   std::optional<EpisodeView> view;
   if (done.ok() && episode.has_value()) {
@@ -527,6 +536,13 @@ absl::StatusOr<EpisodeView> RatingService::Close(const domain::Actor& actor,
            changes.aggregates);
   changes.audit =
       records_->EntriesFor(actor, "CloseEpisode", episode, "closed");
+  // Its clients' outcome series now count among the clients who ended one.
+  const ClientFactsGuard facts_held(records_->locks(), tenant_id,
+                                    episode.client_ids);
+  RETURN_IF_ERROR(AddClientFactsChange(
+      records_->store(), tenant_id, episode.client_ids,
+      {{episode.episode_id, &episode, &view.administrations}},
+      FactsChange::kCounted, facts_held, changes));
   // The reference deltas go into the write; the in-memory copy follows it.
   RETURN_IF_ERROR(records_->reference().Apply(changes, tenant_id, added));
   // The evaluations above still hold: the reference now includes this

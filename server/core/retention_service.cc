@@ -114,6 +114,8 @@ absl::Status RetentionService::RetireEpisodes(const domain::Actor& actor,
     storage::WriteSet changes;
     changes.aggregates_tenant = tenant;
     RetentionReport batch;
+    std::vector<EpisodeAfter> retired;
+    std::vector<std::string> clients;
     for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(std::optional<Episode> episode,
                        store.GetEpisode(tenant, id));
@@ -127,6 +129,9 @@ absl::Status RetentionService::RetireEpisodes(const domain::Actor& actor,
                        store.ListRevisions(tenant, id));
       ++batch.episodes;
       changes.deleted_episodes.push_back({tenant, id});
+      retired.push_back({id});
+      clients.insert(clients.end(), episode->client_ids.begin(),
+                     episode->client_ids.end());
       std::set<std::string> keys;
       for (const Administration& a : all) {
         changes.deleted_administrations.push_back(a.rating);
@@ -152,6 +157,13 @@ absl::Status RetentionService::RetireEpisodes(const domain::Actor& actor,
     report.revisions += batch.revisions;
     report.idempotency_keys += batch.idempotency_keys;
     if (report.dry_run || batch.episodes == 0) continue;
+    // The clients' facts of these episodes go from their rows (a client
+    // who comes back later is then new to the distinct counts); what they
+    // added to the distinct-client cells stays, in the ledger too.
+    const ClientFactsGuard facts_held(records_->locks(), tenant, clients);
+    RETURN_IF_ERROR(AddClientFactsChange(store, tenant, clients, retired,
+                                         FactsChange::kRetired, facts_held,
+                                         changes));
     changes.retired_aggregates =
         NonZeroCells(std::move(changes.retired_aggregates));
     changes.audit.push_back(records_->audit().Entry(

@@ -361,15 +361,23 @@ TEST_F(TrendsTest, RebuildEqualsIncremental) {
   auto incremental = store_->ReadAllAggregates("tenant-a");
   ASSERT_THAT(incremental, IsOk());
   ASSERT_FALSE(incremental->empty());
-  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
+  auto rebuilt = RebuildAggregatesAndFacts(*store_, *catalog_, *rules_);
   ASSERT_THAT(rebuilt, IsOk());
   // Cells whose deltas cancelled (the moved episode start) read as zero.
   const analytics::Cells nonzero = NonZeroCells(*incremental);
-  EXPECT_EQ(nonzero.size(), (*rebuilt)["tenant-a"].size());
-  EXPECT_TRUE(nonzero == (*rebuilt)["tenant-a"]);
+  EXPECT_EQ(nonzero.size(), rebuilt->cells["tenant-a"].size());
+  EXPECT_TRUE(nonzero == rebuilt->cells["tenant-a"]);
+  // The clients' facts rows kept by the writes are the rebuilt ones.
+  ASSERT_FALSE(rebuilt->facts["tenant-a"].empty());
+  for (const auto& [client, facts] : rebuilt->facts["tenant-a"]) {
+    auto stored = store_->GetClientFacts("tenant-a", client);
+    ASSERT_THAT(stored, IsOk());
+    EXPECT_TRUE(*stored == facts) << client;
+  }
   // Replacing with the rebuild changes no figure.
   auto before = trends_->Query(JanFeb());
-  ASSERT_THAT(store_->ReplaceAggregates(*rebuilt), IsOk());
+  ASSERT_THAT(store_->ReplaceAggregates(rebuilt->cells, rebuilt->facts),
+              IsOk());
   auto after = trends_->Query(JanFeb());
   ASSERT_THAT(before, IsOk());
   ASSERT_THAT(after, IsOk());

@@ -269,7 +269,7 @@ TEST(StoreTest, AggregatesVersionMarksTheCellLayout) {
   auto store = OpenOrDie(dir.path());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->aggregates_version(), 1);
-  ASSERT_THAT(store->ReplaceAggregates({}), IsOk());
+  ASSERT_THAT(store->ReplaceAggregates({}, {}), IsOk());
   EXPECT_EQ(store->aggregates_version(), Store::kAggregatesVersion);
   store.reset();
   auto reopened = OpenOrDie(dir.path());

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "analytics/distinct_clients.h"
 #include "common/identifiers.h"
 #include "common/status_macros.h"
 
@@ -101,6 +102,10 @@ struct Accumulator {
   // same client is in several instruments' and buckets' cells, so the row's
   // clients are the largest of these.
   std::map<std::tuple<std::string, char, int32_t>, int64_t> client_series;
+  // Distinct clients: with a form of their own; with a series that ended,
+  // by intake class (kNone: every class).
+  int64_t clients_seen = 0;
+  std::map<IntakeClass, int64_t> clients_ended;
 };
 
 using GroupKey = std::tuple<std::string, std::string, std::string, int,
@@ -186,6 +191,29 @@ struct Span {
   int32_t from;
   int32_t to;
 };
+
+int Depth(absl::string_view org_unit) {
+  if (org_unit.empty()) return 0;
+  return static_cast<int>(std::count(org_unit.begin(), org_unit.end(), '/')) +
+         1;
+}
+
+// Whether the distinct-client cell of org unit `node` ("below": the unit
+// and every unit below it; else the unit alone) is the org-unit part of a
+// row of `q`. Rows without org-unit grouping are the filter's unit and
+// everything below it; rows by org unit "as is" are single units; rows by
+// the first N levels are the units of level N with theirs below them, and
+// the shallower units alone, unless the filter is at level N or deeper,
+// when every row is the filter's unit with everything below it.
+bool DistinctOrgMatches(const TrendQuery& q, bool by_org,
+                        absl::string_view node, bool below) {
+  if (!by_org || Depth(q.org_unit) >= q.org_unit_depth) {
+    if (by_org && q.org_unit_depth == 0) return !below;
+    return below && node == q.org_unit;
+  }
+  return below ? Depth(node) == q.org_unit_depth
+               : Depth(node) < q.org_unit_depth;
+}
 
 // The cells a query reads: weeks or months (`first`..`last`), except that
 // for yearly and whole-period buckets the calendar years wholly inside the
@@ -354,6 +382,57 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
     }
   }
 
+  // Distinct clients, from their own cells: one per combination of org
+  // unit, clinician, instrument and age band a row can be.
+  const bool distinct_known = by_instrument || q.instruments.size() <= 1;
+  for (CellKind kind :
+       {CellKind::kClientsSeenIn, CellKind::kClientsSeenBelow,
+        CellKind::kClientsEndedIn, CellKind::kClientsEndedBelow}) {
+    if (!distinct_known || groups.empty()) break;
+    const bool below = kind == CellKind::kClientsSeenBelow ||
+                       kind == CellKind::kClientsEndedBelow;
+    const bool seen =
+        kind == CellKind::kClientsSeenIn || kind == CellKind::kClientsSeenBelow;
+    for (const Span& span : SpansFor(q, g, first, last)) {
+      ASSIGN_OR_RETURN(auto cells, store_->ReadAggregates(
+                                       q.tenant_id, kind, span.granularity,
+                                       scope, q.org_unit, span.from, span.to));
+      for (const auto& [key, sums] : cells) {
+        if (!DistinctOrgMatches(q, by_org, key.org_unit, below)) continue;
+        if (!q.clinician_id.empty() && key.clinician_id != q.clinician_id) {
+          continue;
+        }
+        const std::string wanted_instrument =
+            q.instruments.size() == 1 ? q.instruments.front() : "";
+        if (by_instrument ? key.instrument_id.empty()
+                          : key.instrument_id != wanted_instrument) {
+          continue;
+        }
+        if (by_age
+                ? key.age_band == analytics::kAnyAgeBand
+                : key.age_band != q.age_band.value_or(analytics::kAnyAgeBand)) {
+          continue;
+        }
+        auto [start, end] = OutputBucket(q, key, g, first, last);
+        GroupKey group{by_org ? Truncate(key.org_unit, q.org_unit_depth) : "",
+                       by_clinician ? key.clinician_id : "",
+                       by_instrument ? key.instrument_id : "",
+                       by_age ? static_cast<int>(key.age_band) : 0,
+                       start,
+                       end};
+        auto it = groups.find(group);
+        if (it == groups.end()) continue;  // No figures, no row.
+        const int64_t clients = analytics::ClientsNewInRow(
+            key, sums, analytics::BucketOf(Granularity::kMonth, start));
+        if (seen) {
+          it->second.clients_seen += clients;
+        } else {
+          it->second.clients_ended[key.intake_class] += clients;
+        }
+      }
+    }
+  }
+
   std::vector<TrendRow> rows;
   for (const auto& [key, a] : groups) {
     TrendRow row;
@@ -375,6 +454,18 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
     for (const auto& [cell, clients] : a.client_series) {
       row.clients = std::max(row.clients, clients);
     }
+    if (distinct_known) {
+      auto ended = [&](IntakeClass c) {
+        auto it = a.clients_ended.find(c);
+        return it == a.clients_ended.end() ? 0 : it->second;
+      };
+      row.distinct_clients = a.clients_seen;
+      row.all.distinct_clients = ended(IntakeClass::kNone);
+      row.intake_below_cutoff.distinct_clients =
+          ended(IntakeClass::kBelowCutoff);
+      row.intake_above_cutoff.distinct_clients =
+          ended(IntakeClass::kAboveCutoff);
+    }
     rows.push_back(std::move(row));
   }
   return rows;
@@ -384,13 +475,14 @@ void SuppressSmallCells(TrendRow& row, int64_t min_clients) {
   const ActivityFigures& a = row.activity;
   const bool activity =
       a.administrations > 0 || a.sessions > 0 || a.episodes_started > 0;
-  if (activity && row.clients < min_clients) {
+  if (activity && row.distinct_clients.value_or(row.clients) < min_clients) {
     row.activity = {};
     row.activity_suppressed = true;
   }
   for (OutcomeFigures* f :
        {&row.all, &row.intake_below_cutoff, &row.intake_above_cutoff}) {
-    if (f->series > 0 && f->series < min_clients) {
+    if (f->series > 0 &&
+        f->distinct_clients.value_or(f->series) < min_clients) {
       *f = {};
       f->suppressed = true;
     }

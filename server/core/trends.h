@@ -34,6 +34,12 @@ struct TrendQuery {
 // Pre–post figures of closed episodes' outcome series.
 struct OutcomeFigures {
   int64_t series = 0;
+  // The clients those series are of, each once however many episodes of
+  // theirs ended in the row. Unknown (nullopt) when the query filters by
+  // several instruments without grouping by instrument: distinct counts do
+  // not add up over instruments, and only single instruments and "every
+  // instrument" are kept.
+  std::optional<int64_t> distinct_clients;
   std::optional<double> mean_intake, mean_latest, mean_change;
   std::optional<double> effect_size;  // mean of (post − pre) / SD
   std::optional<double>
@@ -70,6 +76,10 @@ struct TrendRow {
   // `activity` (the most in any one instrument and bucket read; a client
   // with two episodes in one bucket counts twice).
   int64_t clients = 0;
+  // Exactly how many clients have a form of their own in the row (the
+  // activity figures' people), each once; nullopt as for
+  // OutcomeFigures::distinct_clients.
+  std::optional<int64_t> distinct_clients;
   // The activity figures were left out (clients below the threshold).
   bool activity_suppressed = false;
 };
@@ -79,6 +89,8 @@ struct TrendRow {
 // statistics do: a cell of one client is that client's exact score. The
 // activity figures go when row.clients < min_clients; each outcome block
 // when its series do; collateral series likewise. Marked as suppressed.
+// Where the distinct clients are known they are the count compared (a
+// client with two episodes is one person).
 void SuppressSmallCells(TrendRow& row, int64_t min_clients);
 
 // Trend figures from the maintained aggregates: the cost of a query depends

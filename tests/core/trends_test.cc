@@ -48,10 +48,11 @@ class TrendsTest : public testing::CoreTestBase {
 
   void Submit(const std::string& episode, const std::string& org_unit,
               const std::string& clinician, int session, absl::CivilDay date,
-              const std::string& instrument, std::optional<int> total) {
+              const std::string& instrument, std::optional<int> total,
+              const std::string& client = "") {
     domain::Rating r = testing::OrsRating(session);
     r.episode_id = episode;
-    r.client_id = "c-" + episode;
+    r.client_id = client.empty() ? "c-" + episode : client;
     r.org_unit = org_unit;
     r.clinician_id = clinician;
     r.session_date = date;
@@ -355,6 +356,100 @@ TEST_F(TrendsTest, UnitTotalsAndPerClinicianCellsAgree) {
                 scope == analytics::CellScope::kUnitTotal);
     }
   }
+}
+
+TEST_F(TrendsTest, DistinctClientsCountPeopleNotSeries) {
+  using absl::CivilDay;
+  // E1's client comes back: E6 psyk/sor k3, ORS s1 02-03 21.0, s2 02-10
+  // 24.0, closed planned 02-25 (intake below the cutoff).
+  Submit("e6", "psyk/sor", "k3", 1, CivilDay(2026, 2, 3), "ors", 210, "c-e1");
+  Submit("e6", "psyk/sor", "k3", 2, CivilDay(2026, 2, 10), "ors", 240, "c-e1");
+  Close("e6", domain::EndingType::kPlanned, CivilDay(2026, 2, 25));
+
+  // Whole tenant, January and February: c-e1..c-e5 have forms; series of
+  // E1, E2, E3, E4, E6 ended, of four clients (c-e1 twice). Below the
+  // cutoff E1, E2, E4, E6 (c-e1, c-e2, c-e4); above E3.
+  const TrendRow whole =
+      WholePeriodOrs(CivilDay(2026, 1, 1), CivilDay(2026, 2, 28));
+  EXPECT_THAT(whole.distinct_clients, Optional(5));
+  EXPECT_EQ(whole.all.series, 5);
+  EXPECT_THAT(whole.all.distinct_clients, Optional(4));
+  EXPECT_EQ(whole.intake_below_cutoff.series, 4);
+  EXPECT_THAT(whole.intake_below_cutoff.distinct_clients, Optional(3));
+  EXPECT_THAT(whole.intake_above_cutoff.distinct_clients, Optional(1));
+  // The same with the calendar year 2026 read as year cells.
+  const TrendRow years =
+      WholePeriodOrs(CivilDay(2025, 12, 1), CivilDay(2027, 1, 31));
+  EXPECT_THAT(years.distinct_clients, Optional(5));
+  EXPECT_THAT(years.all.distinct_clients, Optional(4));
+
+  // The department by month, then as one period: c-e1 and c-e2 are in both
+  // months and count once in the period.
+  TrendQuery q = JanFeb();
+  q.org_unit = "psyk";
+  q.group_by = {GroupBy::kOrgUnit};
+  q.org_unit_depth = 1;
+  auto months = trends_->Query(q);
+  ASSERT_THAT(months, IsOk());
+  ASSERT_THAT(*months, SizeIs(2));
+  EXPECT_THAT(Find(*months, "psyk", 1)->distinct_clients, Optional(2));
+  EXPECT_THAT(Find(*months, "psyk", 2)->distinct_clients, Optional(4));
+  EXPECT_THAT(Find(*months, "psyk", 1)->all.distinct_clients, Optional(1));
+  EXPECT_THAT(Find(*months, "psyk", 2)->all.distinct_clients, Optional(3));
+  q.bucket = BucketSize::kWholePeriod;
+  auto period = trends_->Query(q);
+  ASSERT_THAT(period, IsOk());
+  ASSERT_THAT(*period, SizeIs(1));
+  EXPECT_THAT((*period)[0].distinct_clients, Optional(4));  // c-e1,2,3,5
+  EXPECT_EQ((*period)[0].all.series, 4);                    // E1 E2 E3 E6
+  EXPECT_THAT((*period)[0].all.distinct_clients, Optional(3));
+
+  // Teams as they are: c-e1 in both psyk teams, once in each.
+  q.org_unit = "";
+  q.org_unit_depth = 0;
+  auto teams = trends_->Query(q);
+  ASSERT_THAT(teams, IsOk());
+  ASSERT_THAT(*teams, SizeIs(3));
+  EXPECT_THAT(Find(*teams, "psyk/nord", 1)->distinct_clients, Optional(3));
+  EXPECT_THAT(Find(*teams, "psyk/sor", 1)->distinct_clients, Optional(2));
+  EXPECT_THAT(Find(*teams, "rus/vest", 1)->distinct_clients, Optional(1));
+
+  // By clinician: k1 saw c-e1 (E1) and c-e5; k3 c-e3 and c-e1 (E6).
+  q.group_by = {GroupBy::kClinician};
+  auto clinicians = trends_->Query(q);
+  ASSERT_THAT(clinicians, IsOk());
+  std::map<std::string, std::optional<int64_t>> by_clinician;
+  for (const TrendRow& row : *clinicians) {
+    by_clinician[row.clinician_id] = row.distinct_clients;
+  }
+  EXPECT_THAT(by_clinician["k1"], Optional(2));
+  EXPECT_THAT(by_clinician["k3"], Optional(2));
+  EXPECT_THAT(by_clinician["k4"], Optional(1));
+
+  // By instrument: the SRS was rated by c-e1, c-e2 and c-e5.
+  q.group_by = {GroupBy::kInstrument};
+  auto instruments = trends_->Query(q);
+  ASSERT_THAT(instruments, IsOk());
+  ASSERT_THAT(*instruments, SizeIs(2));
+  EXPECT_EQ((*instruments)[1].instrument_id, "srs");
+  EXPECT_THAT((*instruments)[0].distinct_clients, Optional(5));
+  EXPECT_THAT((*instruments)[1].distinct_clients, Optional(3));
+
+  // Several instruments in one row: not kept, so not given.
+  q.group_by = {};
+  q.instruments = {"ors", "srs"};
+  auto mixed = trends_->Query(q);
+  ASSERT_THAT(mixed, IsOk());
+  ASSERT_THAT(*mixed, SizeIs(1));
+  EXPECT_FALSE((*mixed)[0].distinct_clients.has_value());
+  EXPECT_FALSE((*mixed)[0].all.distinct_clients.has_value());
+
+  // Small cells count people: five series of four clients are a cell of
+  // four, left out at a threshold of five; the activity of five stays.
+  TrendRow suppressed = whole;
+  SuppressSmallCells(suppressed, 5);
+  EXPECT_TRUE(suppressed.all.suppressed);
+  EXPECT_FALSE(suppressed.activity_suppressed);
 }
 
 TEST_F(TrendsTest, RebuildEqualsIncremental) {

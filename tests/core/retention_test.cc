@@ -86,17 +86,20 @@ class RetentionTest : public testing::CoreTestBase {
   }
 
   // The ORS figures of one year, as one row.
-  TrendRow Year(int year) {
+  TrendRow Year(int year) { return Years(year, year); }
+
+  // The ORS figures of the years [first, last], as one row.
+  TrendRow Years(int first, int last) {
     TrendQuery q;
     q.tenant_id = "tenant-a";
-    q.from = absl::CivilDay(year, 1, 1);
-    q.to = absl::CivilDay(year, 12, 31);
+    q.from = absl::CivilDay(first, 1, 1);
+    q.to = absl::CivilDay(last, 12, 31);
     q.bucket = BucketSize::kWholePeriod;
     q.instruments = {"ors"};
     auto rows = trends_->Query(q);
     EXPECT_THAT(rows, IsOk());
     if (!rows.ok() || rows->size() != 1) {
-      ADD_FAILURE() << "expected one row for " << year;
+      ADD_FAILURE() << "expected one row for " << first << ".." << last;
       return {};
     }
     return (*rows)[0];
@@ -184,6 +187,38 @@ TEST_F(RetentionTest, RetiredEpisodesGoAndTheirFiguresStay) {
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->episodes, 0);
   EXPECT_TRUE(Cells() == cells);
+}
+
+// c-old comes back in 2026. Retention deletes the link between the 2019
+// episode and the client, but not what the cells already know: a client
+// counted once over 2019–2026 stays counted once, also as the new episode
+// grows, and the rebuild (raw records plus ledger) still equals the cells.
+TEST_F(RetentionTest, DistinctClientsOfRetiredEpisodesStayAsCounted) {
+  using absl::CivilDay;
+  domain::Rating back = Ors("back", 1, CivilDay(2026, 3, 2), 210);
+  back.client_id = "c-old";
+  Submit(back, "back-1");
+  // c-old, c-recent, c-open.
+  EXPECT_THAT(Years(2019, 2026).distinct_clients, Optional(3));
+  EXPECT_THAT(Year(2019).distinct_clients, Optional(1));
+
+  ASSERT_THAT(retention_->Run(Admin(), "tenant-a", /*dry_run=*/false), IsOk());
+  auto facts = store_->GetClientFacts("tenant-a", "c-old");
+  ASSERT_THAT(facts, IsOk());
+  ASSERT_EQ(facts->size(), 1u);
+  EXPECT_EQ(facts->begin()->first, "back");
+  EXPECT_THAT(Year(2019).distinct_clients, Optional(1));
+  EXPECT_THAT(Year(2019).all.distinct_clients, Optional(1));
+  EXPECT_THAT(Years(2019, 2026).distinct_clients, Optional(3));
+
+  back = Ors("back", 2, CivilDay(2026, 4, 6), 230);
+  back.client_id = "c-old";
+  Submit(back, "back-2");
+  EXPECT_THAT(Years(2019, 2026).distinct_clients, Optional(3));
+  EXPECT_THAT(Year(2026).distinct_clients, Optional(3));
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
+  ASSERT_THAT(rebuilt, IsOk());
+  EXPECT_TRUE((*rebuilt)["tenant-a"] == Cells());
 }
 
 TEST_F(RetentionTest, TheAccessLogKeepsTheLegalPeriodOnly) {

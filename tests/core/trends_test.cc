@@ -496,9 +496,16 @@ TEST_F(TrendsTest, ErasureTakesTheClientOutOfEveryFigure) {
   ASSERT_THAT(privacy.DecideErasure(bo, "tenant-a", request->request_id, true),
               IsOk());
 
-  const OutcomeFigures all =
-      WholePeriodOrs(absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 2, 28))
-          .all;
+  const TrendRow whole =
+      WholePeriodOrs(absl::CivilDay(2026, 1, 1), absl::CivilDay(2026, 2, 28));
+  const OutcomeFigures& all = whole.all;
+  // The client is no longer among the people: c-e2..c-e5 had forms, and
+  // c-e2..c-e4 ended a series.
+  EXPECT_THAT(whole.distinct_clients, Optional(4));
+  EXPECT_THAT(all.distinct_clients, Optional(3));
+  auto facts = store_->GetClientFacts("tenant-a", "c-e1");
+  ASSERT_THAT(facts, IsOk());
+  EXPECT_TRUE(facts->empty());
   // E2..E4: changes 3, 1, 6: ES (10/7)/3.
   EXPECT_EQ(all.series, 3);
   EXPECT_THAT(all.effect_size, Optional(DoubleNear(10.0 / 21, 1e-9)));

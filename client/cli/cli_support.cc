@@ -610,9 +610,15 @@ std::string BandName(v1::AgeBand band) {
   return name.empty() ? "unknown" : name;
 }
 
+std::string Count(bool has, int64_t value) {
+  return has ? absl::StrCat(value) : "-";
+}
+
 std::vector<std::string> OutcomeCells(const v1::OutcomeFigures& o) {
   return {
       o.suppressed() ? "<k" : absl::StrCat(o.series()),
+      o.suppressed() ? "<k"
+                     : Count(o.has_distinct_clients(), o.distinct_clients()),
       Opt(o.has_mean_intake(), o.mean_intake()),
       Opt(o.has_mean_change(), o.mean_change(), "%+.1f"),
       Opt(o.has_effect_size(), o.effect_size(), "%.2f"),
@@ -631,11 +637,14 @@ std::vector<std::string> OutcomeCells(const v1::OutcomeFigures& o) {
 }  // namespace
 
 std::string RenderTrends(const std::vector<v1::TrendRow>& rows, bool split) {
-  Table table({"bucket",    "org unit",     "clinician", "instrument",
-               "age band",  "forms",        "sessions",  "ORS%",
-               "SRS%",      "intake",       "ended",     "mean intake",
-               "change",    "ES",           "SAES",      "improved",
-               "recovered", "deteriorated", "target",    "dropout"});
+  // "clients": people with forms of their own; "of clients": the people
+  // whose series ended. Each counted once, however many episodes.
+  Table table({"bucket",     "org unit",    "clinician", "instrument",
+               "age band",   "clients",     "forms",     "sessions",
+               "ORS%",       "SRS%",        "intake",    "ended",
+               "of clients", "mean intake", "change",    "ES",
+               "SAES",       "improved",    "recovered", "deteriorated",
+               "target",     "dropout"});
   for (const v1::TrendRow& r : rows) {
     const v1::ActivityFigures& a = r.activity();
     auto line = [&](const std::string& intake, const v1::OutcomeFigures& o) {
@@ -647,6 +656,9 @@ std::string RenderTrends(const std::vector<v1::TrendRow>& rows, bool split) {
           r.instrument_id().empty() ? "*" : r.instrument_id(),
           r.age_band() == v1::AGE_BAND_UNSPECIFIED ? "*"
                                                    : BandName(r.age_band()),
+          r.activity_suppressed()
+              ? "<k"
+              : Count(r.has_distinct_clients(), r.distinct_clients()),
           r.activity_suppressed() ? "<k" : absl::StrCat(a.administrations()),
           a.sessions() > 0 ? absl::StrCat(a.sessions()) : "-",
           Opt(a.has_pct_sessions_with_ors(), a.pct_sessions_with_ors(),
@@ -707,16 +719,22 @@ std::string RenderQualityReport(const v1::QualityReport& r) {
   for (const v1::OutcomeIndices& o : r.outcomes()) {
     absl::StrAppend(&out, "\n", o.instrument_id(),
                     " (episodes ended in the period)\n");
-    Table bands({"   1/4 age band", "clients", "mean intake"});
+    // "series" as the report has always counted them (one per episode),
+    // "clients" the people behind them, each once.
+    Table bands({"   1/4 age band", "series", "clients", "mean intake"});
     for (const v1::AgeBandFigures& b : o.by_age_band()) {
       bands.Add({absl::StrCat("   ", BandName(b.age_band())),
                  absl::StrCat(b.clients()),
+                 Count(b.has_distinct_clients(), b.distinct_clients()),
                  Opt(b.has_mean_intake(), b.mean_intake())});
     }
     absl::StrAppend(&out, bands.Render());
     absl::StrAppend(
-        &out, "    2 episodes:                 ", o.episodes(), "\n",
-        "    3 collateral series:        ", o.collateral_series(), "\n",
+        &out, "    2 episodes:                 ", o.episodes(),
+        o.has_distinct_clients()
+            ? absl::StrCat(" (", o.distinct_clients(), " clients)")
+            : "",
+        "\n", "    3 collateral series:        ", o.collateral_series(), "\n",
         "    5 mean intake SRS:          ",
         Opt(o.has_mean_intake_srs(), o.mean_intake_srs()), "\n",
         "    6 mean sessions:            ",

@@ -84,6 +84,11 @@ using O = v1::OutcomeFigures;
 const std::vector<Spec<O>>& OutcomeSpecs() {
   static const auto* specs = new std::vector<Spec<O>>{
       {"series", N_("Client series"), 0, TILBAKE_COUNT(series)},
+      {"distinct_clients", N_("Clients whose series ended"), 0,
+       [](const O& o) {
+         return Count(!o.suppressed() && o.has_distinct_clients(),
+                      o.distinct_clients());
+       }},
       {"mean_intake", N_("Mean intake score"), 1, TILBAKE_OPT(mean_intake)},
       {"mean_latest", N_("Mean latest score"), 1, TILBAKE_OPT(mean_latest)},
       {"mean_change", N_("Mean change"), 1, TILBAKE_OPT(mean_change)},
@@ -199,6 +204,11 @@ std::vector<Spec<TrendLine>> TrendSpecs(const v1::QueryTrendsRequest& request,
   };
   using A = v1::ActivityFigures;
   std::vector<Spec<L>> activity = {
+      {"clients", N_("Clients with forms"), 0,
+       [shown](const L& l) {
+         return Count(shown(l) && l.row->has_distinct_clients(),
+                      l.row->distinct_clients());
+       }},
       {"administrations", N_("Forms recorded"), 0, count(&A::administrations)},
       {"completed", N_("Forms completed"), 0, count(&A::completed)},
       {"collateral", N_("Collateral forms"), 0, count(&A::collateral)},

@@ -75,6 +75,7 @@ v1::OutcomeFigures ToProto(const core::OutcomeFigures& f) {
   v1::OutcomeFigures out;
   out.set_series(f.series);
   out.set_suppressed(f.suppressed);
+  if (f.distinct_clients) out.set_distinct_clients(*f.distinct_clients);
   SetOptional(f.mean_intake, &v1::OutcomeFigures::set_mean_intake, &out);
   SetOptional(f.mean_latest, &v1::OutcomeFigures::set_mean_latest, &out);
   SetOptional(f.mean_change, &v1::OutcomeFigures::set_mean_change, &out);
@@ -141,6 +142,7 @@ v1::TrendRow ToProto(const core::TrendRow& r, const std::string& rule_set) {
   out.set_collateral_series(r.collateral_series);
   out.set_rule_set(rule_set);
   out.set_activity_suppressed(r.activity_suppressed);
+  if (r.distinct_clients) out.set_distinct_clients(*r.distinct_clients);
   return out;
 }
 
@@ -189,6 +191,9 @@ v1::QualityReport ToProto(const core::QualityReport& r) {
     o->set_instrument_id(row.instrument_id);
     const v1::OutcomeFigures all = ToProto(row.all);
     o->set_episodes(all.series());
+    if (all.has_distinct_clients()) {
+      o->set_distinct_clients(all.distinct_clients());
+    }
     o->set_collateral_series(row.collateral_series);
     if (all.has_mean_first_alliance()) {
       o->set_mean_intake_srs(all.mean_first_alliance());
@@ -215,6 +220,9 @@ v1::QualityReport ToProto(const core::QualityReport& r) {
       v1::AgeBandFigures* b = o->add_by_age_band();
       b->set_age_band(ToProto(band.age_band));
       b->set_clients(band.all.series);
+      if (band.all.distinct_clients) {
+        b->set_distinct_clients(*band.all.distinct_clients);
+      }
       if (band.all.mean_intake) b->set_mean_intake(*band.all.mean_intake);
     }
   }

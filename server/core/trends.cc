@@ -478,6 +478,7 @@ void SuppressSmallCells(TrendRow& row, int64_t min_clients) {
   if (activity && row.distinct_clients.value_or(row.clients) < min_clients) {
     row.activity = {};
     row.activity_suppressed = true;
+    row.distinct_clients.reset();  // A count of so few is left out too.
   }
   for (OutcomeFigures* f :
        {&row.all, &row.intake_below_cutoff, &row.intake_above_cutoff}) {

@@ -100,10 +100,12 @@ v1::TrendRow Row(const std::string& org_unit, bool suppressed) {
   *row.mutable_bucket_end() = row.bucket_start();
   row.set_activity_suppressed(suppressed);
   if (!suppressed) {
+    row.set_distinct_clients(7);
     row.mutable_activity()->set_administrations(10);
     row.mutable_activity()->set_sessions(10);
     row.mutable_activity()->set_mean_score(20.2);
     row.mutable_all()->set_series(5);
+    row.mutable_all()->set_distinct_clients(4);
     row.mutable_all()->set_mean_change(4.4);
   } else {
     row.mutable_all()->set_suppressed(true);
@@ -125,7 +127,7 @@ TEST(TrendsWorkbookTest, GroupsIdentifyRowsAndSmallCellsAreEmpty) {
   const std::vector<std::string> keys = Keys(trends);
   EXPECT_THAT(std::vector<std::string>(keys.begin(), keys.begin() + 5),
               ElementsAre("bucket_start", "bucket_end", "org_unit", "intake",
-                          "administrations"));
+                          "clients"));
   EXPECT_THAT(keys, ::testing::Contains("sessions"));
   EXPECT_THAT(keys, ::testing::Not(::testing::Contains("clinician")));
   ASSERT_EQ(trends.rows.size(), 6u);  // Two rows, three intake groups each.
@@ -133,6 +135,9 @@ TEST(TrendsWorkbookTest, GroupsIdentifyRowsAndSmallCellsAreEmpty) {
   EXPECT_EQ(std::get<int64_t>(At(trends, 0, "administrations")), 10);
   EXPECT_EQ(std::get<double>(At(trends, 0, "mean_change")), 4.4);
   EXPECT_EQ(std::get<int64_t>(At(trends, 0, "series")), 5);
+  // The people: 7 with forms; the 5 series that ended are of 4 clients.
+  EXPECT_EQ(std::get<int64_t>(At(trends, 0, "clients")), 7);
+  EXPECT_EQ(std::get<int64_t>(At(trends, 0, "distinct_clients")), 4);
   // Intake below the cutoff was left out: no series count, not even 0.
   EXPECT_TRUE(std::holds_alternative<std::monostate>(At(trends, 1, "series")));
   EXPECT_TRUE(std::get<bool>(At(trends, 1, "outcome_suppressed")));
@@ -141,6 +146,7 @@ TEST(TrendsWorkbookTest, GroupsIdentifyRowsAndSmallCellsAreEmpty) {
       std::holds_alternative<std::monostate>(At(trends, 3, "administrations")));
   EXPECT_TRUE(
       std::holds_alternative<std::monostate>(At(trends, 3, "sessions")));
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(At(trends, 3, "clients")));
   EXPECT_TRUE(std::get<bool>(At(trends, 3, "activity_suppressed")));
   // The about sheet names the rule set and the threshold.
   const std::string about = WriteCsv(book.about, {});

@@ -19,6 +19,8 @@ from tilbake.v1 import feedback_pb2, trends_pb2
 # None when absent or left out). The order is the CSV's.
 OUTCOME_COLUMNS: Tuple[Tuple[str, str], ...] = (
     ("series", "count"),
+    # The clients of those series, each once (absent: see trends.proto).
+    ("distinct_clients", "measure"),
     ("mean_intake", "measure"),
     ("mean_latest", "measure"),
     ("mean_change", "measure"),
@@ -151,6 +153,7 @@ class Trends(Sequence[trends_pb2.TrendRow]):
         keys += [_GROUP_KEYS[g][0] for g in r.group_by if g in _GROUP_KEYS]
         if split:
             keys.append("intake")
+        keys.append("clients")
         keys += [k for k, _ in ACTIVITY_COLUMNS]
         if self._with_sessions():
             keys += [k for k, _ in SESSION_COLUMNS]
@@ -186,6 +189,10 @@ class Trends(Sequence[trends_pb2.TrendRow]):
                 if split:
                     record["intake"] = intake
                 shown = not row.activity_suppressed
+                # The people with forms of their own, each once.
+                record["clients"] = (
+                    row.distinct_clients
+                    if shown and row.HasField("distinct_clients") else None)
                 record.update(_figures(row.activity, ACTIVITY_COLUMNS, shown))
                 if sessions:
                     record.update(_figures(row.activity, SESSION_COLUMNS,

@@ -22,13 +22,15 @@ class TrendsE2eTest : public ::testing::Test {
   // Episode `episode` in `org_unit`: ORS 20.0 then `second` a week later
   // (from 2026-03-02), closed `unilateral` or planned on 2026-03-20.
   void ClosedEpisode(const std::string& episode, const std::string& org_unit,
-                     double second_item, bool unilateral) {
+                     double second_item, bool unilateral,
+                     const std::string& client = "") {
     for (int session = 1; session <= 2; ++session) {
       const double v = session == 1 ? 5.0 : second_item;
       auto request =
           OrsRequest(session, episode + std::to_string(session), {v, v, v, v});
       request.mutable_rating()->set_episode_id(episode);
-      request.mutable_rating()->set_client_id("c-" + episode);
+      request.mutable_rating()->set_client_id(client.empty() ? "c-" + episode
+                                                             : client);
       request.mutable_rating()->set_org_unit(org_unit);
       request.mutable_rating()->set_client_age_years(session == 1 ? 16 : 16);
       ASSERT_THAT(client_->SubmitRating(request), IsOk());
@@ -103,6 +105,39 @@ TEST_F(TrendsE2eTest, StreamsRowsPerGroupAndReportsIndices) {
   EXPECT_EQ(ors.planned_endings(), 1);
   EXPECT_EQ(ors.unilateral_with_effect(), 1);
   EXPECT_EQ(ors.unilateral_without_effect(), 1);
+}
+
+TEST_F(TrendsE2eTest, DistinctClientsCountEachPersonOnce) {
+  // c-a has two episodes in March (a, a2), c-b one: three series, two
+  // clients in the team, three series of two clients in the report.
+  ClosedEpisode("a", "psyk/nord", 7.0, false);
+  ClosedEpisode("a2", "psyk/nord", 6.0, false, "c-a");
+  ClosedEpisode("b", "psyk/nord", 5.5, true);
+
+  v1::QueryTrendsRequest request = March();
+  request.add_group_by(v1::TREND_GROUP_BY_ORG_UNIT);
+  auto rows = client_->QueryTrends(request);
+  ASSERT_THAT(rows, IsOk());
+  ASSERT_THAT(*rows, SizeIs(1));
+  EXPECT_EQ((*rows)[0].all().series(), 3);
+  ASSERT_TRUE((*rows)[0].all().has_distinct_clients());
+  EXPECT_EQ((*rows)[0].all().distinct_clients(), 2);
+  ASSERT_TRUE((*rows)[0].has_distinct_clients());
+  EXPECT_EQ((*rows)[0].distinct_clients(), 2);
+  EXPECT_EQ((*rows)[0].activity().administrations(), 6);
+
+  v1::QualityReportRequest report_request;
+  report_request.set_tenant_id("tenant-a");
+  *report_request.mutable_from() = request.from();
+  *report_request.mutable_to() = request.to();
+  auto report = client_->GetQualityReport(report_request);
+  ASSERT_THAT(report, IsOk());
+  ASSERT_THAT(report->outcomes(), SizeIs(1));
+  EXPECT_EQ(report->outcomes(0).episodes(), 3);
+  EXPECT_EQ(report->outcomes(0).distinct_clients(), 2);
+  ASSERT_THAT(report->outcomes(0).by_age_band(), SizeIs(1));
+  EXPECT_EQ(report->outcomes(0).by_age_band(0).clients(), 3);
+  EXPECT_EQ(report->outcomes(0).by_age_band(0).distinct_clients(), 2);
 }
 
 TEST_F(TrendsE2eTest, ReportGivesTheShareOfSrsBelowTheCutoff) {

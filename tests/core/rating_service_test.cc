@@ -459,6 +459,37 @@ TEST_F(RatingServiceTest, ConcurrentSubmissionsToOneEpisodeDoNotInterleave) {
             OrsRating(kSessionsPerThread).session_date);
 }
 
+// One client's episodes written at once from many threads: each writes the
+// client's facts row (distinct clients), which without its lock would lose
+// the other episodes' facts and leave cells the rebuild does not give.
+TEST_F(RatingServiceTest, ConcurrentEpisodesOfOneClientKeepItsFactsWhole) {
+  constexpr int kThreads = 8;
+  constexpr int kSessionsPerThread = 6;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int s = 1; s <= kSessionsPerThread; ++s) {
+        domain::Rating r = OrsRating(s);
+        r.episode_id = "e-" + std::to_string(t);
+        r.client_id = "c-1";
+        r.session_date = absl::CivilDay(2026, 1, 5) + 9 * (s - 1) + 4 * t;
+        if (!Submit(r, absl::StrCat("k-", t, "-", s)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto facts = store_->GetClientFacts("tenant-a", "c-1");
+  ASSERT_THAT(facts, IsOk());
+  EXPECT_THAT(*facts, SizeIs(kThreads));
+  auto incremental = store_->ReadAllAggregates("tenant-a");
+  ASSERT_THAT(incremental, IsOk());
+  auto rebuilt = RebuildAggregates(*store_, *catalog_, *rules_);
+  ASSERT_THAT(rebuilt, IsOk());
+  EXPECT_TRUE(NonZeroCells(*incremental) == (*rebuilt)["tenant-a"]);
+}
+
 // The same retry arriving on many connections at once stores exactly once.
 TEST_F(RatingServiceTest, ConcurrentRetriesOfOneKeyStoreOnce) {
   constexpr int kThreads = 8;

@@ -38,6 +38,18 @@ size_t FieldCount(CellKind kind) {
   return 0;
 }
 
+bool IsDistinctKind(CellKind kind) {
+  return kind == CellKind::kClientsSeenIn ||
+         kind == CellKind::kClientsSeenBelow ||
+         kind == CellKind::kClientsEndedIn ||
+         kind == CellKind::kClientsEndedBelow;
+}
+
+CellScope DistinctScope(bool clinician, bool instrument, bool age_band) {
+  return static_cast<CellScope>('0' + (clinician ? 1 : 0) +
+                                (instrument ? 2 : 0) + (age_band ? 4 : 0));
+}
+
 int32_t BucketOf(Granularity granularity, absl::CivilDay day) {
   if (granularity == Granularity::kYear) {
     return static_cast<int32_t>(day.year());

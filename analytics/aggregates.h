@@ -45,6 +45,16 @@ enum class Granularity : char { kWeek = 'W', kMonth = 'M', kYear = 'Y' };
 // by clinician reads the unit totals, a fraction of the cells.
 enum class CellScope : char { kClinician = 'c', kUnitTotal = 'u' };
 
+// Whether `kind` counts distinct clients (analytics/distinct_clients.h).
+bool IsDistinctKind(CellKind kind);
+
+// The scope of a distinct-client cell says which of the clinician, the
+// instrument and the age band it keeps ('0' + bits 1, 2, 4; the others
+// count every value), so a query reads only the cells of its own pattern:
+// a tenant-wide row reads one cell a bucket, not every instrument's and
+// age band's beside it.
+CellScope DistinctScope(bool clinician, bool instrument, bool age_band);
+
 using domain::FrozenOutcome;
 using domain::IntakeClass;  // '-' for A and S cells.
 

@@ -204,6 +204,11 @@ void AddDistinctClientsChange(const ClientFacts& before,
   }
 }
 
+CellScope ScopeOfDistinct(const CellKey& key) {
+  return DistinctScope(!key.clinician_id.empty(), !key.instrument_id.empty(),
+                       key.age_band != kAnyAgeBand);
+}
+
 int64_t ClientsNewInRow(const CellKey& key, const Sums& sums,
                         int32_t row_start_month) {
   if (sums.empty()) return 0;

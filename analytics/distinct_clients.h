@@ -94,6 +94,9 @@ void AddDistinctClients(const ClientFacts& facts, Cells& cells, int sign = 1);
 void AddDistinctClientsChange(const ClientFacts& before,
                               const ClientFacts& after, Cells& cells);
 
+// The scope byte of a distinct-client cell (see DistinctScope).
+CellScope ScopeOfDistinct(const CellKey& key);
+
 // The clients a distinct-client cell adds to a row whose months start at
 // `row_start_month` (a month bucket, see BucketOf): sums[0] less those
 // already present earlier in the row. For a week cell, sums[0].

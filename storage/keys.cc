@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "analytics/distinct_clients.h"
 
 namespace tilbake::storage::keys {
 namespace {
@@ -123,10 +124,18 @@ std::string AggregateSeek(absl::string_view prefix, absl::string_view org_unit,
   return key;
 }
 
+namespace {
+
+analytics::CellScope ScopeOf(const analytics::CellKey& k) {
+  if (analytics::IsDistinctKind(k.kind)) return analytics::ScopeOfDistinct(k);
+  return k.clinician_id.empty() ? analytics::CellScope::kUnitTotal
+                                : analytics::CellScope::kClinician;
+}
+
+}  // namespace
+
 std::string Aggregate(absl::string_view tenant, const analytics::CellKey& k) {
-  const analytics::CellScope scope = k.clinician_id.empty()
-                                         ? analytics::CellScope::kUnitTotal
-                                         : analytics::CellScope::kClinician;
+  const analytics::CellScope scope = ScopeOf(k);
   std::string key =
       AggregateSeek(AggregatePrefix(tenant, k.kind, k.granularity, scope),
                     k.org_unit, k.bucket);
@@ -149,7 +158,8 @@ bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
   out->kind = static_cast<analytics::CellKind>(rest[0]);
   out->granularity = static_cast<analytics::Granularity>(rest[1]);
   const auto scope = static_cast<analytics::CellScope>(rest[2]);
-  if (scope != analytics::CellScope::kClinician &&
+  if (!analytics::IsDistinctKind(out->kind) &&
+      scope != analytics::CellScope::kClinician &&
       scope != analytics::CellScope::kUnitTotal) {
     return false;  // Not this layout (a key of layout 2 has no scope byte).
   }
@@ -167,12 +177,10 @@ bool DecodeAggregate(absl::string_view key, absl::string_view tenant,
   sep = rest.find(kSep);
   if (sep == rest.npos || rest.size() != sep + 3) return false;
   out->clinician_id = std::string(rest.substr(0, sep));
-  // The scope byte and the clinician must agree (a unit total has none).
-  if (out->clinician_id.empty() != (scope == analytics::CellScope::kUnitTotal))
-    return false;
   out->age_band = static_cast<scoring::AgeBand>(rest[sep + 1]);
   out->intake_class = static_cast<domain::IntakeClass>(rest[sep + 2]);
-  return true;
+  // The scope byte and the key must agree (a unit total has no clinician).
+  return ScopeOf(*out) == scope;
 }
 
 std::string AuditPrefix(absl::string_view tenant, absl::string_view client) {

@@ -113,8 +113,9 @@ class RocksStore final : public Store {
   absl::StatusOr<std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
   ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
                  analytics::Granularity granularity, analytics::CellScope scope,
-                 absl::string_view org_unit, int32_t from,
-                 int32_t to) const override;
+                 absl::string_view org_unit, int32_t from, int32_t to,
+                 const OrgUnitFilter& wanted) const override;
+  using Store::ReadAggregates;
   absl::StatusOr<analytics::Cells> ReadAllAggregates(
       absl::string_view tenant_id) const override;
   absl::StatusOr<std::map<std::string, analytics::Cells>>

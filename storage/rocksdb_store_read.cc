@@ -1,6 +1,7 @@
 // Reads from the RocksDB store: point lookups and prefix scans, each scan
 // through ScanRange so that every iterator is bounded and checked.
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -144,8 +145,8 @@ RocksStore::ReadAggregates(absl::string_view tenant_id,
                            analytics::CellKind kind,
                            analytics::Granularity granularity,
                            analytics::CellScope scope,
-                           absl::string_view org_unit, int32_t from,
-                           int32_t to) const {
+                           absl::string_view org_unit, int32_t from, int32_t to,
+                           const OrgUnitFilter& wanted) const {
   const std::string prefix =
       keys::AggregatePrefix(tenant_id, kind, granularity, scope);
   const std::string upper = keys::PrefixUpperBound(prefix);
@@ -158,6 +159,9 @@ RocksStore::ReadAggregates(absl::string_view tenant_id,
   // last, then jump past its range.
   std::string seek = prefix + std::string(org_unit);
   it->Seek(seek);
+  // The last org unit `wanted` was asked about, and its answer.
+  std::optional<std::string> judged_org;
+  bool judged_wanted = true;
   while (it->Valid()) {
     analytics::CellKey key;
     const absl::string_view raw(it->key().data(), it->key().size());
@@ -171,7 +175,11 @@ RocksStore::ReadAggregates(absl::string_view tenant_id,
     const bool inside = org_unit.empty() ||
                         key.org_unit.size() == org_unit.size() ||
                         key.org_unit[org_unit.size()] == '/';
-    if (!inside || key.bucket > to) {
+    if (wanted && (!judged_org.has_value() || key.org_unit != *judged_org)) {
+      judged_org = key.org_unit;
+      judged_wanted = wanted(key.org_unit);
+    }
+    if (!inside || key.bucket > to || (wanted && !judged_wanted)) {
       // Next org unit: every key of this one sorts below org_unit + "\x01".
       it->Seek(prefix + key.org_unit + std::string(1, '\x01'));
       continue;

@@ -195,12 +195,22 @@ class Store {
   // is `org_unit` or below it (every org unit when empty) and whose bucket
   // is in [from, to]. Cost grows with the org units and buckets asked for,
   // not with history: each org unit's range is entered with a seek.
+  // `wanted`, when given, picks the org units to read; the others are
+  // stepped over with a seek each, their cells unread.
+  using OrgUnitFilter = std::function<bool(absl::string_view org_unit)>;
   virtual absl::StatusOr<
       std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
   ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
                  analytics::Granularity granularity, analytics::CellScope scope,
-                 absl::string_view org_unit, int32_t from,
-                 int32_t to) const = 0;
+                 absl::string_view org_unit, int32_t from, int32_t to,
+                 const OrgUnitFilter& wanted) const = 0;
+  absl::StatusOr<std::vector<std::pair<analytics::CellKey, analytics::Sums>>>
+  ReadAggregates(absl::string_view tenant_id, analytics::CellKind kind,
+                 analytics::Granularity granularity, analytics::CellScope scope,
+                 absl::string_view org_unit, int32_t from, int32_t to) const {
+    return ReadAggregates(tenant_id, kind, granularity, scope, org_unit, from,
+                          to, nullptr);
+  }
 
   // Every aggregate cell of a tenant (for checks and rebuilds).
   virtual absl::StatusOr<analytics::Cells> ReadAllAggregates(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -198,21 +199,30 @@ int Depth(absl::string_view org_unit) {
          1;
 }
 
-// Whether the distinct-client cell of org unit `node` ("below": the unit
-// and every unit below it; else the unit alone) is the org-unit part of a
-// row of `q`. Rows without org-unit grouping are the filter's unit and
-// everything below it; rows by org unit "as is" are single units; rows by
-// the first N levels are the units of level N with theirs below them, and
-// the shallower units alone, unless the filter is at level N or deeper,
-// when every row is the filter's unit with everything below it.
-bool DistinctOrgMatches(const TrendQuery& q, bool by_org,
-                        absl::string_view node, bool below) {
-  if (!by_org || Depth(q.org_unit) >= q.org_unit_depth) {
-    if (by_org && q.org_unit_depth == 0) return !below;
-    return below && node == q.org_unit;
+// Which org units' distinct-client cells of one kind ("below": an org
+// unit with every unit below it; else the unit alone) make the org-unit
+// part of a query's rows, or nullopt when none of that kind do. Rows
+// without org-unit grouping are the filter's unit and everything below it;
+// rows by org unit "as is" are single units; rows by the first N levels are
+// the units of level N with theirs below them, and the shallower units
+// alone, unless the filter is at level N or deeper, when every row is the
+// filter's unit with everything below it.
+std::optional<storage::Store::OrgUnitFilter> DistinctOrgUnits(
+    const TrendQuery& q, bool by_org, bool below) {
+  const int depth = q.org_unit_depth;
+  if (!by_org || (depth > 0 && Depth(q.org_unit) >= depth)) {
+    if (!below) return std::nullopt;
+    const std::string unit = q.org_unit;
+    return [unit](absl::string_view org) { return org == unit; };
   }
-  return below ? Depth(node) == q.org_unit_depth
-               : Depth(node) < q.org_unit_depth;
+  if (depth == 0) {
+    if (below) return std::nullopt;
+    return storage::Store::OrgUnitFilter();  // Every unit, each alone.
+  }
+  if (below) {
+    return [depth](absl::string_view org) { return Depth(org) == depth; };
+  }
+  return [depth](absl::string_view org) { return Depth(org) < depth; };
 }
 
 // The cells a query reads: weeks or months (`first`..`last`), except that
@@ -393,12 +403,21 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
                        kind == CellKind::kClientsEndedBelow;
     const bool seen =
         kind == CellKind::kClientsSeenIn || kind == CellKind::kClientsSeenBelow;
+    const std::optional<storage::Store::OrgUnitFilter> org_units =
+        DistinctOrgUnits(q, by_org, below);
+    if (!org_units.has_value()) continue;
+    // Only the cells of the rows' pattern: a row of every instrument reads
+    // no instrument's own cell.
+    const analytics::CellScope pattern =
+        analytics::DistinctScope(by_clinician || !q.clinician_id.empty(),
+                                 by_instrument || q.instruments.size() == 1,
+                                 by_age || q.age_band.has_value());
     for (const Span& span : SpansFor(q, g, first, last)) {
-      ASSIGN_OR_RETURN(auto cells, store_->ReadAggregates(
-                                       q.tenant_id, kind, span.granularity,
-                                       scope, q.org_unit, span.from, span.to));
+      ASSIGN_OR_RETURN(
+          auto cells,
+          store_->ReadAggregates(q.tenant_id, kind, span.granularity, pattern,
+                                 q.org_unit, span.from, span.to, *org_units));
       for (const auto& [key, sums] : cells) {
-        if (!DistinctOrgMatches(q, by_org, key.org_unit, below)) continue;
         if (!q.clinician_id.empty() && key.clinician_id != q.clinician_id) {
           continue;
         }

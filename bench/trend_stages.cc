@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "analytics/distinct_clients.h"
 #include "bench/percentile.h"
 #include "bench/process_stats.h"
 #include "client/sdk/client.h"
@@ -21,6 +22,7 @@
 #include "httplib.h"
 #include "server/config/instrument_loader.h"
 #include "server/config/rule_set_loader.h"
+#include "server/core/aggregation.h"
 #include "server/core/episode_records.h"
 #include "server/core/rating_service.h"
 #include "storage/store.h"
@@ -191,9 +193,10 @@ absl::StatusOr<std::vector<double>> Time(int calls, absl::Duration limit,
 // RocksDB has nothing running or due, as after a clean stop.
 class Loader {
  public:
-  Loader(std::string dir, uint32_t memtable_mb)
+  Loader(std::string dir, uint32_t memtable_mb, int64_t bulk_from)
       : dir_(std::move(dir)),
         memtable_mb_(memtable_mb),
+        bulk_from_(bulk_from),
         catalog_(*config::LoadInstrumentCatalog("")),
         rules_(*config::LoadRuleSets({})) {}
 
@@ -209,6 +212,16 @@ class Loader {
     const absl::Time start = absl::Now();
     while (stored_ < target && absl::Now() < deadline) {
       if (at_ == episode_.ratings.size()) {
+        if (bulk_from_ > 0 && stored_ >= bulk_from_) {
+          if (!episode_closed_ && !episode_.ratings.empty()) {
+            RETURN_IF_ERROR(core.CloseEpisode(kBenchActor, "bench",
+                                              episode_.ratings[0].episode_id,
+                                              episode_.ending)
+                                .status());
+          }
+          RETURN_IF_ERROR(Bulk(records, target, deadline, stage));
+          break;
+        }
         if (!episode_.ratings.empty()) {
           RETURN_IF_ERROR(core.CloseEpisode(kBenchActor, "bench",
                                             episode_.ratings[0].episode_id,
@@ -250,6 +263,77 @@ class Loader {
     return absl::OkStatus();
   }
 
+  // Whole episodes until `target` ratings are stored (the last episode may
+  // go past it), each closed: what submitting and closing them one by one
+  // stores, computed by the same functions, in writes of 256 episodes.
+  absl::Status Bulk(core::EpisodeRecords& records, int64_t target,
+                    absl::Time deadline, TrendStage& stage) {
+    constexpr int kEpisodesPerWrite = 256;
+    const absl::Time now = absl::Now();
+    while (stored_ < target && absl::Now() < deadline) {
+      storage::WriteSet changes;
+      changes.aggregates_tenant = "bench";
+      std::vector<core::ReferenceCache::Delta> reference;
+      for (int n = 0; n < kEpisodesPerWrite && stored_ < target; ++n) {
+        episode_ = generator_.Next(episodes_++);
+        at_ = episode_.ratings.size();
+        episode_closed_ = true;
+        const Rating& first = episode_.ratings.front();
+        domain::Episode episode;
+        episode.tenant_id = first.tenant_id;
+        episode.episode_id = first.episode_id;
+        episode.client_ids = {first.client_id};
+        episode.org_unit = first.org_unit;
+        episode.clinician_id = first.clinician_id;
+        episode.first_session_date = first.session_date;
+        episode.last_session_date = episode_.ratings.back().session_date;
+        core::EpisodeView view;
+        for (const Rating& r : episode_.ratings) {
+          ASSIGN_OR_RETURN(core::ScoredRating scored, records.Score(r));
+          const std::string key = absl::StrCat(
+              r.episode_id, "-", r.session_number, "-", r.instrument_id);
+          changes.idempotency.push_back(
+              {r.tenant_id, key, r.episode_id,
+               domain::AdministrationId(scored.rating)});
+          view.administrations.push_back(
+              {std::move(scored.rating), scored.score, now, key});
+        }
+        // Evaluated open, then closed with its outcomes frozen, as Close.
+        view.episode = episode;
+        RETURN_IF_ERROR(records.Evaluate(view));
+        const std::vector<scoring::AdministrationInput> inputs =
+            records.Inputs(view.administrations);
+        episode.ending = episode_.ending;
+        episode.outcomes = core::FreezeOutcomes(
+            view.administrations, view.evaluations,
+            scoring::EpisodeOutcomes(inputs, view.evaluations, *view.rules));
+        episode.closed_rule_set = view.rules->name;
+        episode.closed_rule_set_version = view.rules->version;
+        for (auto& delta : scoring::ReferenceContributions(inputs)) {
+          reference.push_back(std::move(delta));
+        }
+        core::AddEpisode(episode, view.administrations, catalog_, rules_,
+                         changes.aggregates);
+        analytics::ClientFacts facts = {
+            {episode.episode_id,
+             analytics::FactsOf(episode, view.administrations,
+                                first.client_id)}};
+        analytics::AddDistinctClients(facts, changes.aggregates);
+        changes.client_facts.push_back(
+            {episode.tenant_id, first.client_id, std::move(facts)});
+        changes.episodes.push_back(std::move(episode));
+        stored_ += static_cast<int64_t>(view.administrations.size());
+        stage.bulk_ratings += static_cast<int64_t>(view.administrations.size());
+        for (domain::Administration& a : view.administrations) {
+          changes.administrations.push_back(std::move(a));
+        }
+      }
+      // The write and the in-memory reference together, as a close does.
+      RETURN_IF_ERROR(records.reference().Apply(changes, "bench", reference));
+    }
+    return absl::OkStatus();
+  }
+
   // The day of the last loaded rating: "now" for the queries.
   absl::CivilDay last_day() const {
     return episode_.ratings.empty() ? kStart
@@ -259,6 +343,8 @@ class Loader {
  private:
   std::string dir_;
   uint32_t memtable_mb_;
+  int64_t bulk_from_;
+  bool episode_closed_ = false;  // episode_ was closed by the bulk load.
   scoring::InstrumentCatalog catalog_;
   scoring::RuleSetRegistry rules_;
   Generator generator_{42};
@@ -381,7 +467,7 @@ absl::StatusOr<TrendRun> RunTrendStages(const TrendOptions& options) {
   const std::string dir =
       absl::StrCat(options.work_dir, "/tilbake-trend-bench-",
                    absl::ToUnixMicros(absl::Now()));
-  Loader loader(dir, options.memtable_mb);
+  Loader loader(dir, options.memtable_mb, options.bulk_from);
   const absl::Time deadline = absl::Now() + options.load_limit;
   TrendRun run;
   absl::Status status;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -57,11 +58,17 @@ std::vector<CellKey> KeysOf(const PresenceFact& f) {
   return keys;
 }
 
-// Where one cell key's client is present.
+// Where one cell key's client is present: weeks and months, ascending,
+// each once.
 struct Presence {
-  std::set<int32_t> weeks;
-  std::set<int32_t> months;
+  std::vector<int32_t> weeks;
+  std::vector<int32_t> months;
 };
+
+void SortUnique(std::vector<int32_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
 
 void Add(Cells& cells, CellKey key, Granularity g, int32_t bucket, size_t at,
          int sign) {
@@ -124,46 +131,115 @@ std::map<PresenceFact, std::vector<absl::CivilDay>> DaysByDimensions(
   return out;
 }
 
-// AddDistinctClients, for the cells in `only` (every cell: nullptr).
-void AddCells(const ClientFacts& facts, const std::set<CellKey>* only,
-              Cells& cells, int sign) {
-  std::map<CellKey, Presence> presence;
-  for (const auto& [dimensions, days] : DaysByDimensions(facts)) {
-    for (const CellKey& key : KeysOf(dimensions)) {
-      if (only != nullptr && !only->contains(key)) continue;
-      Presence& p = presence[key];
+// Where each cell key's client is present, before and after a change, for
+// the keys in `only` (every key: nullptr); the keys of each set of
+// dimensions are worked out once for both.
+struct PresenceChange {
+  Presence before, after;
+};
+std::map<CellKey, PresenceChange> PresenceOf(const ClientFacts& before,
+                                             const ClientFacts& after,
+                                             const std::set<CellKey>* only) {
+  std::map<PresenceFact, std::pair<Presence, Presence>> by_dimensions;
+  for (int side = 0; side < 2; ++side) {
+    for (const auto& [dimensions, days] :
+         DaysByDimensions(side == 0 ? before : after)) {
+      Presence& p = side == 0 ? by_dimensions[dimensions].first
+                              : by_dimensions[dimensions].second;
       for (absl::CivilDay day : days) {
-        p.weeks.insert(BucketOf(Granularity::kWeek, day));
-        p.months.insert(BucketOf(Granularity::kMonth, day));
+        p.weeks.push_back(BucketOf(Granularity::kWeek, day));
+        p.months.push_back(BucketOf(Granularity::kMonth, day));
       }
     }
   }
-  for (const auto& [key, p] : presence) {
-    for (int32_t week : p.weeks) {
+  std::map<CellKey, PresenceChange> presence;
+  auto append = [](Presence& to, const Presence& from) {
+    to.weeks.insert(to.weeks.end(), from.weeks.begin(), from.weeks.end());
+    to.months.insert(to.months.end(), from.months.begin(), from.months.end());
+  };
+  for (const auto& [dimensions, sides] : by_dimensions) {
+    for (const CellKey& key : KeysOf(dimensions)) {
+      if (only != nullptr && !only->contains(key)) continue;
+      PresenceChange& p = presence[key];
+      append(p.before, sides.first);
+      append(p.after, sides.second);
+    }
+  }
+  for (auto& [key, p] : presence) {
+    for (Presence* side : {&p.before, &p.after}) {
+      SortUnique(side->weeks);
+      SortUnique(side->months);
+    }
+  }
+  return presence;
+}
+
+// The buckets whose cells a change can move (nullptr in Emit: all).
+struct Buckets {
+  std::set<int32_t> weeks, months, years;
+};
+
+// Adds (sign) the cells of one key's presence, in `only`'s buckets.
+void Emit(const CellKey& key, const Presence& p, const Buckets* only,
+          Cells& cells, int sign) {
+  for (int32_t week : p.weeks) {
+    if (!HasWeekCells(key)) break;
+    if (only == nullptr || only->weeks.contains(week)) {
       Add(cells, key, Granularity::kWeek, week, 0, sign);
     }
-    std::optional<int32_t> previous;
-    std::optional<int32_t> year_seen;
-    for (int32_t month : p.months) {
+  }
+  std::optional<int32_t> previous;
+  std::optional<int32_t> year_seen;
+  for (int32_t month : p.months) {
+    if (only == nullptr || only->months.contains(month)) {
       Add(cells, key, Granularity::kMonth, month, 0, sign);
       if (previous.has_value()) {
         Add(cells, key, Granularity::kMonth, month,
             static_cast<size_t>(month - *previous), sign);
       }
-      // The year's first month of presence starts the year's; its gap is
-      // counted back from the year's first month.
-      const int32_t year = month / 12;
-      if (year_seen != year) {
+    }
+    // The year's first month of presence starts the year's; its gap is
+    // counted back from the year's first month.
+    const int32_t year = month / 12;
+    if (year_seen != year) {
+      if (only == nullptr || only->years.contains(year)) {
         Add(cells, key, Granularity::kYear, year, 0, sign);
         if (previous.has_value()) {
           Add(cells, key, Granularity::kYear, year,
               static_cast<size_t>(year * 12 - *previous), sign);
         }
-        year_seen = year;
       }
-      previous = month;
+      year_seen = year;
+    }
+    previous = month;
+  }
+}
+
+std::set<int32_t> SymmetricDifference(const std::vector<int32_t>& a,
+                                      const std::vector<int32_t>& b) {
+  std::set<int32_t> out;
+  std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(),
+                                std::inserter(out, out.end()));
+  return out;
+}
+
+// What a key's presence going from `before` to `after` can move: the weeks
+// and months that came or went, the months after those (their gap is to
+// the previous month), and the years of all of these.
+Buckets Moved(const Presence& before, const Presence& after) {
+  Buckets b;
+  b.weeks = SymmetricDifference(before.weeks, after.weeks);
+  const std::set<int32_t> changed =
+      SymmetricDifference(before.months, after.months);
+  b.months = changed;
+  for (int32_t month : changed) {
+    for (const std::vector<int32_t>* months : {&before.months, &after.months}) {
+      auto next = std::upper_bound(months->begin(), months->end(), month);
+      if (next != months->end()) b.months.insert(*next);
     }
   }
+  for (int32_t month : b.months) b.years.insert(month / 12);
+  return b;
 }
 
 std::set<PresenceFact> AllFacts(const ClientFacts& facts) {
@@ -176,7 +252,9 @@ std::set<PresenceFact> AllFacts(const ClientFacts& facts) {
 }  // namespace
 
 void AddDistinctClients(const ClientFacts& facts, Cells& cells, int sign) {
-  AddCells(facts, nullptr, cells, sign);
+  for (const auto& [key, p] : PresenceOf({}, facts, nullptr)) {
+    Emit(key, p.after, nullptr, cells, sign);
+  }
 }
 
 void AddDistinctClientsChange(const ClientFacts& before,
@@ -188,15 +266,19 @@ void AddDistinctClientsChange(const ClientFacts& before,
                                 new_facts.begin(), new_facts.end(),
                                 std::back_inserter(changed));
   if (changed.empty()) return;
-  // Only the cells of changed facts can move; the client's other cells
-  // come out the same before and after.
+  // Only the cells of changed facts can move, and of those only the
+  // buckets near what changed; the client's other cells come out the same
+  // before and after.
   std::set<CellKey> touched;
   for (const PresenceFact& f : changed) {
     for (CellKey& key : KeysOf(f)) touched.insert(std::move(key));
   }
   Cells delta;
-  AddCells(after, &touched, delta, +1);
-  AddCells(before, &touched, delta, -1);
+  for (const auto& [key, p] : PresenceOf(before, after, &touched)) {
+    const Buckets moved = Moved(p.before, p.after);
+    Emit(key, p.after, &moved, delta, +1);
+    Emit(key, p.before, &moved, delta, -1);
+  }
   for (auto& [key, sums] : delta) {
     if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v; })) {
       AddInto(cells[key], sums);
@@ -207,6 +289,10 @@ void AddDistinctClientsChange(const ClientFacts& before,
 CellScope ScopeOfDistinct(const CellKey& key) {
   return DistinctScope(!key.clinician_id.empty(), !key.instrument_id.empty(),
                        key.age_band != kAnyAgeBand);
+}
+
+bool HasWeekCells(const CellKey& key) {
+  return key.instrument_id.empty() && key.age_band == kAnyAgeBand;
 }
 
 int64_t ClientsNewInRow(const CellKey& key, const Sums& sums,

@@ -24,7 +24,10 @@
 // client counts at the first cell of the period they are present in, and
 // every later cell takes them out again because their previous presence
 // lies inside the period (docs/trends.md has the proof and an example).
-// Week cells hold sums[0] only (a weekly row is one week).
+// Week cells hold sums[0] only (a weekly row is one week), and exist for
+// every instrument and every age band only: a client's every new week
+// would otherwise write four times the cells (each instrument and age band
+// beside "every"), and a weekly count is nearly the week's client sessions.
 //
 // Distinct counts do not add up over org units, clinicians, instruments or
 // age bands, so every combination a query can ask for is its own cell: the
@@ -96,6 +99,9 @@ void AddDistinctClientsChange(const ClientFacts& before,
 
 // The scope byte of a distinct-client cell (see DistinctScope).
 CellScope ScopeOfDistinct(const CellKey& key);
+
+// Whether `key` (granularity aside) is kept per week too.
+bool HasWeekCells(const CellKey& key);
 
 // The clients a distinct-client cell adds to a row whose months start at
 // `row_start_month` (a month bucket, see BucketOf): sums[0] less those

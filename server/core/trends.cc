@@ -394,7 +394,11 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
 
   // Distinct clients, from their own cells: one per combination of org
   // unit, clinician, instrument and age band a row can be.
-  const bool distinct_known = by_instrument || q.instruments.size() <= 1;
+  const bool distinct_known =
+      (by_instrument || q.instruments.size() <= 1) &&
+      // Weeks are kept for every instrument and age band only.
+      (q.bucket != BucketSize::kWeek ||
+       (!by_instrument && q.instruments.empty() && !by_age && !q.age_band));
   for (CellKind kind :
        {CellKind::kClientsSeenIn, CellKind::kClientsSeenBelow,
         CellKind::kClientsEndedIn, CellKind::kClientsEndedBelow}) {

@@ -435,6 +435,25 @@ TEST_F(TrendsTest, DistinctClientsCountPeopleNotSeries) {
   EXPECT_THAT((*instruments)[0].distinct_clients, Optional(5));
   EXPECT_THAT((*instruments)[1].distinct_clients, Optional(3));
 
+  // Weeks: the week of 2026-02-02 had c-e2, c-e3 and c-e1 (E6) in the
+  // tenant; weeks are kept for every instrument only, so a weekly row by
+  // instrument has no count.
+  TrendQuery weeks = JanFeb();
+  weeks.bucket = BucketSize::kWeek;
+  auto weekly = trends_->Query(weeks);
+  ASSERT_THAT(weekly, IsOk());
+  std::optional<int64_t> week_of_feb_2;
+  for (const TrendRow& row : *weekly) {
+    if (row.start == CivilDay(2026, 2, 2))
+      week_of_feb_2 = *row.distinct_clients;
+  }
+  EXPECT_THAT(week_of_feb_2, Optional(3));
+  weeks.group_by = {GroupBy::kInstrument};
+  auto weekly_by_instrument = trends_->Query(weeks);
+  ASSERT_THAT(weekly_by_instrument, IsOk());
+  ASSERT_FALSE(weekly_by_instrument->empty());
+  EXPECT_FALSE((*weekly_by_instrument)[0].distinct_clients.has_value());
+
   // Several instruments in one row: not kept, so not given.
   q.group_by = {};
   q.instruments = {"ors", "srs"};

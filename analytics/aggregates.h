@@ -71,8 +71,8 @@ struct CellKey {
   // In-memory order only (stored keys have their own layout, keys.h): the
   // small fields first, so most comparisons end before any string.
   auto Tie() const {
-    return std::tie(kind, granularity, bucket, age_band, intake_class,
-                    org_unit, instrument_id, clinician_id);
+    return std::tie(kind, granularity, bucket, age_band, intake_class, org_unit,
+                    instrument_id, clinician_id);
   }
   bool operator<(const CellKey& o) const { return Tie() < o.Tie(); }
   bool operator==(const CellKey& o) const { return Tie() == o.Tie(); }

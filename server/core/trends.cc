@@ -314,6 +314,16 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
                                          : analytics::CellScope::kUnitTotal;
 
   std::map<GroupKey, Accumulator> groups;
+  // The row a cell adds to: its group keys as asked for, and its bucket.
+  auto row_of = [&](const CellKey& k) {
+    auto [start, end] = OutputBucket(q, k, g, first, last);
+    return GroupKey{by_org ? Truncate(k.org_unit, q.org_unit_depth) : "",
+                    by_clinician ? k.clinician_id : "",
+                    by_instrument ? k.instrument_id : "",
+                    by_age ? static_cast<int>(k.age_band) : 0,
+                    start,
+                    end};
+  };
   auto group_of = [&](const CellKey& k) -> Accumulator* {
     if (!q.clinician_id.empty() && k.clinician_id != q.clinician_id) {
       return nullptr;
@@ -326,14 +336,7 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
       }
       if (q.age_band.has_value() && k.age_band != *q.age_band) return nullptr;
     }
-    auto [start, end] = OutputBucket(q, k, g, first, last);
-    GroupKey key{by_org ? Truncate(k.org_unit, q.org_unit_depth) : "",
-                 by_clinician ? k.clinician_id : "",
-                 by_instrument ? k.instrument_id : "",
-                 by_age ? static_cast<int>(k.age_band) : 0,
-                 start,
-                 end};
-    return &groups[key];
+    return &groups[row_of(k)];
   };
 
   for (CellKind kind :
@@ -436,17 +439,12 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
                 : key.age_band != q.age_band.value_or(analytics::kAnyAgeBand)) {
           continue;
         }
-        auto [start, end] = OutputBucket(q, key, g, first, last);
-        GroupKey group{by_org ? Truncate(key.org_unit, q.org_unit_depth) : "",
-                       by_clinician ? key.clinician_id : "",
-                       by_instrument ? key.instrument_id : "",
-                       by_age ? static_cast<int>(key.age_band) : 0,
-                       start,
-                       end};
-        auto it = groups.find(group);
+        const GroupKey row = row_of(key);
+        auto it = groups.find(row);
         if (it == groups.end()) continue;  // No figures, no row.
         const int64_t clients = analytics::ClientsNewInRow(
-            key, sums, analytics::BucketOf(Granularity::kMonth, start));
+            key, sums,
+            analytics::BucketOf(Granularity::kMonth, std::get<4>(row)));
         if (seen) {
           it->second.clients_seen += clients;
         } else {

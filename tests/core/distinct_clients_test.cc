@@ -186,6 +186,21 @@ TEST(DistinctClientsTest, EqualsCountingThePeopleForEveryPeriod) {
   }
 }
 
+// AddDistinctClients(after) − AddDistinctClients(before), without the
+// cells that come out zero: what AddDistinctClientsChange must give.
+Cells WholeDifference(const ClientFacts& before, const ClientFacts& after) {
+  Cells whole;
+  AddDistinctClients(after, whole, +1);
+  AddDistinctClients(before, whole, -1);
+  Cells out;
+  for (const auto& [key, sums] : whole) {
+    if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v; })) {
+      out[key] = sums;
+    }
+  }
+  return out;
+}
+
 TEST(DistinctClientsTest, ChangeOfTouchedCellsEqualsTheWholeDifference) {
   const ClientFacts before = {
       {"e-1",
@@ -196,15 +211,7 @@ TEST(DistinctClientsTest, ChangeOfTouchedCellsEqualsTheWholeDifference) {
                   Seen(absl::CivilDay(2025, 11, 3)),
                   Seen(absl::CivilDay(2026, 3, 9))};
   after.erase("e-2");
-  Cells whole;
-  AddDistinctClients(after, whole, +1);
-  AddDistinctClients(before, whole, -1);
-  Cells expected;
-  for (const auto& [key, sums] : whole) {
-    if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v; })) {
-      expected[key] = sums;
-    }
-  }
+  const Cells expected = WholeDifference(before, after);
   Cells change;
   AddDistinctClientsChange(before, after, change);
   EXPECT_EQ(change, expected);
@@ -239,15 +246,7 @@ TEST(DistinctClientsTest, RandomChangesEqualTheWholeDifference) {
       }
     }
     const ClientFacts before = FactsAt(old_facts), after = FactsAt(new_facts);
-    Cells whole;
-    AddDistinctClients(after, whole, +1);
-    AddDistinctClients(before, whole, -1);
-    Cells expected;
-    for (const auto& [key, sums] : whole) {
-      if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v; })) {
-        expected[key] = sums;
-      }
-    }
+    Cells expected = WholeDifference(before, after);
     Cells change;
     AddDistinctClientsChange(before, after, change);
     // Compare as sums with trailing zeros ignored.

@@ -394,6 +394,11 @@ Workbook ReportWorkbook(const v1::QualityReport& report,
       {
           instrument,
           {"episodes", N_("Episodes ended"), 0, count(&I::episodes)},
+          {"distinct_clients", N_("Clients whose series ended"), 0,
+           [](const I& o) {
+             return Count(!o.all().suppressed() && o.has_distinct_clients(),
+                          o.distinct_clients());
+           }},
           {"collateral_series", N_("Collateral series"), 0,
            [](const I& o) -> Cell { return o.collateral_series(); }},
           {"mean_intake_srs", N_("Mean intake SRS"), 1,
@@ -469,6 +474,11 @@ Workbook ReportWorkbook(const v1::QualityReport& report,
                     }),
           {"clients", N_("Client series"), 0,
            [](const Band& b) -> Cell { return b.figures->clients(); }},
+          {"distinct_clients", N_("Clients whose series ended"), 0,
+           [](const Band& b) {
+             return Count(b.figures->has_distinct_clients(),
+                          b.figures->distinct_clients());
+           }},
           {"mean_intake", N_("Mean intake score"), 1,
            [](const Band& b) {
              return Opt(true, b.figures->has_mean_intake(),

@@ -476,9 +476,10 @@ absl::StatusOr<std::vector<TrendRow>> TrendService::Query(
       row.clients = std::max(row.clients, clients);
     }
     if (distinct_known) {
-      auto ended = [&](IntakeClass c) {
-        auto it = a.clients_ended.find(c);
-        return it == a.clients_ended.end() ? 0 : it->second;
+      const std::map<IntakeClass, int64_t>& by_class = a.clients_ended;
+      auto ended = [&by_class](IntakeClass c) {
+        auto it = by_class.find(c);
+        return it == by_class.end() ? int64_t{0} : it->second;
       };
       row.distinct_clients = a.clients_seen;
       row.all.distinct_clients = ended(IntakeClass::kNone);

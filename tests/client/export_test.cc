@@ -172,6 +172,11 @@ v1::QualityReport Report() {
   v1::OutcomeIndices* ors = report.add_outcomes();
   ors->set_instrument_id("ors");
   ors->set_episodes(5);
+  ors->set_distinct_clients(4);  // One client ended two episodes.
+  v1::AgeBandFigures* adults = ors->add_by_age_band();
+  adults->set_age_band(v1::AGE_BAND_ADULT);
+  adults->set_clients(5);
+  adults->set_distinct_clients(4);
   ors->mutable_all()->set_series(5);
   ors->mutable_all()->set_mean_change(4.4);
   ors->mutable_intake_below_cutoff()->set_suppressed(true);
@@ -197,6 +202,11 @@ TEST(ReportWorkbookTest, ASheetPerTableAndTheLongCsvHasEveryFigure) {
   EXPECT_THAT(csv, HasSubstr("outcomes,ors,Intake below cutoff,series,Client "
                              "series,\r\n"));
   EXPECT_THAT(csv, HasSubstr("alliance,srs,,completed,Forms completed,\r\n"));
+  // Five episodes, four clients: both in the indices and by age band.
+  EXPECT_THAT(csv, HasSubstr("indices,ors,,distinct_clients,Clients whose "
+                             "series ended,4\r\n"));
+  EXPECT_THAT(csv, HasSubstr("age_bands,ors,adult,distinct_clients,Clients "
+                             "whose series ended,4\r\n"));
   // One line per figure: every non-identifying cell of every table.
   size_t figures = 0;
   for (const Sheet& s : book.tables) {

@@ -208,6 +208,9 @@ class ExportsTest(unittest.TestCase):
                  r["value"] for r in rows}
         self.assertEqual(value[("summary", "", "", "sessions")], "10")
         self.assertEqual(value[("indices", "ors", "", "episodes")], "5")
+        # Five clients, one episode each.
+        self.assertEqual(value[("indices", "ors", "", "distinct_clients")],
+                         "5")
         self.assertTrue(close(float(
             value[("outcomes", "ors", "All", "mean_change")]), MEAN_CHANGE))
         self.assertEqual(

@@ -214,7 +214,8 @@ REPORT_TABLES = ("summary", "indices", "outcomes", "age_bands", "alliance",
                  "recovery_support")
 
 _INDEX_COLUMNS = (
-    ("episodes", "count"), ("collateral_series", "always"),
+    ("episodes", "count"), ("distinct_clients", "measure"),
+    ("collateral_series", "always"),
     ("mean_intake_srs", "measure"), ("mean_sessions", "measure"),
     ("mean_days", "measure"), ("effect_size", "measure"),
     ("severity_adjusted_effect_size", "measure"),
@@ -267,6 +268,9 @@ class Report:
             return [{"instrument": o.instrument_id,
                      "age_band": AGE_BANDS.get(b.age_band, ""),
                      "clients": b.clients,
+                     "distinct_clients": (b.distinct_clients
+                                          if b.HasField("distinct_clients")
+                                          else None),
                      "mean_intake": (b.mean_intake
                                      if b.HasField("mean_intake") else None)}
                     for o in r.outcomes for b in o.by_age_band]
@@ -296,7 +300,8 @@ class Report:
             return (["instrument", "intake"] + [k for k, _ in OUTCOME_COLUMNS]
                     + ["outcome_suppressed"])
         if table == "age_bands":
-            return ["instrument", "age_band", "clients", "mean_intake"]
+            return ["instrument", "age_band", "clients", "distinct_clients",
+                    "mean_intake"]
         if table == "alliance":
             return ["instrument", "completed", "below_cutoff",
                     "pct_below_cutoff", "suppressed"]

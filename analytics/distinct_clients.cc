@@ -153,16 +153,20 @@ std::map<CellKey, PresenceChange> PresenceOf(const ClientFacts& before,
     }
   }
   std::map<CellKey, PresenceChange> presence;
-  auto append = [](Presence& to, const Presence& from) {
-    to.weeks.insert(to.weeks.end(), from.weeks.begin(), from.weeks.end());
+  // A key without week cells gets no weeks: nothing to sort or emit.
+  auto append = [](Presence& to, const Presence& from, bool weeks) {
+    if (weeks) {
+      to.weeks.insert(to.weeks.end(), from.weeks.begin(), from.weeks.end());
+    }
     to.months.insert(to.months.end(), from.months.begin(), from.months.end());
   };
   for (const auto& [dimensions, sides] : by_dimensions) {
     for (const CellKey& key : KeysOf(dimensions)) {
       if (only != nullptr && !only->contains(key)) continue;
       PresenceChange& p = presence[key];
-      append(p.before, sides.first);
-      append(p.after, sides.second);
+      const bool weeks = HasWeekCells(key);
+      append(p.before, sides.first, weeks);
+      append(p.after, sides.second, weeks);
     }
   }
   for (auto& [key, p] : presence) {
@@ -183,7 +187,6 @@ struct Buckets {
 void Emit(const CellKey& key, const Presence& p, const Buckets* only,
           Cells& cells, int sign) {
   for (int32_t week : p.weeks) {
-    if (!HasWeekCells(key)) break;
     if (only == nullptr || only->weeks.contains(week)) {
       Add(cells, key, Granularity::kWeek, week, 0, sign);
     }

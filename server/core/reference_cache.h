@@ -1,6 +1,7 @@
 #ifndef TILBAKE_SERVER_CORE_REFERENCE_CACHE_H_
 #define TILBAKE_SERVER_CORE_REFERENCE_CACHE_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -24,7 +25,12 @@ class ReferenceCache {
   // One instrument's change to the reference (negative counts subtract).
   using Delta = std::pair<std::string, scoring::ReferenceCell>;
 
+  // How Apply writes: the store's Apply, or, in tests, a write that reads
+  // the cache while it is in flight.
+  using Write = std::function<absl::Status(const storage::WriteSet&)>;
+
   explicit ReferenceCache(storage::Store* store);  // Must outlive the cache.
+  ReferenceCache(storage::Store* store, Write write);
 
   // The cells of `instrument` with intake in [from, to].
   absl::StatusOr<std::vector<scoring::ReferenceCell>> Window(
@@ -32,8 +38,9 @@ class ReferenceCache {
       scoring::Tenths from, scoring::Tenths to) const;
 
   // Adds `deltas` to `changes`, writes `changes`, and adds the deltas to the
-  // copy, under one hold of the lock, so no concurrent load can read the
-  // write and then get it added twice.
+  // copy. The lock is not held across the write, so evaluations go on while
+  // it syncs; a concurrent Window may answer without the deltas until the
+  // write is done, as if it had been called before it.
   absl::Status Apply(storage::WriteSet& changes, absl::string_view tenant_id,
                      const std::vector<Delta>& deltas);
 
@@ -42,10 +49,16 @@ class ReferenceCache {
   using Cells =
       std::map<std::pair<scoring::Tenths, int32_t>, scoring::ReferenceCell>;
 
+  // The copy of (tenant, instrument), loaded from storage if not yet. The
+  // pointer stays valid: copies are never dropped.
+  absl::StatusOr<const Cells*> LoadLocked(absl::string_view tenant_id,
+                                          const std::string& instrument) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddLocked(absl::string_view tenant_id, const std::vector<Delta>& deltas)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::Store* store_;
+  Write write_;
   mutable absl::Mutex mu_;
   // By (tenant, instrument); loaded by Window, a const read.
   mutable std::map<std::pair<std::string, std::string>, Cells> cells_

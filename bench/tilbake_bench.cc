@@ -54,17 +54,20 @@ ABSL_FLAG(std::string, json_out, "bench-results.json", "Where to write JSON.");
 ABSL_FLAG(std::string, work_dir, "/tmp", "Where the temporary databases go.");
 ABSL_FLAG(bool, service, true,
           "Measure the limits and the service calls (false: trends only).");
-ABSL_FLAG(std::string, trend_stages, "10000,100000,1000000",
+ABSL_FLAG(std::string, trend_stages, "10000,100000,1000000,10000000",
           "Stored ratings at which trend queries and server memory are "
           "measured (empty: none).");
 ABSL_FLAG(int, trend_queries, 200,
           "Calls per trend query kind and stage (upper bound).");
-ABSL_FLAG(int, trend_load_seconds, 900,
+ABSL_FLAG(int, trend_load_seconds, 2400,
           "Time limit for loading all trend stages.");
-ABSL_FLAG(int64_t, trend_bulk_from, 1000000,
+ABSL_FLAG(int64_t, trend_bulk_from, 10000,
           "Trend ratings past this many are loaded in bulk (whole episodes "
-          "scored, closed and counted by the core's functions, 256 a write); "
+          "scored, closed and counted by the core's functions, 512 a write); "
           "0: all through the core's submissions.");
+ABSL_FLAG(int64_t, trend_verify_up_to, 100000,
+          "Trend stages of up to this many ratings are checked against a "
+          "rebuild of their aggregates from the stored records.");
 ABSL_FLAG(uint32_t, memtable_mb, 64,
           "RocksDB memtable budget of the trend server "
           "(--storage_memtable_mb).");
@@ -742,22 +745,25 @@ void PrintService(const std::vector<Result>& results) {
 // same query at the smallest stage (growth with history).
 std::string PrintTrends(const tilbake::bench::TrendRun& run) {
   std::vector<std::string> json;
-  std::printf("\n%-10s %8s %10s %8s %10s %12s %14s\n", "ratings", "episodes",
-              "bulk", "load_s", "ratings/s", "server_rss", "server_peak");
+  std::printf("\n%-10s %8s %10s %8s %8s %10s %12s %14s\n", "ratings",
+              "episodes", "bulk", "rebuilt", "load_s", "ratings/s",
+              "server_rss", "server_peak");
   for (const auto& s : run.stages) {
     std::printf(
-        "%-10lld %8d %10lld %8.1f %10.0f %8.0f MiB %10.0f MiB  (%.0f%% of "
+        "%-10lld %8d %10lld %8s %8.1f %10.0f %8.0f MiB %10.0f MiB  (%.0f%% of "
         "the 100 MiB target)\n",
         static_cast<long long>(s.ratings), s.episodes,
-        static_cast<long long>(s.bulk_ratings), s.load_seconds,
+        static_cast<long long>(s.bulk_ratings), s.verified ? "equal" : "-",
+        s.load_seconds,
         s.load_seconds > 0 ? static_cast<double>(s.ratings) / s.load_seconds
                            : 0,
         s.server_rss_mib, s.server_peak_rss_mib,
         100 * s.server_peak_rss_mib / kRssTargetMiB);
     json.push_back(absl::StrFormat(
-        R"({"ratings":%d,"episodes":%d,"bulk_ratings":%d,"load_seconds":%.1f,"settle_seconds":%.1f,"server_rss_mib":%.1f,"server_peak_rss_mib":%.1f})",
-        s.ratings, s.episodes, s.bulk_ratings, s.load_seconds, s.settle_seconds,
-        s.server_rss_mib, s.server_peak_rss_mib));
+        R"({"ratings":%d,"episodes":%d,"bulk_ratings":%d,"equal_to_rebuild":%s,"load_seconds":%.1f,"settle_seconds":%.1f,"server_rss_mib":%.1f,"server_peak_rss_mib":%.1f})",
+        s.ratings, s.episodes, s.bulk_ratings, s.verified ? "true" : "false",
+        s.load_seconds, s.settle_seconds, s.server_rss_mib,
+        s.server_peak_rss_mib));
   }
   std::string out = absl::StrCat("\"trend_stages\": [\n    ",
                                  absl::StrJoin(json, ",\n    "), "\n  ],\n  ");
@@ -813,6 +819,7 @@ int main(int argc, char** argv) {
   trends.work_dir = absl::GetFlag(FLAGS_work_dir);
   trends.memtable_mb = absl::GetFlag(FLAGS_memtable_mb);
   trends.bulk_from = absl::GetFlag(FLAGS_trend_bulk_from);
+  trends.verify_up_to = absl::GetFlag(FLAGS_trend_verify_up_to);
   trends.server_path = absl::GetFlag(FLAGS_server_path);
   trends.web_path = absl::GetFlag(FLAGS_web_path);
   trends.keep_data = absl::GetFlag(FLAGS_trend_keep_data);

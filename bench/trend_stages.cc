@@ -8,12 +8,14 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 #include "analytics/distinct_clients.h"
 #include "bench/percentile.h"
 #include "bench/process_stats.h"
@@ -187,16 +189,89 @@ absl::StatusOr<std::vector<double>> Time(int calls, absl::Duration limit,
   return ms;
 }
 
+// What one thread of the bulk load computes for a write.
+struct BulkPart {
+  storage::WriteSet changes;  // records only; the cells go to `pending`
+  std::vector<core::ReferenceCache::Delta> reference;
+  analytics::Cells pending;  // kept across writes
+};
+
+template <typename T>
+void Append(std::vector<T>& from, std::vector<T>& to) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()),
+            std::make_move_iterator(from.end()));
+}
+
+// Scores, evaluates and closes `episodes` as submitting and closing them
+// would, into `part`.
+absl::Status Compute(const core::EpisodeRecords& records,
+                     absl::Span<const SyntheticEpisode> episodes,
+                     absl::Time now, BulkPart& part) {
+  const scoring::InstrumentCatalog& catalog = records.catalog();
+  const scoring::RuleSetRegistry& rules = records.rule_sets();
+  storage::WriteSet& changes = part.changes;
+  for (const SyntheticEpisode& synthetic : episodes) {
+    const Rating& first = synthetic.ratings.front();
+    domain::Episode episode;
+    episode.tenant_id = first.tenant_id;
+    episode.episode_id = first.episode_id;
+    episode.client_ids = {first.client_id};
+    episode.org_unit = first.org_unit;
+    episode.clinician_id = first.clinician_id;
+    episode.first_session_date = first.session_date;
+    episode.last_session_date = synthetic.ratings.back().session_date;
+    core::EpisodeView view;
+    for (const Rating& r : synthetic.ratings) {
+      ASSIGN_OR_RETURN(core::ScoredRating scored, records.Score(r));
+      const std::string key = absl::StrCat(r.episode_id, "-", r.session_number,
+                                           "-", r.instrument_id);
+      changes.idempotency.push_back({r.tenant_id, key, r.episode_id,
+                                     domain::AdministrationId(scored.rating)});
+      view.administrations.push_back(
+          {std::move(scored.rating), scored.score, now, key});
+    }
+    // Evaluated open, then closed with its outcomes frozen, as Close.
+    view.episode = episode;
+    RETURN_IF_ERROR(records.Evaluate(view));
+    const std::vector<scoring::AdministrationInput> inputs =
+        records.Inputs(view.administrations);
+    episode.ending = synthetic.ending;
+    episode.outcomes = core::FreezeOutcomes(
+        view.administrations, view.evaluations,
+        scoring::EpisodeOutcomes(inputs, view.evaluations, *view.rules));
+    episode.closed_rule_set = view.rules->name;
+    episode.closed_rule_set_version = view.rules->version;
+    for (auto& delta : scoring::ReferenceContributions(inputs)) {
+      part.reference.push_back(std::move(delta));
+    }
+    core::AddEpisode(episode, view.administrations, catalog, rules,
+                     part.pending);
+    analytics::ClientFacts facts = {
+        {episode.episode_id,
+         analytics::FactsOf(episode, view.administrations, first.client_id)}};
+    analytics::AddDistinctClients(facts, part.pending);
+    changes.client_facts.push_back(
+        {episode.tenant_id, first.client_id, std::move(facts)});
+    changes.episodes.push_back(std::move(episode));
+    for (domain::Administration& a : view.administrations) {
+      changes.administrations.push_back(std::move(a));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Loads ratings through the core into the database at `dir` until `target`
 // are stored or `deadline` passes, keeping the generator's place in
 // `episode`/`at` across stages; then flushes and waits (bounded) until
 // RocksDB has nothing running or due, as after a clean stop.
 class Loader {
  public:
-  Loader(std::string dir, uint32_t memtable_mb, int64_t bulk_from)
+  Loader(std::string dir, uint32_t memtable_mb, int64_t bulk_from,
+         int64_t verify_up_to)
       : dir_(std::move(dir)),
         memtable_mb_(memtable_mb),
         bulk_from_(bulk_from),
+        verify_up_to_(verify_up_to),
         catalog_(*config::LoadInstrumentCatalog("")),
         rules_(*config::LoadRuleSets({})) {}
 
@@ -256,6 +331,10 @@ class Loader {
       return absl::DeadlineExceededError(
           absl::StrCat("load limit reached at ", stored_, " ratings"));
     }
+    if (target <= verify_up_to_) {
+      RETURN_IF_ERROR(VerifyAgainstRebuild(*store));
+      stage.verified = true;
+    }
     RETURN_IF_ERROR(store->Flush());
     const absl::Time settle_start = absl::Now();
     testing::WaitUntilSettled(*store, absl::Seconds(120));  // Bounded.
@@ -265,71 +344,118 @@ class Loader {
 
   // Whole episodes until `target` ratings are stored (the last episode may
   // go past it), each closed: what submitting and closing them one by one
-  // stores, computed by the same functions, in writes of 256 episodes.
+  // stores, computed by the same functions, in writes of 512 episodes. Two
+  // threads compute a write's episodes while a third writes the one before
+  // (the store is thread-safe, the catalog and rules immutable), so each
+  // is evaluated against the reference of all but the last two writes: a
+  // trajectory reference of tens of thousands of episodes, which ~1 000
+  // more would not move. The aggregate cells
+  // are added up in memory, per thread, and written at the end (or when too
+  // many are pending): the same sums, one merge operand a cell and thread
+  // instead of one a write. Operands a write left on hot cells were what
+  // made this slow: each one walked those queued on its cell in the
+  // memtable. RunTrendStages checks the result against a rebuild.
   absl::Status Bulk(core::EpisodeRecords& records, int64_t target,
                     absl::Time deadline, TrendStage& stage) {
-    constexpr int kEpisodesPerWrite = 256;
+    BulkPart parts[2];
+    std::thread writer;
+    absl::Status written;  // Of the write `writer` did.
+    const absl::Status status =
+        BulkWrites(records, target, deadline, stage, parts, writer, written);
+    if (writer.joinable()) writer.join();
+    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(written);
+    for (BulkPart& part : parts) RETURN_IF_ERROR(WritePending(records, part));
+    return absl::OkStatus();
+  }
+
+  // Bulk's loop: while `writer` writes one batch, the next is computed.
+  absl::Status BulkWrites(core::EpisodeRecords& records, int64_t target,
+                          absl::Time deadline, TrendStage& stage,
+                          BulkPart (&parts)[2], std::thread& writer,
+                          absl::Status& written) {
+    constexpr size_t kEpisodesPerWrite = 512;
+    constexpr size_t kMaxPendingCells = size_t{4} << 20;
     const absl::Time now = absl::Now();
     while (stored_ < target && absl::Now() < deadline) {
-      storage::WriteSet changes;
+      std::vector<SyntheticEpisode> batch;
+      int64_t planned = 0;
+      while (batch.size() < kEpisodesPerWrite && stored_ + planned < target) {
+        batch.push_back(generator_.Next(episodes_++));
+        planned += static_cast<int64_t>(batch.back().ratings.size());
+      }
+      const absl::Span<const SyntheticEpisode> all(batch);
+      const size_t half = (batch.size() + 1) / 2;
+      absl::Status second;
+      std::thread helper(
+          [&] { second = Compute(records, all.subspan(half), now, parts[1]); });
+      absl::Status first = Compute(records, all.first(half), now, parts[0]);
+      helper.join();
+      RETURN_IF_ERROR(first);
+      RETURN_IF_ERROR(second);
+      storage::WriteSet changes = std::move(parts[0].changes);
+      std::vector<core::ReferenceCache::Delta> reference =
+          std::move(parts[0].reference);
       changes.aggregates_tenant = "bench";
-      std::vector<core::ReferenceCache::Delta> reference;
-      for (int n = 0; n < kEpisodesPerWrite && stored_ < target; ++n) {
-        episode_ = generator_.Next(episodes_++);
-        at_ = episode_.ratings.size();
-        episode_closed_ = true;
-        const Rating& first = episode_.ratings.front();
-        domain::Episode episode;
-        episode.tenant_id = first.tenant_id;
-        episode.episode_id = first.episode_id;
-        episode.client_ids = {first.client_id};
-        episode.org_unit = first.org_unit;
-        episode.clinician_id = first.clinician_id;
-        episode.first_session_date = first.session_date;
-        episode.last_session_date = episode_.ratings.back().session_date;
-        core::EpisodeView view;
-        for (const Rating& r : episode_.ratings) {
-          ASSIGN_OR_RETURN(core::ScoredRating scored, records.Score(r));
-          const std::string key = absl::StrCat(
-              r.episode_id, "-", r.session_number, "-", r.instrument_id);
-          changes.idempotency.push_back(
-              {r.tenant_id, key, r.episode_id,
-               domain::AdministrationId(scored.rating)});
-          view.administrations.push_back(
-              {std::move(scored.rating), scored.score, now, key});
-        }
-        // Evaluated open, then closed with its outcomes frozen, as Close.
-        view.episode = episode;
-        RETURN_IF_ERROR(records.Evaluate(view));
-        const std::vector<scoring::AdministrationInput> inputs =
-            records.Inputs(view.administrations);
-        episode.ending = episode_.ending;
-        episode.outcomes = core::FreezeOutcomes(
-            view.administrations, view.evaluations,
-            scoring::EpisodeOutcomes(inputs, view.evaluations, *view.rules));
-        episode.closed_rule_set = view.rules->name;
-        episode.closed_rule_set_version = view.rules->version;
-        for (auto& delta : scoring::ReferenceContributions(inputs)) {
-          reference.push_back(std::move(delta));
-        }
-        core::AddEpisode(episode, view.administrations, catalog_, rules_,
-                         changes.aggregates);
-        analytics::ClientFacts facts = {
-            {episode.episode_id,
-             analytics::FactsOf(episode, view.administrations,
-                                first.client_id)}};
-        analytics::AddDistinctClients(facts, changes.aggregates);
-        changes.client_facts.push_back(
-            {episode.tenant_id, first.client_id, std::move(facts)});
-        changes.episodes.push_back(std::move(episode));
-        stored_ += static_cast<int64_t>(view.administrations.size());
-        stage.bulk_ratings += static_cast<int64_t>(view.administrations.size());
-        for (domain::Administration& a : view.administrations) {
-          changes.administrations.push_back(std::move(a));
+      Append(parts[1].changes.episodes, changes.episodes);
+      Append(parts[1].changes.administrations, changes.administrations);
+      Append(parts[1].changes.idempotency, changes.idempotency);
+      Append(parts[1].changes.client_facts, changes.client_facts);
+      Append(parts[1].reference, reference);
+      for (BulkPart& part : parts) {
+        part.changes = {};
+        part.reference.clear();
+      }
+      if (writer.joinable()) writer.join();
+      RETURN_IF_ERROR(written);
+      for (BulkPart& part : parts) {
+        if (part.pending.size() > kMaxPendingCells) {
+          RETURN_IF_ERROR(WritePending(records, part));
         }
       }
       // The write and the in-memory reference together, as a close does.
-      RETURN_IF_ERROR(records.reference().Apply(changes, "bench", reference));
+      writer = std::thread([&records, &written, changes = std::move(changes),
+                            reference = std::move(reference)]() mutable {
+        written = records.reference().Apply(changes, "bench", reference);
+      });
+      stored_ += planned;
+      stage.bulk_ratings += planned;
+      episode_ = std::move(batch.back());
+      at_ = episode_.ratings.size();
+      episode_closed_ = true;
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status WritePending(core::EpisodeRecords& records,
+                                   BulkPart& part) {
+    storage::WriteSet cells;
+    cells.aggregates_tenant = "bench";
+    cells.aggregates = std::move(part.pending);
+    part.pending.clear();
+    return records.store().Apply(cells);
+  }
+
+  // The loaded cells and facts rows must be what a rebuild from the stored
+  // records gives, as the server's own writes are (the bulk load computes
+  // them its own way).
+  absl::Status VerifyAgainstRebuild(const storage::Store& store) const {
+    ASSIGN_OR_RETURN(analytics::Cells cells, store.ReadAllAggregates("bench"));
+    ASSIGN_OR_RETURN(core::Rebuilt rebuilt,
+                     core::RebuildAggregatesAndFacts(store, catalog_, rules_));
+    if (core::NonZeroCells(cells) != rebuilt.cells["bench"]) {
+      return absl::InternalError(
+          absl::StrCat("the loaded aggregates differ from a rebuild at ",
+                       stored_, " ratings (", cells.size(), " cells, ",
+                       rebuilt.cells["bench"].size(), " rebuilt)"));
+    }
+    for (const auto& [client, facts] : rebuilt.facts["bench"]) {
+      ASSIGN_OR_RETURN(analytics::ClientFacts stored,
+                       store.GetClientFacts("bench", client));
+      if (stored != facts) {
+        return absl::InternalError(absl::StrCat("the loaded facts of ", client,
+                                                " differ from a rebuild"));
+      }
     }
     return absl::OkStatus();
   }
@@ -344,6 +470,7 @@ class Loader {
   std::string dir_;
   uint32_t memtable_mb_;
   int64_t bulk_from_;
+  int64_t verify_up_to_;
   bool episode_closed_ = false;  // episode_ was closed by the bulk load.
   scoring::InstrumentCatalog catalog_;
   scoring::RuleSetRegistry rules_;
@@ -467,7 +594,8 @@ absl::StatusOr<TrendRun> RunTrendStages(const TrendOptions& options) {
   const std::string dir =
       absl::StrCat(options.work_dir, "/tilbake-trend-bench-",
                    absl::ToUnixMicros(absl::Now()));
-  Loader loader(dir, options.memtable_mb, options.bulk_from);
+  Loader loader(dir, options.memtable_mb, options.bulk_from,
+                options.verify_up_to);
   const absl::Time deadline = absl::Now() + options.load_limit;
   TrendRun run;
   absl::Status status;

@@ -19,10 +19,13 @@ struct TrendOptions {
   int queries = 200;            // Calls per query kind and stage (at most).
   absl::Duration load_limit = absl::Seconds(600);  // For all loading.
   // Ratings past this many are loaded in bulk: whole episodes scored,
-  // evaluated, closed and counted by the core's own functions, written 256
+  // evaluated, closed and counted by the core's own functions, written 512
   // episodes a write, without the per-rating read-modify-write of the
   // service (0: every rating through the core's submissions).
   int64_t bulk_from = 0;
+  // Stages up to this many ratings are checked against a rebuild of their
+  // aggregates and clients' facts from the stored records.
+  int64_t verify_up_to = 0;
   absl::Duration query_limit = absl::Seconds(30);  // Per query kind.
   std::string work_dir = "/tmp";
   uint32_t memtable_mb = 64;  // The server's --storage_memtable_mb.
@@ -41,6 +44,7 @@ struct TrendStage {
   int64_t ratings = 0;
   int episodes = 0;
   int64_t bulk_ratings = 0;  // Of `ratings`, loaded in bulk (bulk_from).
+  bool verified = false;     // Equal to a rebuild (verify_up_to).
   double load_seconds = 0;
   double settle_seconds = 0;
   double server_rss_mib = 0;

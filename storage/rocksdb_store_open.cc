@@ -43,7 +43,7 @@ const std::vector<std::string>& KnownFamilies() {
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
     const std::shared_ptr<rocksdb::Cache>& block_cache,
-    size_t memtable_budget_bytes) {
+    size_t memtable_budget_bytes, bool index_in_cache) {
   rocksdb::ColumnFamilyOptions options;
   // No one memtable larger than the budget of all (RocksDB's default is
   // 64 MiB). It also sets how much free space RocksDB wants before it
@@ -57,14 +57,18 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   table.block_cache = block_cache;
   // Point lookups (episodes, idempotency keys) skip SST files by bloom filter.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  // Index and filter blocks live in the block cache, so the server's memory
-  // is bounded by the cache and the memtables however much is stored:
-  // outside it they grow with the data (30 MiB of table readers at 10 M
-  // ratings, bench/README.md). The newest files' blocks stay pinned, and
-  // all of them are evicted last, so point lookups rarely read them again.
-  table.cache_index_and_filter_blocks = true;
-  table.cache_index_and_filter_blocks_with_high_priority = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // The record families' index and filter blocks live in the block cache,
+  // so the server's memory is bounded by the cache and the memtables
+  // however much is stored: outside it they grow with the records (30 MiB
+  // of table readers at 10 M ratings, bench/README.md). The newest files'
+  // blocks stay pinned, and all are evicted last. The small families that
+  // trend queries scan keep theirs outside (about 1 MiB at 10 M ratings):
+  // in the cache, the queries were 2-3x slower.
+  if (index_in_cache) {
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+  }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
@@ -341,10 +345,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : families) {
+    const bool cells = name == keys::kReferenceFamily ||
+                       name == keys::kAggregatesFamily ||
+                       name == keys::kRetiredAggregatesFamily;
     rocksdb::ColumnFamilyOptions family =
-        FamilyOptions(block_cache, options.memtable_budget_bytes);
-    if (name == keys::kReferenceFamily || name == keys::kAggregatesFamily ||
-        name == keys::kRetiredAggregatesFamily) {
+        FamilyOptions(block_cache, options.memtable_budget_bytes, !cells);
+    if (cells) {
       family.merge_operator = NewSumMergeOperator();
       // Hot cells (a busy team's month) collect a merge operand per rating;
       // without a bound every read folds them all and slows with history.

@@ -212,13 +212,7 @@ absl::Status Compute(const core::EpisodeRecords& records,
   storage::WriteSet& changes = part.changes;
   for (const SyntheticEpisode& synthetic : episodes) {
     const Rating& first = synthetic.ratings.front();
-    domain::Episode episode;
-    episode.tenant_id = first.tenant_id;
-    episode.episode_id = first.episode_id;
-    episode.client_ids = {first.client_id};
-    episode.org_unit = first.org_unit;
-    episode.clinician_id = first.clinician_id;
-    episode.first_session_date = first.session_date;
+    domain::Episode episode = domain::EpisodeOpenedBy(first);
     episode.last_session_date = synthetic.ratings.back().session_date;
     core::EpisodeView view;
     for (const Rating& r : synthetic.ratings) {
@@ -349,12 +343,12 @@ class Loader {
   // (the store is thread-safe, the catalog and rules immutable), so each
   // is evaluated against the reference of all but the last two writes: a
   // trajectory reference of tens of thousands of episodes, which ~1 000
-  // more would not move. The aggregate cells
-  // are added up in memory, per thread, and written at the end (or when too
-  // many are pending): the same sums, one merge operand a cell and thread
-  // instead of one a write. Operands a write left on hot cells were what
-  // made this slow: each one walked those queued on its cell in the
-  // memtable. RunTrendStages checks the result against a rebuild.
+  // more would not move. The aggregate cells are added up in memory, per
+  // thread, and written at the end (or when too many are pending): the same
+  // sums, one merge operand a cell and thread instead of one a write.
+  // Operands a write left on hot cells were what made this slow: each one
+  // walked those queued on its cell in the memtable. Stages up to
+  // verify_up_to are checked against a rebuild (VerifyAgainstRebuild).
   absl::Status Bulk(core::EpisodeRecords& records, int64_t target,
                     absl::Time deadline, TrendStage& stage) {
     BulkPart parts[2];

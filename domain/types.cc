@@ -52,4 +52,17 @@ std::string ClientOfAdministrationId(const std::string& id) {
   return id.substr(second + 1, last - second - 1);
 }
 
+Episode EpisodeOpenedBy(const Rating& rating) {
+  Episode e;
+  e.tenant_id = rating.tenant_id;
+  e.episode_id = rating.episode_id;
+  e.type = rating.episode_type;
+  e.client_ids = {rating.client_id};
+  e.org_unit = rating.org_unit;
+  e.clinician_id = rating.clinician_id;
+  e.first_session_date = rating.session_date;
+  e.last_session_date = rating.session_date;
+  return e;
+}
+
 }  // namespace tilbake::domain

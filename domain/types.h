@@ -159,6 +159,10 @@ struct Episode {
   bool operator==(const Episode&) const = default;
 };
 
+// The episode its first rating opens: the rating's tenant, episode, type,
+// client, org unit and clinician, its day as first and last session.
+Episode EpisodeOpenedBy(const Rating& rating);
+
 }  // namespace tilbake::domain
 
 #endif  // TILBAKE_DOMAIN_TYPES_H_

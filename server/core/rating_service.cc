@@ -20,18 +20,7 @@ using domain::Episode;
 using domain::Rating;
 
 Episode UpdatedEpisode(std::optional<Episode> stored, const Rating& r) {
-  if (!stored.has_value()) {
-    Episode e;
-    e.tenant_id = r.tenant_id;
-    e.episode_id = r.episode_id;
-    e.type = r.episode_type;
-    e.client_ids = {r.client_id};
-    e.org_unit = r.org_unit;
-    e.clinician_id = r.clinician_id;
-    e.first_session_date = r.session_date;
-    e.last_session_date = r.session_date;
-    return e;
-  }
+  if (!stored.has_value()) return domain::EpisodeOpenedBy(r);
   Episode e = *std::move(stored);
   if (std::find(e.client_ids.begin(), e.client_ids.end(), r.client_id) ==
       e.client_ids.end()) {

@@ -40,18 +40,6 @@ domain::Administration Scored(domain::Rating rating) {
   return a;
 }
 
-domain::Episode EpisodeOf(const domain::Rating& r) {
-  domain::Episode e;
-  e.tenant_id = r.tenant_id;
-  e.episode_id = r.episode_id;
-  e.client_ids = {r.client_id};
-  e.org_unit = r.org_unit;
-  e.clinician_id = r.clinician_id;
-  e.first_session_date = r.session_date;
-  e.last_session_date = r.session_date;
-  return e;
-}
-
 std::unique_ptr<Store> OpenOrDie(const std::string& path) {
   auto store = Store::Open({path});
   EXPECT_THAT(store, IsOk());
@@ -69,7 +57,7 @@ TEST(StoreTest, RoundTripsEveryField) {
   rating.age_band = scoring::AgeBand::kAdolescent;
   rating.answers.stated_total = 273;
   rating.answers.items[0].key = "individual";
-  domain::Episode episode = EpisodeOf(rating);
+  domain::Episode episode = domain::EpisodeOpenedBy(rating);
   episode.ending = domain::Ending{domain::EndingType::kUnilateral,
                                   absl::CivilDay(2026, 4, 1)};
   const domain::Administration a = Scored(rating);
@@ -134,8 +122,9 @@ TEST(StoreTest, DataSurvivesReopen) {
   {
     auto store = OpenOrDie(dir.path());
     ASSERT_NE(store, nullptr);
-    ASSERT_THAT(store->Apply({{EpisodeOf(testing::OrsRating())}, {}, {}}),
-                IsOk());
+    ASSERT_THAT(
+        store->Apply({{domain::EpisodeOpenedBy(testing::OrsRating())}, {}, {}}),
+        IsOk());
   }
   auto store = OpenOrDie(dir.path());
   ASSERT_NE(store, nullptr);
@@ -152,8 +141,9 @@ TEST(StoreTest, ReportsWhetherTheLastProcessClosedTheDatabase) {
     auto store = OpenOrDie(data);
     ASSERT_NE(store, nullptr);
     EXPECT_FALSE(store->opened_after_unclean_shutdown());  // A new database.
-    ASSERT_THAT(store->Apply({{EpisodeOf(testing::OrsRating())}, {}, {}}),
-                IsOk());
+    ASSERT_THAT(
+        store->Apply({{domain::EpisodeOpenedBy(testing::OrsRating())}, {}, {}}),
+        IsOk());
     // The files as a crash right now would leave them.
     std::filesystem::copy(data, crashed);
   }
@@ -173,7 +163,7 @@ TEST(StoreTest, ReportsWhetherTheLastProcessClosedTheDatabase) {
 WriteSet EpisodeWrite(const std::string& episode_id) {
   domain::Rating rating = testing::OrsRating();
   rating.episode_id = episode_id;
-  return {{EpisodeOf(rating)}, {Scored(rating)}, {}};
+  return {{domain::EpisodeOpenedBy(rating)}, {Scored(rating)}, {}};
 }
 
 TEST(StoreTest, DiskFullRefusesWritesUntilResumedAndLosesNothingAcked) {
@@ -606,7 +596,8 @@ TEST(StoreTest, ErasureDeletesRecordsAndKeepsTheRequest) {
   domain::Administration kept_admin = Scored(keep);
   domain::Administration erased_admin = Scored(erase);
   erased_admin.idempotency_key = "key-2";
-  ASSERT_THAT(store->Apply({{EpisodeOf(keep), EpisodeOf(erase)},
+  ASSERT_THAT(store->Apply({{domain::EpisodeOpenedBy(keep),
+                             domain::EpisodeOpenedBy(erase)},
                             {kept_admin, erased_admin},
                             {{"tenant-a", "key-1", "e-1", "x"},
                              {"tenant-a", "key-2", "e-2", "y"}}}),
@@ -711,7 +702,8 @@ TEST(StoreTest, ErasedRatingsAreGoneFromTheFilesAfterCompaction) {
     ASSERT_NE(store, nullptr);
     domain::Administration a = Scored(erase);
     a.rating.answers.skip_reason = needle;
-    ASSERT_THAT(store->Apply({{EpisodeOf(erase)}, {a}, {}}), IsOk());
+    ASSERT_THAT(store->Apply({{domain::EpisodeOpenedBy(erase)}, {a}, {}}),
+                IsOk());
   }
   auto store = OpenOrDie(dir.path());  // Recovery flushes the log to a file.
   ASSERT_NE(store, nullptr);
